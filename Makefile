@@ -1,0 +1,65 @@
+# Two commands: `make run` (set up, migrate, seed, serve) and `make test` (set up, lint, test).
+# Every step is a file target, so a second run reinstalls nothing.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run setup test lint db seed browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+
+$(VENV)/.runtime-deps: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.runtime-deps
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+app/static/vendor/socket.io.min.js: node_modules/.package-lock.json
+	mkdir -p app/static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js app/static/vendor/socket.io.min.js
+
+app/static/vendor/axe.min.js: node_modules/.package-lock.json
+	mkdir -p app/static/vendor
+	cp node_modules/axe-core/axe.min.js app/static/vendor/axe.min.js
+
+setup: $(VENV)/.runtime-deps app/static/vendor/socket.io.min.js
+	mkdir -p instance
+
+db: setup
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask helpdesk seed-demo
+
+run: seed
+	@echo ""
+	@echo "  Helpdesk console: http://127.0.0.1:$(PORT)/console"
+	@echo "  Help center:      http://127.0.0.1:$(PORT)/help"
+	@echo "  Sign in as admin@demo.shop / demo-admin-password"
+	@echo ""
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium package (sudo apt-get install chromium) to run the browser tests" >&2; exit 1; fi; }
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+
+test: setup $(VENV)/.dev-deps app/static/vendor/axe.min.js browser-deps lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app: config, extensions, blueprints, socket namespaces, CLI. No I/O here."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object((config_class or config_from_env())())
+    app.config.update(overrides)
+    _check_config(app)
+
+    from app import logging_setup
+
+    logging_setup.init_app(app)
+    if app.config["HELPDESK_PROXY_HOPS"]:
+        hops = app.config["HELPDESK_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import errors, security_headers
+
+    errors.init_app(app)
+    security_headers.init_app(app)
+
+    from app.console.events import ConsoleNamespace
+    from app.extensions import socketio
+
+    socketio.on_namespace(ConsoleNamespace("/console"))
+
+    from app import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    from config import DEFAULT_SECRET_KEY
+
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError("Set SECRET_KEY in the environment: production refuses the default key.")
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import auth, jobs, realtime_setup
+    from app.database import configure_engine
+    from app.extensions import api, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    # Batch mode lets later migrations alter SQLite tables (it has no ALTER COLUMN).
+    migrations = str(Path(app.root_path).parent / "migrations")
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_login(app, login_manager)
+    api.init_app(app)
+    realtime_setup.init_app(app)
+    jobs.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.console import bp as console_bp
+    from app.extensions import api
+    from app.help_center import bp as help_bp
+    from app.system import bp as system_bp
+    from app.widget import bp as widget_bp
+
+    app.register_blueprint(system_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(help_bp)
+    app.register_blueprint(widget_bp)
+    api.register_blueprint(api_bp)

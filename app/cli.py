@@ -1,0 +1,74 @@
+"""`flask --app wsgi helpdesk ...`: admin accounts, API keys, demo data, the job worker."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.services import agents, api_keys, demo
+from app.services.audit import CLI
+from app.services.errors import DomainError
+
+helpdesk = AppGroup("helpdesk", help="Helpdesk administration.")
+
+
+@helpdesk.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", default="Admin", show_default=True)
+def create_admin(email: str, password: str, name: str) -> None:
+    """Create an admin who can sign in to the console."""
+    try:
+        agent = agents.create_agent(email, name, "admin", password, by=CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Admin {agent.email} created.")
+
+
+@helpdesk.command("create-api-key")
+@click.option("--name", required=True, help="Where the key will be used.")
+def create_api_key(name: str) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    try:
+        new_key = api_keys.create_api_key(name, by=CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(new_key.secret)
+
+
+@helpdesk.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo shop; running it again changes nothing."""
+    report = demo.seed_demo()
+    click.echo(f"Demo data ready ({report.agents_created} agents created).")
+    click.echo(f"Console: sign in as {demo.DEMO_ADMIN_EMAIL} / {demo.DEMO_ADMIN_PASSWORD}")
+
+
+@helpdesk.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--no-scheduler", is_flag=True, help="Do not enqueue periodic jobs from this worker.")
+def worker(burst: bool, no_scheduler: bool) -> None:
+    """Run background jobs from Redis (needs REDIS_URL); also schedules the periodic jobs."""
+    if current_app.config["HELPDESK_JOBS"] != "redis":
+        raise click.ClickException("The worker needs REDIS_URL; without it jobs run inside the web process.")
+    from app.jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst, with_scheduler=not no_scheduler)
+
+
+@helpdesk.command("run-job")
+@click.argument("name")
+def run_job(name: str) -> None:
+    """Run one periodic job now, in this process (for cron or by hand)."""
+    from app.jobs import PERIODIC_JOBS
+    from app.jobs.backends import resolve
+
+    jobs = {job.name: job for job in PERIODIC_JOBS}
+    if name not in jobs:
+        raise click.ClickException(f"Unknown job {name!r}. Known: {', '.join(sorted(jobs))}")
+    click.echo(f"{name}: {resolve(jobs[name].func)()}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(helpdesk)

@@ -1,0 +1,64 @@
+"""The /console Socket.IO namespace: authenticated agents only, re-checked on every event."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from app.auth import current_session_token
+from app.services import auth as auth_service
+from app.services.realtime import agent_room
+
+log = logging.getLogger(__name__)
+
+
+def _same_origin() -> bool:
+    # Engine.IO's allow-list includes the shops' origins for the widget; the console accepts
+    # only its own origin (or none: a same-origin polling request carries no Origin header).
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/")
+
+
+class ConsoleNamespace(Namespace):
+    """Agents' live channel.
+
+    connect(auth={"csrf_token"}): needs the console session cookie and the page's CSRF token;
+        refused otherwise. Joins room `agent:{id}`.
+    Client → server:
+        get_session() → ack {"agent": {"id", "display_name", "role"}}
+    Server → client:
+        session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads.
+        error {"code", "message"}: a command was refused.
+    """
+
+    def trigger_event(self, event, *args):
+        # Every event re-checks the server-side session: a sign-out, password change or
+        # deactivation ends the socket's rights at its next event.
+        if event not in ("connect", "disconnect") and auth_service.agent_for_session(current_session_token()) is None:
+            self.emit("error", {"code": "unauthorized", "message": "Your session has ended."}, to=request.sid)
+            disconnect()
+            return None
+        return super().trigger_event(event, *args)
+
+    def on_connect(self, auth=None):
+        """Authenticate the socket: same origin, live session, CSRF token in the auth payload."""
+        agent = auth_service.agent_for_session(current_session_token())
+        token = auth.get("csrf_token") if isinstance(auth, dict) else None
+        if agent is None or not _same_origin():
+            log.info("console socket refused", extra={"reason": "session or origin"})
+            raise ConnectionRefusedError("unauthorized")
+        try:
+            validate_csrf(token)
+        except ValidationError:
+            log.info("console socket refused", extra={"reason": "csrf"})
+            raise ConnectionRefusedError("unauthorized") from None
+        join_room(agent_room(agent.id))
+        return True
+
+    def on_get_session(self, _data=None):
+        """Ack with the signed-in agent, so the page knows who the live channel belongs to."""
+        agent = auth_service.agent_for_session(current_session_token())
+        return {"agent": {"id": agent.id, "display_name": agent.display_name, "role": agent.role}}

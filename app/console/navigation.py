@@ -1,0 +1,22 @@
+"""The console's sections. Only sections that exist are listed: nothing is shown before it is built."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    endpoint: str
+    admin_only: bool = False
+
+
+# Later capabilities add Inbox, Tickets, Customers, Knowledge base and Reports here, in that order.
+SECTIONS: tuple[Section, ...] = (
+    Section("Overview", "console.home"),
+    Section("Settings", "console.agents", admin_only=True),
+)
+
+
+def sections_for(agent) -> list[Section]:
+    """The sections this agent may open."""
+    return [s for s in SECTIONS if not s.admin_only or agent.is_admin]

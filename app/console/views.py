@@ -1,0 +1,172 @@
+"""Console pages: overview, settings (agents, API keys, audit log) and the agent's own account."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth import current_session_token
+from app.console.access import admin_required, current_actor
+from app.console.forms import ActionForm, ApiKeyForm, ChangePasswordForm, NewAgentForm, RoleForm
+from app.services import agents as agents_service
+from app.services import api_keys as api_keys_service
+from app.services import audit as audit_service
+from app.services.errors import DomainError
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The landing page: what this helpdesk can do today and the first steps for an admin."""
+    return render_template("console/home.html")
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The agent's own account: change password (signs out the other sessions)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            agents_service.change_password(
+                current_user.id, form.current_password.data, form.password.data,
+                keep_token=current_session_token(),
+            )
+        except DomainError as exc:
+            form.current_password.errors.append(exc.message)
+        else:
+            flash("Password changed. Your other sessions are signed out.", "success")
+            return redirect(url_for("console.account"))
+    return render_template("console/account.html", form=form), 400 if form.errors else 200
+
+
+def _agents_page(form: NewAgentForm, *, invitation=None, status: int = 200):
+    return render_template(
+        "console/settings/agents.html",
+        agents=agents_service.list_agents(),
+        form=form,
+        action_form=ActionForm(),
+        role_form=RoleForm(),
+        invitation=invitation,
+    ), status
+
+
+@bp.route("/settings/agents", methods=["GET"])
+@admin_required
+def agents():
+    """Settings › Agents: the team, with invite, roles and deactivation."""
+    return _agents_page(NewAgentForm())
+
+
+@bp.route("/settings/agents", methods=["POST"])
+@admin_required
+def create_agent():
+    """Create an agent with a password, or invite one (the link is shown once, on this page)."""
+    form = NewAgentForm()
+    if not form.validate_on_submit():
+        return _agents_page(form, status=400)
+    data = form.data
+    try:
+        if data["mode"] == "password":
+            if not data["password"]:
+                raise DomainError("Enter a password, or choose to send an invitation.", field="password")
+            agent = agents_service.create_agent(
+                data["email"], data["display_name"], data["role"], data["password"], by=current_actor()
+            )
+            flash(f"{agent.display_name} can sign in now.", "success")
+            return redirect(url_for("console.agents"))
+        invitation = agents_service.invite_agent(
+            data["email"], data["display_name"], data["role"], by=current_actor()
+        )
+    except DomainError as exc:
+        getattr(form, exc.field or "email").errors.append(exc.message)
+        return _agents_page(form, status=exc.status if exc.status != 401 else 400)
+    return _agents_page(NewAgentForm(formdata=None), invitation=invitation, status=201)
+
+
+@bp.route("/settings/agents/<int:agent_id>/<any(deactivate, reactivate, role, reinvite):action>", methods=["POST"])
+@admin_required
+def agent_action(agent_id: int, action: str):
+    """Deactivate, reactivate, change the role of or re-invite one agent."""
+    form = RoleForm() if action == "role" else ActionForm()
+    if not form.validate_on_submit():
+        flash("That form expired. Please try again.", "error")
+        return redirect(url_for("console.agents"))
+    try:
+        if action == "reinvite":
+            invitation = agents_service.reissue_invite(agent_id, by=current_actor())
+            return _agents_page(NewAgentForm(formdata=None), invitation=invitation, status=201)
+        if action == "role":
+            agent = agents_service.change_role(agent_id, form.role.data, by=current_actor())
+        else:
+            use_case = getattr(agents_service, f"{action}_agent")
+            agent = use_case(agent_id, by=current_actor())
+        flash(f"{agent.display_name}: {_DONE[action]}.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("console.agents"))
+
+
+_DONE = {"deactivate": "deactivated", "reactivate": "reactivated", "role": "role updated"}
+
+
+def _keys_page(form: ApiKeyForm, *, new_key=None, status: int = 200):
+    return render_template(
+        "console/settings/api_keys.html",
+        keys=api_keys_service.list_api_keys(),
+        form=form,
+        action_form=ActionForm(),
+        new_key=new_key,
+    ), status
+
+
+@bp.route("/settings/api-keys", methods=["GET"])
+@admin_required
+def api_keys():
+    """Settings › API keys."""
+    return _keys_page(ApiKeyForm())
+
+
+@bp.route("/settings/api-keys", methods=["POST"])
+@admin_required
+def create_api_key():
+    """Create a key; its secret is shown on this response only, never stored or flashed."""
+    form = ApiKeyForm()
+    if not form.validate_on_submit():
+        return _keys_page(form, status=400)
+    try:
+        new_key = api_keys_service.create_api_key(form.name.data, by=current_actor())
+    except DomainError as exc:
+        form.name.errors.append(exc.message)
+        return _keys_page(form, status=400)
+    return _keys_page(ApiKeyForm(formdata=None), new_key=new_key, status=201)
+
+
+@bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
+@admin_required
+def revoke_api_key(key_id: int):
+    """Revoke a key at once."""
+    if ActionForm().validate_on_submit():
+        try:
+            key = api_keys_service.revoke_api_key(key_id, by=current_actor())
+            flash(f"Key \u201c{key.name}\u201d revoked.", "success")
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("console.api_keys"))
+
+
+@bp.route("/settings/audit-log")
+@admin_required
+def audit_log():
+    """Settings › Audit log: the latest security and admin events."""
+    limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+    return render_template("console/settings/audit_log.html", events=audit_service.recent_events(limit))
+
+
+@bp.context_processor
+def _navigation():
+    from app.console.navigation import sections_for
+
+    if not current_user.is_authenticated:
+        return {"console_sections": []}
+    return {"console_sections": sections_for(current_user)}

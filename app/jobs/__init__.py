@@ -1,0 +1,56 @@
+"""Background and periodic work behind one interface: in a thread here, or on Redis with RQ.
+
+Services call `enqueue("package.module:function", **kwargs)` after their commit. Periodic jobs
+are listed in PERIODIC_JOBS; the scheduler enqueues each one once per interval, even when
+several processes run a scheduler, because each slot is claimed in Redis first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from app.jobs.backends import EagerBackend, RQBackend, ThreadBackend
+
+EXTENSION_KEY = "helpdesk_jobs"
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job that runs every `every` seconds."""
+
+    name: str
+    func: str
+    every: int
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("purge_expired_sessions", "app.services.auth:purge_expired_sessions", 3600),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Choose the backend named by HELPDESK_JOBS (eager, inprocess or redis); starts nothing."""
+    mode = app.config["HELPDESK_JOBS"]
+    if mode == "eager":
+        backend = EagerBackend(app)
+    elif mode == "inprocess":
+        backend = ThreadBackend(app)
+    elif mode == "redis":
+        if not app.config.get("REDIS_URL"):
+            raise RuntimeError("HELPDESK_JOBS=redis needs REDIS_URL")
+        backend = RQBackend(app, app.config["REDIS_URL"])
+    else:
+        raise RuntimeError(f"HELPDESK_JOBS must be eager, inprocess or redis, not {mode!r}")
+    app.extensions[EXTENSION_KEY] = backend
+
+
+def backend_for(app: Flask):
+    """The job backend bound to an app."""
+    return app.extensions[EXTENSION_KEY]
+
+
+def enqueue(func: str, **kwargs) -> None:
+    """Run `func(**kwargs)` in the background, inside an app context. kwargs must be JSON-able."""
+    backend_for(current_app).enqueue(func, kwargs)

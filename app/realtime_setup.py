@@ -1,0 +1,39 @@
+"""Binds Flask-SocketIO: threading mode, Redis message queue when configured, origin allow-list."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import socketio
+
+
+def origin_allowed(app: Flask):
+    """An Engine.IO origin check: the app's own origin, or a shop listed in allowed origins.
+
+    Unlike Engine.IO's default it ignores X-Forwarded-* headers, which any client can send;
+    behind a proxy, ProxyFix (HELPDESK_PROXY_HOPS) has already rewritten the environ.
+    """
+    shops = set(app.config["HELPDESK_ALLOWED_ORIGINS"])
+
+    def check(origin: str | None, environ: dict) -> bool:
+        if origin is None:
+            return True  # not a browser, or a same-origin polling GET; the namespaces check identity
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in shops
+
+    return check
+
+
+def init_app(app: Flask) -> None:
+    """Initialise Socket.IO on the app with the settings from config."""
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=app.config.get("REDIS_URL"),
+        channel="helpdesk-socketio",
+        cors_allowed_origins=origin_allowed(app),
+        max_http_buffer_size=app.config["HELPDESK_SOCKET_MAX_BYTES"],
+        manage_session=False,
+        logger=False,
+        engineio_logger=False,
+    )

@@ -1,0 +1,33 @@
+"""Domain errors raised by services; views map them to 4xx, socket handlers to an error event."""
+
+
+class DomainError(Exception):
+    """Base class: `code` is machine-readable, the message is shown to the user."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class PermissionDeniedError(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class InvalidCredentialsError(DomainError):
+    code = "invalid_credentials"
+    status = 401

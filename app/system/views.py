@@ -1,0 +1,22 @@
+"""/healthz for load balancers and the site root."""
+
+from flask import Blueprint, current_app, jsonify, redirect, url_for
+
+from app.extensions import limiter
+from app.services import health
+
+bp = Blueprint("system", __name__)
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    """200 with the checks when the database answers, 503 otherwise."""
+    healthy, body = health.report(current_app.config.get("REDIS_URL"))
+    return jsonify(body), 200 if healthy else 503
+
+
+@bp.route("/")
+def index():
+    """The root sends visitors to the help center; agents know the /console address."""
+    return redirect(url_for("help_center.index"))

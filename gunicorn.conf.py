@@ -1,0 +1,23 @@
+"""gunicorn settings for `make run` and production: one process, many threads (threading mode).
+
+Socket.IO needs sticky sessions, which gunicorn cannot give across its own workers, so scale
+out by running several of these behind a load balancer with REDIS_URL set (docs/deployment.md).
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+workers = 1
+worker_class = "gthread"
+threads = int(os.environ.get("HELPDESK_THREADS", "64"))
+# Long-polling and WebSocket connections stay open; the timeout is for stuck workers only.
+timeout = 120
+graceful_timeout = 10
+accesslog = None  # the app writes its own structured access log
+
+
+def post_worker_init(worker):
+    """Start the in-process scheduler (only when jobs run in-process, i.e. without Redis)."""
+    from app.jobs.scheduler import start_in_process
+
+    start_in_process(worker.wsgi)

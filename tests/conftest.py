@@ -1,0 +1,160 @@
+"""Fixtures: an app on a fresh database per test, clients, signed-in agents, factories, services."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db as _db
+from app.services import agents as agents_service
+from app.services.audit import CLI
+from config import TestConfig, normalise_database_url
+from tests.support import services
+from tests.support.html import csrf_from
+
+AGENT_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app on an empty SQLite file in tmp_path (a file, so threads share it)."""
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
+        HELPDESK_DATA_DIR=str(tmp_path),
+    )
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_emails = itertools.count(1)
+
+
+@pytest.fixture
+def make_agent(app):
+    """Factory: make_agent(role="agent", email=None, password=AGENT_PASSWORD) -> Agent."""
+
+    def make(role: str = "agent", email: str | None = None, password: str = AGENT_PASSWORD, name: str | None = None):
+        n = next(_emails)
+        return agents_service.create_agent(
+            email or f"agent{n}@example.com", name or f"Agent {n}", role, password, by=CLI
+        )
+
+    return make
+
+
+class AuthActions:
+    """Sign in and out through the real forms, CSRF included (flaskr's AuthActions)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, path: str = "/console/login") -> str:
+        return csrf_from(self.client.get(path).get_data(as_text=True))
+
+    def login(self, email: str, password: str = AGENT_PASSWORD):
+        token = self.csrf()
+        return self.client.post(
+            "/console/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = self.csrf("/console/")
+        return self.client.post("/console/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def admin(make_agent, auth):
+    """A signed-in admin (the client carries the session)."""
+    agent = make_agent("admin")
+    response = auth.login(agent.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return agent
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a console form with the CSRF token taken from `page` (default: the form's own path)."""
+
+    def post(path: str, data: dict | None = None, page: str | None = None, **kwargs):
+        token = csrf_from(client.get(page or "/console/").get_data(as_text=True))
+        return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+    return post
+
+
+# --- PostgreSQL and Redis -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """The URL of a throwaway database on the test PostgreSQL server, dropped at the end."""
+    base = services.postgres_url()
+    reason = services.check_postgres(base)
+    if reason:
+        services.unavailable("PostgreSQL", reason)
+    name = f"helpdesk_test_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+@pytest.fixture
+def pg_app(postgres_server_url, tmp_path):
+    """The app on the throwaway PostgreSQL database, tables created and dropped per test."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=postgres_server_url, HELPDESK_DATA_DIR=str(tmp_path))
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_app(request):
+    """The app on each supported database, for model and service tests that must hold on both."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+@pytest.fixture(scope="session")
+def redis_server_url():
+    url = services.redis_url()
+    reason = services.check_redis(url)
+    if reason:
+        services.unavailable("Redis", reason)
+    return url

@@ -1,0 +1,1 @@
+"""Test support code: service availability, live servers, HTML helpers."""
