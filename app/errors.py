@@ -58,9 +58,10 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 def handle_http_exception(exc: HTTPException):
     status = exc.code or 500
     code = (exc.name or "error").lower().replace(" ", "_")
-    message = exc.description if exc.description and status not in (500,) else MESSAGES.get(status, exc.name)
-    if status == 429:
-        message = MESSAGES[429]
+    # Werkzeug's stock descriptions are long and generic; ours are short. A description set
+    # by our own code (abort(401, description=...)) says more, so it wins.
+    custom = exc.description and exc.description != type(exc).description and status != 429
+    message = exc.description if custom else MESSAGES.get(status, exc.name)
     fields = _validation_fields(exc) if status in (400, 422) else None
     if fields:
         message = MESSAGES[422]

@@ -6,6 +6,8 @@ import itertools
 import uuid
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -19,6 +21,22 @@ from tests.support.html import csrf_from
 AGENT_PASSWORD = "correct-horse-battery"
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Requests reuse the test's app context (and so its db session), as Flask does when one is
+    pushed; `g` however starts empty for each request, as in production, so that per-request
+    caches (the CSRF token, Flask-Login's user) cannot leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        namespace = g._get_current_object().__dict__
+        saved = dict(namespace)
+        namespace.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            namespace.clear()
+            namespace.update(saved)
+
+
 @pytest.fixture
 def app(tmp_path):
     """The app on an empty SQLite file in tmp_path (a file, so threads share it)."""
@@ -27,6 +45,7 @@ def app(tmp_path):
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
         HELPDESK_DATA_DIR=str(tmp_path),
     )
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         _db.create_all()
         yield app

@@ -36,12 +36,26 @@ class ConsoleNamespace(Namespace):
 
     def trigger_event(self, event, *args):
         # Every event re-checks the server-side session: a sign-out, password change or
-        # deactivation ends the socket's rights at its next event.
-        if event not in ("connect", "disconnect") and auth_service.agent_for_session(current_session_token()) is None:
-            self.emit("error", {"code": "unauthorized", "message": "Your session has ended."}, to=request.sid)
-            disconnect()
+        # deactivation ends the socket's rights at its next event. The session cookie is only
+        # readable inside the request context that Flask-SocketIO builds around the handler
+        # (its own trigger_event calls _handle_event the same way), so the check wraps the handler.
+        if event in ("connect", "disconnect"):
+            return super().trigger_event(event, *args)
+        handler = getattr(self, f"on_{event}", None)
+        if handler is None:
             return None
-        return super().trigger_event(event, *args)
+        return self.socketio._handle_event(self._signed_in_only(handler), event, self.namespace, *args)
+
+    def _signed_in_only(self, handler):
+        def guarded(*args):
+            if auth_service.agent_for_session(current_session_token()) is None:
+                # Namespace.emit takes room=, not to=.
+                self.emit("error", {"code": "unauthorized", "message": "Your session has ended."}, room=request.sid)
+                disconnect()
+                return None
+            return handler(*args)
+
+        return guarded
 
     def on_connect(self, auth=None):
         """Authenticate the socket: same origin, live session, CSRF token in the auth payload."""

@@ -1,12 +1,12 @@
 """Console forms (Flask-WTF)."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.services.passwords import MAX_LENGTH, MIN_LENGTH
 
-ROLE_CHOICES = [("agent", "Agent"), ("admin", "Admin")]
+ROLE_CHOICES = [SelectChoice("agent", "Agent"), SelectChoice("admin", "Admin")]
 
 
 class ActionForm(FlaskForm):
@@ -19,7 +19,7 @@ class NewAgentForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
     mode = RadioField(
         "How they join",
-        choices=[("invite", "Send an invitation link"), ("password", "Set a password now")],
+        choices=[SelectChoice("invite", "Send an invitation link"), SelectChoice("password", "Set a password now")],
         default="invite",
     )
     password = PasswordField(

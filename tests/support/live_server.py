@@ -34,7 +34,7 @@ def server_env(data_dir: Path, database_url: str, **extra: str) -> dict:
             "SECRET_KEY": "live-server-test-secret",
             "HELPDESK_LOG_FORMAT": "text",
             "HELPDESK_ARGON2_TIME_COST": "1",
-            "HELPDESK_ARGON2_MEMORY_KIB": "8",
+            "HELPDESK_ARGON2_MEMORY_KIB": "64",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -1,0 +1,45 @@
+"""`flask db upgrade` on an empty database yields exactly the models' schema, on both databases."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+
+
+def _diff_after_upgrade(database_url, tmp_path):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, HELPDESK_DATA_DIR=str(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "render_as_batch": True}
+            )
+            diff = compare_metadata(context, db.metadata)
+        tables = set(inspect(db.engine).get_table_names())
+        downgrade(revision="base")
+        remaining = set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+    return diff, tables, remaining
+
+
+def test_sqlite_upgrade_matches_models(tmp_path):
+    diff, tables, remaining = _diff_after_upgrade(f"sqlite:///{tmp_path / 'm.db'}", tmp_path)
+    assert diff == []
+    assert set(db.metadata.tables) <= tables
+    assert remaining == {"alembic_version"}
+
+
+@pytest.mark.postgres
+def test_postgresql_upgrade_matches_models(postgres_server_url, tmp_path):
+    diff, tables, remaining = _diff_after_upgrade(postgres_server_url, tmp_path)
+    assert diff == []
+    assert set(db.metadata.tables) <= tables
+    assert remaining == {"alembic_version"}

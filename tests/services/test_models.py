@@ -1,0 +1,58 @@
+"""Model behaviour that must hold on SQLite and PostgreSQL alike."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Agent, AgentSession
+from app.services import auth, demo
+from tests.conftest import AGENT_PASSWORD
+
+
+@pytest.fixture
+def on_db(any_app):
+    return any_app
+
+
+def test_datetimes_round_trip_as_aware_utc(on_db):
+    agent = Agent(email="tz@example.com", display_name="Tz", role="agent")
+    moment = datetime(2026, 3, 29, 1, 30, tzinfo=UTC) + timedelta(microseconds=5)
+    agent.deactivated_at = moment
+    db.session.add(agent)
+    db.session.commit()
+    db.session.expire_all()
+    loaded = db.session.get(Agent, agent.id)
+    assert loaded.deactivated_at == moment and loaded.deactivated_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(on_db):
+    agent = Agent(email="naive@example.com", display_name="N", role="agent", deactivated_at=datetime(2026, 1, 1))
+    db.session.add(agent)
+    with pytest.raises(Exception, match="naive datetime"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_email_is_unique_in_the_database(on_db):
+    db.session.add_all([Agent(email="a@example.com", display_name="A"), Agent(email="a@example.com", display_name="B")])
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_deleting_an_agent_cascades_to_sessions(on_db):
+    agent = demo.agents.create_agent("c@example.com", "C", "agent", AGENT_PASSWORD, by=demo.CLI)
+    auth.sign_in(agent.email, AGENT_PASSWORD, ip_address="::1", user_agent=None)
+    db.session.execute(db.delete(Agent).where(Agent.id == agent.id))
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(AgentSession.id))) == 0
+
+
+def test_seed_demo_is_idempotent(on_db):
+    first = demo.seed_demo()
+    count = db.session.scalar(db.select(db.func.count(Agent.id)))
+    second = demo.seed_demo()
+    assert first.agents_created == len(demo.DEMO_AGENTS) and second.agents_created == 0
+    assert db.session.scalar(db.select(db.func.count(Agent.id))) == count
