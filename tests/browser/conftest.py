@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
+import contextlib
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 from tests.support import services
 from tests.support.live_server import ROOT, LiveServer, prepared_sqlite
@@ -18,6 +21,7 @@ AXE_URL = "/static/vendor/axe.min.js"
 # Generous for a slow CI box, short enough that a broken page fails fast.
 TIMEOUT_MS = 10_000
 
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real gunicorn server on a migrated, seeded SQLite database, shared by the browser tests.
@@ -27,12 +31,9 @@ def live_server(tmp_path_factory):
     """
     tmp = tmp_path_factory.mktemp("browser-server")
     env = prepared_sqlite(tmp, HELPDESK_RATE_LIMITS="off")
-    server = LiveServer(env, log_path=tmp / "server.log")
-    # LiveServer.start drops its handle on the log file without closing it (the child keeps its
-    # own copy), and filterwarnings=error turns that ResourceWarning into a setup error.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        server.start()
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = LiveServer(env, log_path=ARTIFACTS / "browser-server.log")  # kept for a failed run
+    server.start()
     try:
         yield server
     finally:
@@ -44,7 +45,6 @@ def browser():
     """Debian's Chromium through Playwright (Playwright's own browser download is never used)."""
     if not Path(CHROMIUM).exists():
         services.unavailable("Chromium", f"{CHROMIUM} not found; run `make browser-deps`")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -52,20 +52,39 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test at teardown."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def new_page(browser, live_server):
-    """Factory: a page in a new context (its own cookies), closed after the test."""
-    contexts = []
+def new_page(request, browser, live_server):
+    """Factory: a page in a new context (its own cookies), closed after the test.
+
+    When the test fails, every page it opened is saved to test-artifacts/failures/.
+    """
+    pages = []
 
     def make(**context_options):
         context = browser.new_context(base_url=live_server.url, **context_options)
         context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
+        pages.append(context.new_page())
+        return pages[-1]
 
     yield make
-    for context in contexts:
-        context.close()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = ARTIFACTS / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        for n, page in enumerate(pages, start=1):
+            with contextlib.suppress(PlaywrightError):  # a crashed page must not hide the failure
+                page.screenshot(path=folder / f"{name}-{n}.png", full_page=True)
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture

@@ -28,8 +28,10 @@ def start_server(env: dict, log_path) -> LiveServer:
 
     Not LiveServer(log_path=...): start() leaves that file object unclosed, and the
     ResourceWarning fails the test under filterwarnings=error. gunicorn writes the file itself.
+    No control socket: gunicorn 27 puts it at one fixed path (~/.gunicorn/gunicorn.ctl), shared
+    by every server started in parallel.
     """
-    args = f"--capture-output --error-logfile {log_path}"
+    args = f"--capture-output --error-logfile {log_path} --no-control-socket"
     return LiveServer(dict(env, GUNICORN_CMD_ARGS=args)).start()
 
 

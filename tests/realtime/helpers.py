@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import re
 import shutil
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,24 @@ class Events:
             raise AssertionError(f"none of {names} within {timeout}s") from None
 
 
+class ConsoleClient(socketio.Client):
+    """socketio.Client that lets Engine.IO's write loop go idle before it disconnects.
+
+    python-engineio's polling write loop stops when it sees state != "connected"; if the POST
+    of the namespace CONNECT packet is still in flight when a refusal makes connect() call
+    disconnect(), the CLOSE packet is never sent and disconnect() waits for the server's next
+    ping (25 s) to end the pending long-poll. Waiting (bounded) for the queue to drain first
+    closes that window.
+    """
+
+    def disconnect(self):
+        pending = getattr(self.eio, "queue", None)
+        deadline = time.monotonic() + 2
+        while pending is not None and pending.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        super().disconnect()
+
+
 def _origin_header(base_url: str, origin) -> str | None:
     return base_url if origin is OWN else origin
 
@@ -149,7 +168,7 @@ def connect_console(
         ws_options = {}
         if origin:
             headers["Origin"] = origin
-    client = socketio.Client(reconnection=False, websocket_extra_options=ws_options)
+    client = ConsoleClient(reconnection=False, websocket_extra_options=ws_options)
     events = Events()
     for name in ("session_revoked", "error"):
         client.on(name, lambda data=None, _name=name: events.put(_name, data), namespace=CONSOLE)

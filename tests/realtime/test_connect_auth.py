@@ -54,7 +54,7 @@ def test_valid_cookie_without_a_valid_csrf_token_is_refused(console_server, bea,
 
 def raw_polling_connect(url: str, session: helpers.ConsoleSession, server_url: str, **connect_kwargs) -> None:
     """Connect over polling with the cookie and own Origin but the given URL and auth as-is."""
-    client = socketio.Client(reconnection=False)
+    client = helpers.ConsoleClient(reconnection=False)
     try:
         client.connect(
             url, headers={"Cookie": session.cookie_header, "Origin": server_url},

@@ -67,11 +67,12 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> LiveServer:
         env = dict(self.env, PORT=str(self.port), HOST="127.0.0.1")
-        log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=log,
-        )
+        if self.log_path:
+            # The child keeps its own copy of the descriptor; ours is closed at once.
+            with open(self.log_path, "ab") as log:
+                self.process = self._spawn(env, log)
+        else:
+            self.process = self._spawn(env, subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -84,6 +85,13 @@ class LiveServer:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not answer within {timeout}s; see {self.log_path}")
+
+    @staticmethod
+    def _spawn(env: dict, log) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=log,
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

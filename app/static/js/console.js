@@ -40,6 +40,23 @@
     window.helpdeskConsole = { socket: socket };
   }
 
+  // Fields that matter for one choice only (the password when "Set a password now" is chosen).
+  function revealers() {
+    document.querySelectorAll("[data-reveal-when]").forEach(function (block) {
+      const parts = block.getAttribute("data-reveal-when").split("=");
+      const form = block.closest("form");
+      const update = function () {
+        const checked = form.querySelector('input[name="' + parts[0] + '"]:checked');
+        block.hidden = !checked || checked.value !== parts[1];
+      };
+      form.querySelectorAll('input[name="' + parts[0] + '"]').forEach(function (input) {
+        input.addEventListener("change", update);
+      });
+      update();
+    });
+  }
+
   copyButtons();
+  revealers();
   connect();
 })();
