@@ -54,6 +54,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = _env("REDIS_URL")
         self.HELPDESK_ALLOWED_ORIGINS = _env_list("HELPDESK_ALLOWED_ORIGINS")
+        # Pub/Sub channels ignore Redis database numbers: deployments sharing a Redis need their own.
+        self.HELPDESK_SOCKETIO_CHANNEL = _env("HELPDESK_SOCKETIO_CHANNEL", "helpdesk-socketio")
         # Jobs run in a thread of the web process unless Redis is there to carry them.
         self.HELPDESK_JOBS = _env("HELPDESK_JOBS", "redis" if self.REDIS_URL else "inprocess")
         self.HELPDESK_PROXY_HOPS = _env_int("HELPDESK_PROXY_HOPS", 0)

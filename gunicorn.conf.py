@@ -14,6 +14,9 @@ threads = int(os.environ.get("HELPDESK_THREADS", "64"))
 timeout = 120
 graceful_timeout = 10
 accesslog = None  # the app writes its own structured access log
+# gunicorn 27's control socket has one fixed path per user: several instances on one machine
+# (the scale-out layout) would fight over it. Nothing here uses it.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

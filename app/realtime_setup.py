@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from app.extensions import socketio
@@ -30,10 +32,18 @@ def init_app(app: Flask) -> None:
         app,
         async_mode="threading",
         message_queue=app.config.get("REDIS_URL"),
-        channel="helpdesk-socketio",
+        channel=app.config["HELPDESK_SOCKETIO_CHANNEL"],
         cors_allowed_origins=origin_allowed(app),
         max_http_buffer_size=app.config["HELPDESK_SOCKET_MAX_BYTES"],
         manage_session=False,
-        logger=False,
-        engineio_logger=False,
+        # Our own loggers: with logger=False the libraries attach a stderr handler of their own,
+        # which prints every error twice and breaks the one-JSON-object-a-line log format.
+        logger=_quiet_logger("helpdesk.socketio"),
+        engineio_logger=_quiet_logger("helpdesk.engineio"),
     )
+
+
+def _quiet_logger(name: str) -> logging.Logger:
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.WARNING)  # the libraries log every packet at INFO
+    return logger

@@ -52,6 +52,13 @@ class ThreadBackend:
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="helpdesk-job")
         self._executor.submit(run_in_app, self.app, func, kwargs)
 
+    def shutdown(self, wait: bool = True) -> None:
+        """Finish (or drop) queued jobs and stop the threads; a later enqueue starts new ones."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=wait)
+
 
 class RQBackend:
     """Jobs go to a Redis queue; `flask helpdesk worker` runs them."""
@@ -59,12 +66,16 @@ class RQBackend:
     def __init__(self, app, redis_url: str):
         self.app = app
         self.redis_url = redis_url
+        self._connection = None
         self._queue = None
 
     def connection(self):
+        """One client (and its connection pool) for the life of the backend."""
         from redis import Redis
 
-        return Redis.from_url(self.redis_url)
+        if self._connection is None:
+            self._connection = Redis.from_url(self.redis_url)
+        return self._connection
 
     def queue(self):
         from rq import Queue
@@ -74,4 +85,6 @@ class RQBackend:
         return self._queue
 
     def enqueue(self, func: str, kwargs: dict) -> None:
-        self.queue().enqueue(func, kwargs=kwargs)
+        # RQ imports jobs by dotted path ("pkg.module.function"); it cannot read the
+        # "pkg.module:function" spelling used here, and the worker would fail every job.
+        self.queue().enqueue(func.replace(":", "."), kwargs=kwargs)

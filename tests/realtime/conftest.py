@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
 import redis
+from sqlalchemy import create_engine, text
 
+from config import normalise_database_url
 from tests.realtime import helpers
-from tests.support.live_server import LiveServer, prepared_sqlite
+from tests.support import services
+from tests.support.live_server import prepared_sqlite
 
 # A Redis database of its own, flushed before and after use. Socket.IO's pub/sub channel is not
 # per database (Redis pub/sub ignores SELECT), so only the keys are private, not the messages.
@@ -23,23 +27,11 @@ def seeded_sqlite(tmp_path_factory):
     return data_dir / "helpdesk.db"
 
 
-def start_server(env: dict, log_path) -> LiveServer:
-    """Start gunicorn, its output kept in log_path for failure reports.
-
-    Not LiveServer(log_path=...): start() leaves that file object unclosed, and the
-    ResourceWarning fails the test under filterwarnings=error. gunicorn writes the file itself.
-    No control socket: gunicorn 27 puts it at one fixed path (~/.gunicorn/gunicorn.ctl), shared
-    by every server started in parallel.
-    """
-    args = f"--capture-output --error-logfile {log_path} --no-control-socket"
-    return LiveServer(dict(env, GUNICORN_CMD_ARGS=args)).start()
-
-
 @pytest.fixture(scope="module")
 def console_server(seeded_sqlite, tmp_path_factory):
     """One live server for a module: its own copy of the demo database, shop origin http://shop.test."""
     data_dir = tmp_path_factory.mktemp("console")
-    server = start_server(helpers.copy_database(seeded_sqlite, data_dir), data_dir / "server.log")
+    server = helpers.start_server(helpers.copy_database(seeded_sqlite, data_dir), data_dir / "server.log")
     try:
         yield server
     finally:
@@ -57,3 +49,25 @@ def realtime_redis_url(redis_server_url):
         client.flushdb()
     finally:
         client.close()
+
+
+@pytest.fixture
+def own_postgres_url():
+    """A PostgreSQL database of this test's own, created empty and dropped (as tests/conftest.py
+    does): the shared `postgres_server_url` database is create_all/drop_all'ed by other tests."""
+    base = services.postgres_url()
+    reason = services.check_postgres(base)
+    if reason:
+        services.unavailable("PostgreSQL", reason)
+    name = f"helpdesk_rt_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield base.rsplit("/", 1)[0] + "/" + name
+        finally:
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin_engine.dispose()

@@ -61,3 +61,11 @@ def test_signed_in_console_socket_from_own_origin_connects(console_server, bea, 
     with helpers.console_socket(console_server.url, bea, transport=transport) as (client, _events):
         assert client.transport() == transport
         assert helpers.get_session(client)["agent"]["display_name"] == "Bea Santos"
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_signed_in_console_socket_without_origin_connects(console_server, bea, transport):
+    # Browsers always send Origin on WebSocket and cross-origin requests; a request without one
+    # is a same-origin polling GET or not a browser, and then the cookie + CSRF token decide.
+    with helpers.console_socket(console_server.url, bea, origin=None, transport=transport) as (client, _events):
+        assert helpers.get_session(client)["agent"]["display_name"] == "Bea Santos"

@@ -1,0 +1,70 @@
+"""Two server processes joined by Redis: a deactivation on one reaches the agent's socket on the other."""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+
+import pytest
+import redis
+
+from tests.realtime import helpers
+from tests.support.live_server import flask_cli, server_env
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_env(request, seeded_sqlite, tmp_path):
+    """The env of both servers: one database (a SQLite file, or PostgreSQL migrated and seeded
+    through the real CLI), without REDIS_URL yet."""
+    if request.param == "sqlite":
+        return helpers.copy_database(seeded_sqlite, tmp_path)
+    url = request.getfixturevalue("own_postgres_url")
+    env = server_env(tmp_path, url, **helpers.SERVER_SETTINGS)
+    flask_cli(env, "db", "upgrade")
+    flask_cli(env, "helpdesk", "seed-demo")
+    return env
+
+
+def wait_for_subscriber(redis_url: str, timeout: float = 5.0) -> None:
+    """Wait until a server listens on the message queue, as pub/sub drops what nobody hears.
+
+    The listener starts with the server's first socket, in a thread. Counted on our database
+    only (CLIENT LIST `db=`), since the channel name is shared by every helpdesk on this Redis.
+    """
+    db = int(redis_url.rsplit("/", 1)[1])
+    client = redis.Redis.from_url(redis_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(int(c["db"]) == db and int(c["sub"]) > 0 for c in client.client_list()):
+                return
+            time.sleep(0.05)
+    finally:
+        client.close()
+    raise AssertionError(f"no Socket.IO subscriber on {redis_url} within {timeout}s")
+
+
+def test_deactivation_on_one_server_reaches_the_socket_on_the_other(shared_env, realtime_redis_url, tmp_path):
+    env = dict(shared_env, REDIS_URL=realtime_redis_url)
+    with ExitStack() as stack:
+        server_a = helpers.start_server(env, tmp_path / "a.log")
+        stack.callback(server_a.stop)
+        server_b = helpers.start_server(env, tmp_path / "b.log")
+        stack.callback(server_b.stop)
+        admin = helpers.sign_in(server_a.url, *helpers.ADMIN)
+        stack.callback(admin.close)
+        bea = helpers.sign_in(server_b.url, *helpers.BEA)
+        stack.callback(bea.close)
+
+        client, events = helpers.connect_console(server_b.url, bea)
+        stack.callback(client.disconnect)
+        bea_id = helpers.get_session(client)["agent"]["id"]
+        wait_for_subscriber(realtime_redis_url)
+
+        assert helpers.deactivate(admin, bea_id).status_code == 302
+
+        assert events.wait_for("session_revoked") == ("session_revoked", {"agent_id": bea_id})
+        helpers.assert_refused(client, events)
+        assert helpers.agent_row(admin, "bea@demo.shop") == (bea_id, "Deactivated")
