@@ -70,7 +70,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.api import bp as api_bp
+    from app.api import init_api
     from app.auth import bp as auth_bp
     from app.console import bp as console_bp
     from app.extensions import api
@@ -83,4 +83,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(widget_bp)
-    api.register_blueprint(api_bp)
+    init_api(api)

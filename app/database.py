@@ -26,3 +26,17 @@ def configure_engine(engine: Engine) -> None:
         # A DEFERRED transaction that reads and then writes cannot wait for the write lock
         # (SQLITE_BUSY despite busy_timeout), so every transaction takes it up front.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_ignoring_conflicts(table, index_elements: list[str]):
+    """INSERT … ON CONFLICT (index_elements) DO NOTHING, on SQLite and PostgreSQL alike.
+
+    Idempotent writes rest on this, not on read-then-insert, which two concurrent requests
+    would both pass.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.extensions import db
+
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)

@@ -1,5 +1,17 @@
 """The shop's REST API under /api/v1, documented from its schemas at /api/v1/openapi.json."""
 
-from app.api.views import bp
+from flask_smorest import Api
 
-__all__ = ["bp"]
+from app.api import customers, events, views
+from app.services.event_schemas import EventBatchSchema, EventSchema
+
+
+def init_api(api: Api) -> None:
+    """Register the API's blueprints and the schemas its documents reference by name."""
+    api.spec.components.schema("Event", schema=EventSchema)
+    api.spec.components.schema("EventBatch", schema=EventBatchSchema)
+    for module in (views, events, customers):
+        api.register_blueprint(module.bp)
+
+
+__all__ = ["init_api"]

@@ -29,3 +29,13 @@ def api_key_rate_key() -> str:
     """Rate-limit bucket: a fingerprint of the key when one is sent, else the client address."""
     secret = bearer_secret()
     return f"api-key:{hash_token(secret)[:24]}" if secret else f"api-ip:{request.remote_addr}"
+
+
+def protect(bp) -> None:
+    """Every endpoint of an API blueprint needs a live key and is rate limited per key."""
+    from flask import current_app
+
+    from app.extensions import limiter
+
+    bp.before_request(require_api_key)
+    limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_API"], key_func=api_key_rate_key)(bp)

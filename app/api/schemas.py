@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from app.models.customer import STAGES
+
 
 class ApiKeyInfoSchema(Schema):
     name = fields.String(required=True, metadata={"description": "The name an admin gave the key."})
@@ -20,3 +22,73 @@ class ErrorSchema(Schema):
         required=True,
         metadata={"description": "`code` (machine-readable), `message`, and for validation errors `fields`."},
     )
+
+
+class RejectionSchema(Schema):
+    index = fields.Integer(required=True, metadata={"description": "Position of the event in the request."})
+    reason = fields.Dict(required=True, metadata={"description": "Messages by field."})
+
+
+class IngestResultSchema(Schema):
+    accepted = fields.Integer(required=True)
+    duplicates = fields.Integer(required=True)
+    rejected = fields.List(fields.Nested(RejectionSchema), required=True)
+
+
+class LineItemOutSchema(Schema):
+    sku = fields.String()
+    name = fields.String()
+    quantity = fields.Integer()
+    unit_price = fields.Decimal(as_string=True)
+
+
+class CartOutSchema(Schema):
+    items = fields.List(fields.Nested(LineItemOutSchema))
+    item_count = fields.Integer()
+    currency = fields.String(allow_none=True)
+    total = fields.Decimal(as_string=True)
+    updated_at = fields.DateTime()
+
+
+class OrderOutSchema(Schema):
+    order_id = fields.String()
+    placed_at = fields.DateTime()
+    total = fields.Decimal(as_string=True)
+    currency = fields.String(allow_none=True)
+    refunded_at = fields.DateTime(allow_none=True)
+    items = fields.List(fields.Nested(LineItemOutSchema))
+
+
+class TransitionOutSchema(Schema):
+    from_stage = fields.String(allow_none=True)
+    to_stage = fields.String()
+    occurred_at = fields.DateTime()
+    reason = fields.String()
+    event_id = fields.String(allow_none=True)
+
+
+class RfmSchema(Schema):
+    recency = fields.Integer()
+    frequency = fields.Integer()
+    monetary = fields.Integer()
+
+
+class CustomerProfileSchema(Schema):
+    customer_id = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    traits = fields.Dict()
+    stage = fields.String(required=True, metadata={"enum": list(STAGES)})
+    stage_reason = fields.String(required=True)
+    flags = fields.List(fields.String(), required=True)
+    segment = fields.String(required=True)
+    rfm = fields.Nested(RfmSchema, required=True)
+    cart = fields.Nested(CartOutSchema, allow_none=True)
+    orders = fields.List(fields.Nested(OrderOutSchema), required=True)
+    lifetime_value = fields.Decimal(as_string=True, required=True)
+    order_count = fields.Integer(required=True)
+    first_seen_at = fields.DateTime(required=True)
+    last_seen_at = fields.DateTime(required=True)
+    lead_source = fields.Dict(allow_none=True)
+    stage_history = fields.List(fields.Nested(TransitionOutSchema), required=True)

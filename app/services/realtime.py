@@ -31,3 +31,14 @@ def emit(event: str, payload: dict, *, room: str, namespace: str) -> None:
 def session_revoked(agent_id: int) -> None:
     """Tell an agent's open consoles that their sessions were revoked (deactivation, password)."""
     emit("session_revoked", {"agent_id": agent_id}, room=agent_room(agent_id), namespace=CONSOLE)
+
+
+def customer_room(customer_id: int) -> str:
+    """Consoles showing one customer (profile page, chat or ticket sidebar) join this room."""
+    return f"customer:{customer_id}"
+
+
+def customer_updated(customer_id: int, *, cart_changed: bool) -> None:
+    """A customer's profile, stage or cart changed: watching consoles refresh their panels."""
+    emit("customer_updated", {"customer_id": customer_id, "cart_changed": cart_changed},
+         room=customer_room(customer_id), namespace=CONSOLE)

@@ -1,0 +1,21 @@
+"""GET /api/v1/customers/<customer_id>: the profile the helpdesk keeps of one of the shop's customers."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from app.api.auth import protect
+from app.api.schemas import CustomerProfileSchema
+from app.services import customers
+
+bp = Blueprint("customers", __name__, url_prefix="/api/v1", description="Customer profiles.")
+protect(bp)
+
+
+@bp.route("/customers/<string:customer_id>")
+@bp.response(200, CustomerProfileSchema)
+def get_customer(customer_id: str):
+    """The profile: stage and why, flags, segment, RFM, current cart, last 20 orders with items,
+    lifetime value, order count, first and last seen, and the stage history."""
+    context = customers.customer_context(customers.get_by_external_id(customer_id).id)
+    return customers.profile_document(context)

@@ -1,0 +1,47 @@
+"""POST /api/v1/events: customer events from the shop's server, one or a batch of up to 500."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_smorest import Blueprint
+
+from app.api.auth import protect
+from app.api.json_body import json_body
+from app.api.schemas import IngestResultSchema
+from app.services.event_schemas import MAX_BATCH
+from app.services.ingestion import ingest_events
+
+bp = Blueprint("events", __name__, url_prefix="/api/v1", description="Customer events from the shop.")
+protect(bp)
+
+REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"oneOf": [{"$ref": "#/components/schemas/Event"}, {"$ref": "#/components/schemas/EventBatch"}]}
+        }
+    },
+}
+
+
+def _events_from(body) -> list:
+    if isinstance(body, dict) and "batch" in body:
+        batch = body["batch"]
+        if not isinstance(batch, list) or not batch:
+            abort(400, description="`batch` must be a non-empty list of events.")
+        if len(batch) > MAX_BATCH:
+            abort(413, description=f"A batch may hold at most {MAX_BATCH} events.")
+        return batch
+    if isinstance(body, dict):
+        return [body]
+    abort(400, description="Send one event object, or {\"batch\": [...]}.")
+
+
+@bp.route("/events", methods=["POST"])
+@bp.doc(requestBody=REQUEST_BODY)
+@bp.response(202, IngestResultSchema)
+def post_events():
+    """Ingest events. Repeats of an event id are counted as duplicates and change nothing; invalid
+    events are rejected one by one (index and reason) while the good ones are kept."""
+    result = ingest_events(_events_from(json_body()), source="api")
+    return result

@@ -1,0 +1,86 @@
+"""The customer's shop activity: the event log, the current cart, and orders with their items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class CustomerEvent(db.Model):
+    """Append-only log of what the shop told us. `event_id` is the sender's id: a retry is a no-op."""
+
+    __tablename__ = "customer_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    external_customer_id: Mapped[str | None] = mapped_column(String(128))
+    anonymous_id: Mapped[str | None] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    source: Mapped[str] = mapped_column(String(16), default="api", nullable=False)
+    properties: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+
+    __table_args__ = (Index("ix_customer_events_customer_time", "customer_id", "occurred_at"),)
+
+
+class Cart(db.Model):
+    """The latest snapshot of a customer's cart. An older cart_updated never replaces a newer one."""
+
+    __tablename__ = "carts"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    items: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    item_count: Mapped[int] = mapped_column(default=0, nullable=False)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    event_id: Mapped[str] = mapped_column(String(128), nullable=False)
+
+
+class Order(db.Model):
+    """An order, once, whatever the number of order_placed deliveries. A refund that arrives
+    before its order creates the row with only `refunded_at`; the order fills it in later."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_order_id: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), nullable=False)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", passive_deletes=True, order_by="OrderItem.id"
+    )
+
+    __table_args__ = (Index("ix_orders_customer_placed", "customer_id", "placed_at"),)
+
+    @property
+    def counts(self) -> bool:
+        """Placed and not refunded: the orders that make a customer a buyer."""
+        return self.placed_at is not None and self.refunded_at is None
+
+
+class OrderItem(db.Model):
+    """One line of an order."""
+
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    sku: Mapped[str] = mapped_column(String(128), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    quantity: Mapped[int] = mapped_column(nullable=False)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+
+    order: Mapped[Order] = relationship(back_populates="items")

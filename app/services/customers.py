@@ -1,0 +1,200 @@
+"""Reading customers: the profile with its context, the list with filters, the journey map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_
+
+from app.extensions import db
+from app.models import FLAGS, Cart, Customer, CustomerEvent, Order, StageTransition
+from app.services import orders
+from app.services.errors import DomainError, NotFoundError
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    """Everything an agent sees about a customer next to a conversation or on the profile page."""
+
+    customer: Customer
+    cart: Cart | None
+    orders: list[Order]
+    transitions: list[StageTransition]
+
+
+def get_customer(customer_id: int) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFoundError("No such customer.")
+    return customer
+
+
+def get_by_external_id(external_id: str) -> Customer:
+    customer = db.session.scalar(db.select(Customer).where(Customer.external_id == external_id))
+    if customer is None:
+        raise NotFoundError("No customer with this id.")
+    return customer
+
+
+def customer_context(customer_id: int, *, order_limit: int = 20) -> CustomerContext:
+    """The profile, current cart, latest orders with items and the stage history."""
+    customer = get_customer(customer_id)
+    transitions = list(
+        db.session.scalars(
+            db.select(StageTransition)
+            .where(StageTransition.customer_id == customer.id)
+            .order_by(StageTransition.occurred_at, StageTransition.id)
+        )
+    )
+    return CustomerContext(
+        customer=customer,
+        cart=db.session.get(Cart, customer.id),
+        orders=orders.recent_orders(customer.id, order_limit),
+        transitions=transitions,
+    )
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    stage: str | None = None
+    flag: str | None = None
+    segment: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customers: list[Customer]
+    next_cursor: str | None
+
+
+def _cursor(customer: Customer) -> str:
+    return f"{customer.last_seen_at.timestamp():.6f}_{customer.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    from datetime import UTC
+
+    try:
+        stamp, _, ident = cursor.partition("_")
+        return datetime.fromtimestamp(float(stamp), UTC), int(ident)
+    except ValueError:
+        raise DomainError("Invalid page cursor.", field="after") from None
+
+
+def list_customers(filters: CustomerFilter, *, after: str | None = None, limit: int = 50) -> CustomerPage:
+    """Customers by most recently seen, filtered, with keyset pagination (`after` = a cursor)."""
+    query = db.select(Customer).where(Customer.erased_at.is_(None))
+    if filters.stage:
+        query = query.where(Customer.stage == filters.stage)
+    if filters.flag in FLAGS:
+        query = query.where(getattr(Customer, f"is_{filters.flag}").is_(True))
+    if filters.segment:
+        query = query.where(Customer.segment == filters.segment)
+    if filters.search:
+        term = f"%{filters.search.strip().lower()[:100]}%"
+        query = query.where(or_(func.lower(Customer.name).like(term), Customer.email.like(term),
+                                Customer.external_id == filters.search.strip()))
+    if after:
+        seen, ident = _parse_cursor(after)
+        query = query.where(
+            or_(Customer.last_seen_at < seen, (Customer.last_seen_at == seen) & (Customer.id < ident))
+        )
+    rows = list(db.session.scalars(query.order_by(Customer.last_seen_at.desc(), Customer.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CustomerPage(customers=rows, next_cursor=_cursor(rows[-1]) if more and rows else None)
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    """One point on the journey map."""
+
+    at: datetime
+    kind: str
+    title: str
+    detail: str | None
+    stage: str | None = None
+
+
+JOURNEY_TITLES = {
+    "page_viewed": "Viewed a page",
+    "product_viewed": "Viewed a product",
+    "cart_updated": "Cart changed",
+    "checkout_started": "Started checkout",
+    "order_placed": "Placed an order",
+    "order_refunded": "Order refunded",
+    "identify": "Identified",
+    "signed_up": "Signed up",
+    "subscribed": "Subscribed",
+    "unsubscribed": "Unsubscribed",
+    "review_submitted": "Wrote a review",
+    "referral_made": "Referred someone",
+    "nps_submitted": "Answered NPS",
+}
+
+
+def _event_detail(event: CustomerEvent) -> str | None:
+    props = event.properties or {}
+    if event.type == "page_viewed":
+        return props.get("title") or props.get("url")
+    if event.type in ("cart_updated", "order_placed", "checkout_started"):
+        count = sum(int(i.get("quantity", 0)) for i in props.get("items") or [] if isinstance(i, dict))
+        total = props.get("total")
+        return f"{count} items · {total} {props.get('currency', '')}".strip() if total is not None else None
+    if event.type == "product_viewed":
+        return props.get("name") or props.get("sku")
+    if event.type == "nps_submitted":
+        return f"score {props.get('score')}"
+    return None
+
+
+def journey(customer_id: int, *, limit: int = 200) -> list[Touchpoint]:
+    """The newest touchpoints (events and stage changes), newest first. Later capabilities add
+    chats, tickets and surveys here."""
+    events = db.session.scalars(
+        db.select(CustomerEvent)
+        .where(CustomerEvent.customer_id == customer_id)
+        .order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc())
+        .limit(limit)
+    )
+    points = [
+        Touchpoint(e.occurred_at, e.type, JOURNEY_TITLES.get(e.type, e.type.replace("_", " ").capitalize()),
+                   _event_detail(e))
+        for e in events
+    ]
+    points += [
+        Touchpoint(t.occurred_at, "stage", f"Stage: {t.to_stage}", t.reason, stage=t.to_stage)
+        for t in db.session.scalars(db.select(StageTransition).where(StageTransition.customer_id == customer_id))
+    ]
+    return sorted(points, key=lambda p: p.at, reverse=True)[:limit]
+
+
+def profile_document(context: CustomerContext) -> dict:
+    """The profile as plain data (API answers and the GDPR export share it)."""
+    c = context.customer
+    cart = context.cart
+    return {
+        "customer_id": c.external_id, "email": c.email, "name": c.name, "phone": c.phone, "traits": c.traits,
+        "stage": c.stage, "stage_reason": c.stage_reason, "flags": c.flags, "segment": c.segment,
+        "rfm": {"recency": c.rfm_recency, "frequency": c.rfm_frequency, "monetary": c.rfm_monetary},
+        "cart": None if cart is None else {
+            "items": cart.items, "item_count": cart.item_count, "currency": cart.currency,
+            "total": cart.total, "updated_at": cart.updated_at,
+        },
+        "orders": [
+            {"order_id": o.external_order_id, "placed_at": o.placed_at, "total": o.total, "currency": o.currency,
+             "refunded_at": o.refunded_at,
+             "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price": i.unit_price}
+                       for i in o.items]}
+            for o in context.orders
+        ],
+        "lifetime_value": c.lifetime_value, "order_count": c.order_count,
+        "first_seen_at": c.first_seen_at, "last_seen_at": c.last_seen_at, "lead_source": c.lead_source,
+        "stage_history": [
+            {"from_stage": t.from_stage, "to_stage": t.to_stage, "occurred_at": t.occurred_at,
+             "reason": t.reason, "event_id": t.event_id}
+            for t in context.transitions
+        ],
+    }

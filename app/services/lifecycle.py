@@ -1,0 +1,131 @@
+"""Applies the lifecycle rules to stored customers: after each event, periodically as time passes,
+and as a preview when an admin edits the rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.extensions import db
+from app.models import Customer, StageTransition
+from app.models.base import utcnow
+from app.services import audit, settings_store
+from app.services.audit import Actor
+from app.services.lifecycle_rules import Assessment, Facts, LifecycleRules, assess
+
+RULES_KEY = "lifecycle_rules"
+BATCH = 500
+
+
+def current_rules() -> LifecycleRules:
+    """The rules in force (stored by an admin, or the defaults)."""
+    return LifecycleRules.from_dict(settings_store.get_setting(RULES_KEY))
+
+
+def facts_of(customer: Customer) -> Facts:
+    """The facts the rules read, taken from the customer row."""
+    return Facts(
+        identified=customer.external_id is not None or customer.email is not None,
+        signed_up=customer.signed_up_at is not None,
+        engaged=customer.engaged_at is not None,
+        order_count=customer.order_count,
+        lifetime_value=customer.lifetime_value or 0,
+        first_order_at=customer.first_order_at,
+        last_order_at=customer.last_order_at,
+        max_order_gap_days=customer.max_order_gap_days,
+        referral_count=customer.referral_count,
+        nps_score=customer.nps_score,
+    )
+
+
+def apply_assessment(
+    customer: Customer, result: Assessment, *, now: datetime, event_id: str | None
+) -> StageTransition | None:
+    """Write an assessment onto the customer; a change of stage is recorded as a transition.
+    Flushes nothing: the caller's use case commits."""
+    transition = None
+    first = not customer.stage_reason  # never assessed: its first stage is a transition too
+    if first or result.stage != customer.stage:
+        transition = StageTransition(
+            customer_id=customer.id,
+            from_stage=None if first else customer.stage,
+            to_stage=result.stage,
+            occurred_at=now,
+            reason=result.reason,
+            event_id=event_id,
+        )
+        db.session.add(transition)
+        customer.stage_changed_at = now
+    customer.stage = result.stage
+    customer.stage_reason = result.reason
+    customer.segment = result.segment
+    for flag in ("at_risk", "churned", "reactivated", "vip"):
+        setattr(customer, f"is_{flag}", flag in result.flags)
+    customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary = result.rfm
+    return transition
+
+
+def reassess(customer: Customer, rules: LifecycleRules, *, now: datetime, event_id: str | None = None) -> bool:
+    """Recompute one customer; True when anything visible changed."""
+    before = (customer.stage, customer.stage_reason, customer.segment, tuple(customer.flags))
+    apply_assessment(customer, assess(facts_of(customer), rules, now), now=now, event_id=event_id)
+    return before != (customer.stage, customer.stage_reason, customer.segment, tuple(customer.flags))
+
+
+def recompute_lifecycle(now: datetime | None = None) -> dict:
+    """Periodic job and `flask helpdesk recompute-lifecycle`: move customers whose stage or flags
+    depend on time (post-purchase window, at risk, churn). Only buyers can move with time."""
+    return {"changed": _reassess_all(current_rules(), now or utcnow(), Customer.order_count > 0)}
+
+
+def _reassess_all(rules: LifecycleRules, now: datetime, *criteria) -> int:
+    """Reassess matching customers in id order, committing every BATCH rows (keeps locks short)."""
+    changed, last_id = 0, 0
+    while True:
+        batch = db.session.scalars(
+            db.select(Customer).where(Customer.id > last_id, *criteria).order_by(Customer.id).limit(BATCH)
+        ).all()
+        if not batch:
+            return changed
+        changed += sum(reassess(c, rules, now=now) for c in batch)
+        last_id = batch[-1].id
+        db.session.commit()
+
+
+@dataclass(frozen=True)
+class RulesPreview:
+    """How many customers a rules change would move, by stage."""
+
+    moved: int
+    before: dict[str, int]
+    after: dict[str, int]
+
+
+def preview_rules(rules: LifecycleRules, now: datetime | None = None) -> RulesPreview:
+    """Evaluate every customer under proposed rules without writing anything."""
+    now = now or utcnow()
+    before, after, moved = Counter(), Counter(), 0
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            db.select(Customer).where(Customer.id > last_id).order_by(Customer.id).limit(BATCH)
+        ).all()
+        if not rows:
+            break
+        for customer in rows:
+            stage = assess(facts_of(customer), rules, now).stage
+            before[customer.stage] += 1
+            after[stage] += 1
+            moved += stage != customer.stage
+        last_id = rows[-1].id
+        db.session.expunge_all()
+    return RulesPreview(moved=moved, before=dict(before), after=dict(after))
+
+
+def save_rules(rules: LifecycleRules, *, by: Actor) -> dict:
+    """Store new rules and recompute every customer under them."""
+    settings_store.put_setting(RULES_KEY, rules.to_dict())
+    audit.record("lifecycle.rules_changed", actor=by, details=rules.to_dict())
+    db.session.commit()
+    return {"changed": _reassess_all(rules, utcnow())}
