@@ -41,7 +41,7 @@ def create_api_key(name: str) -> None:
 def seed_demo() -> None:
     """Load the demo shop; running it again changes nothing."""
     report = demo.seed_demo()
-    click.echo(f"Demo data ready ({report.agents_created} agents created).")
+    click.echo(f"Demo data ready ({report.agents_created} agents created, {report.events_accepted} customer events).")
     click.echo(f"Console: sign in as {demo.DEMO_ADMIN_EMAIL} / {demo.DEMO_ADMIN_PASSWORD}")
 
 

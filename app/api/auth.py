@@ -32,10 +32,15 @@ def api_key_rate_key() -> str:
 
 
 def protect(bp) -> None:
-    """Every endpoint of an API blueprint needs a live key and is rate limited per key."""
+    """Every endpoint of an API blueprint needs a live key and is rate limited per key.
+
+    CSRF protection is for cookie sessions; a bearer key cannot be sent by another site's page,
+    so these endpoints are exempt from it.
+    """
     from flask import current_app
 
-    from app.extensions import limiter
+    from app.extensions import csrf, limiter
 
+    csrf.exempt(bp)
     bp.before_request(require_api_key)
     limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_API"], key_func=api_key_rate_key)(bp)

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Agent
+from app.models.base import utcnow
 from app.services import agents
 from app.services.audit import CLI
+from app.services.demo_customers import demo_events
+from app.services.ingestion import ingest_events
 
 DEMO_ADMIN_EMAIL = "admin@demo.shop"
 DEMO_ADMIN_PASSWORD = "demo-admin-password"
@@ -26,6 +29,7 @@ class SeedReport:
     """What a seed run created (zero everywhere on a second run)."""
 
     agents_created: int
+    events_accepted: int = 0
 
 
 def seed_demo() -> SeedReport:
@@ -36,4 +40,8 @@ def seed_demo() -> SeedReport:
         if exists is None:
             agents.create_agent(email, name, role, password, by=CLI)
             created += 1
-    return SeedReport(agents_created=created)
+    # Customers arrive through the event path, as a shop would send them (ids fixed: idempotent).
+    result = ingest_events(demo_events(utcnow()), source="demo")
+    if result.rejected:
+        raise RuntimeError(f"demo events rejected: {result.rejected}")
+    return SeedReport(agents_created=created, events_accepted=result.accepted)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Agent, AgentSession
+from app.models import Agent, AgentSession, Customer
 from app.services import auth, demo
 from tests.conftest import AGENT_PASSWORD
 
@@ -55,4 +55,11 @@ def test_seed_demo_is_idempotent(on_db):
     count = db.session.scalar(db.select(db.func.count(Agent.id)))
     second = demo.seed_demo()
     assert first.agents_created == len(demo.DEMO_AGENTS) and second.agents_created == 0
+    assert first.events_accepted > 30 and second.events_accepted == 0
+    stages = set(db.session.scalars(db.select(Customer.stage)))
+    assert stages == {"reach", "acquisition", "conversion", "retention", "loyalty"}
+    flags = {f for c in db.session.scalars(db.select(Customer)) for f in c.flags}
+    assert flags == {"at_risk", "churned", "reactivated", "vip"}
+    segments = set(db.session.scalars(db.select(Customer.segment)))
+    assert segments == {"visitor", "lead", "registered", "new_customer", "repeat_customer", "frequent", "reactivated"}
     assert db.session.scalar(db.select(db.func.count(Agent.id))) == count
