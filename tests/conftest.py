@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 
 import pytest
 from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db as _db
 from app.services import agents as agents_service
 from app.services.audit import CLI
-from config import TestConfig, normalise_database_url
+from config import TestConfig
 from tests.support import services
 from tests.support.html import csrf_from
 
@@ -136,19 +134,8 @@ def post_form(client):
 @pytest.fixture(scope="session")
 def postgres_server_url():
     """The URL of a throwaway database on the test PostgreSQL server, dropped at the end."""
-    base = services.postgres_url()
-    reason = services.check_postgres(base)
-    if reason:
-        services.unavailable("PostgreSQL", reason)
-    name = f"helpdesk_test_{uuid.uuid4().hex[:10]}"
-    admin_engine = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    with services.throwaway_postgres_database("helpdesk_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import signal
-from urllib.parse import urlsplit
 
 import pytest
-import redis
 
 from app import create_app
 from app.extensions import db as _db
 from config import TestConfig
+from tests.support import services
 
 # Flushed before and after each test that uses it; RQ's keys (rq:*) and the scheduler's slot
 # claims (helpdesk:periodic:*) are all that the job tests create.
@@ -37,14 +36,8 @@ def clock():
 
 @pytest.fixture
 def jobs_redis_url(redis_server_url):
-    url = urlsplit(redis_server_url)._replace(path=f"/{JOBS_REDIS_DB}").geturl()
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
+    with services.private_redis_db(redis_server_url, JOBS_REDIS_DB) as url:
         yield url
-        client.flushdb()
-    finally:
-        client.close()
 
 
 @pytest.fixture

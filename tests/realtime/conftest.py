@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-from urllib.parse import urlsplit
-
 import pytest
-import redis
-from sqlalchemy import create_engine, text
 
-from config import normalise_database_url
 from tests.realtime import helpers
 from tests.support import services
 from tests.support.live_server import prepared_sqlite
@@ -41,33 +35,13 @@ def console_server(seeded_sqlite, tmp_path_factory):
 @pytest.fixture
 def realtime_redis_url(redis_server_url):
     """A private Redis database (keys only), empty before and after the test."""
-    url = urlsplit(redis_server_url)._replace(path=f"/{REALTIME_REDIS_DB}").geturl()
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
+    with services.private_redis_db(redis_server_url, REALTIME_REDIS_DB) as url:
         yield url
-        client.flushdb()
-    finally:
-        client.close()
 
 
 @pytest.fixture
 def own_postgres_url():
-    """A PostgreSQL database of this test's own, created empty and dropped (as tests/conftest.py
-    does): the shared `postgres_server_url` database is create_all/drop_all'ed by other tests."""
-    base = services.postgres_url()
-    reason = services.check_postgres(base)
-    if reason:
-        services.unavailable("PostgreSQL", reason)
-    name = f"helpdesk_rt_{uuid.uuid4().hex[:10]}"
-    admin_engine = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
-    try:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield base.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin_engine.dispose()
+    """A PostgreSQL database of this test's own: the shared `postgres_server_url` database is
+    create_all/drop_all'ed by other tests."""
+    with services.throwaway_postgres_database("helpdesk_rt") as url:
+        yield url

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,3 +55,44 @@ def check_redis(url: str) -> str | None:
         return None
     except Exception as exc:
         return str(exc) or type(exc).__name__
+
+
+@contextmanager
+def private_redis_db(base_url: str, number: int):
+    """A Redis database number of one test's own (keys only), emptied before and after."""
+    import redis
+
+    url = urlsplit(base_url)._replace(path=f"/{number}").geturl()
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+        yield url
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@contextmanager
+def throwaway_postgres_database(prefix: str):
+    """A new empty database on the test PostgreSQL server, dropped afterwards; skips (or fails
+    under HELPDESK_REQUIRE_SERVICES=1) when the server does not answer."""
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    base = postgres_url()
+    reason = check_postgres(base)
+    if reason:
+        unavailable("PostgreSQL", reason)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield base.rsplit("/", 1)[0] + "/" + name
+        finally:
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin_engine.dispose()
