@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+DEMO_SHOP_PORT ?= 5001
 export FLASK_APP := wsgi
 
 .PHONY: run setup test lint db seed browser-deps clean
@@ -41,13 +42,18 @@ db: setup
 seed: db
 	$(BIN)/flask helpdesk seed-demo
 
+# One gunicorn process serves the helpdesk on PORT and the demo shop on DEMO_SHOP_PORT (a second
+# origin, allowed to send widget events): demo_shop/gunicorn.conf.py and demo_shop/serve.py.
 run: seed
 	@echo ""
 	@echo "  Helpdesk console: http://127.0.0.1:$(PORT)/console"
 	@echo "  Help center:      http://127.0.0.1:$(PORT)/help"
 	@echo "  Sign in as admin@demo.shop / demo-admin-password"
 	@echo ""
-	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@echo "  Demo shop:        http://127.0.0.1:$(DEMO_SHOP_PORT)/  (embeds /widget.js from the helpdesk)"
+	@echo "  In the shop, sign in as any demo customer (Mia, Omar or Lena; no password)."
+	@echo ""
+	PORT=$(PORT) DEMO_SHOP_PORT=$(DEMO_SHOP_PORT) $(BIN)/gunicorn -c demo_shop/gunicorn.conf.py
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 browser-deps:

@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import init_api
     from app.auth import bp as auth_bp
     from app.console import bp as console_bp
+    from app.customers import bp as customers_bp
     from app.extensions import api
     from app.help_center import bp as help_bp
     from app.system import bp as system_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(system_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(customers_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(widget_bp)
     init_api(api)

@@ -45,6 +45,15 @@ def seed_demo() -> None:
     click.echo(f"Console: sign in as {demo.DEMO_ADMIN_EMAIL} / {demo.DEMO_ADMIN_PASSWORD}")
 
 
+@helpdesk.command("recompute-lifecycle")
+def recompute_lifecycle() -> None:
+    """Reassess every buyer's stage and flags now (the hourly job does it too); prints the count."""
+    from app.services import lifecycle
+
+    changed = lifecycle.recompute_lifecycle()["changed"]
+    click.echo(f"{changed} customer{'' if changed == 1 else 's'} changed.")
+
+
 @helpdesk.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 @click.option("--no-scheduler", is_flag=True, help="Do not enqueue periodic jobs from this worker.")

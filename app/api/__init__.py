@@ -2,7 +2,8 @@
 
 from flask_smorest import Api
 
-from app.api import customers, events, views
+from app.api import customers, events, views, widget_events
+from app.services.browser_events import BrowserEventsSchema
 from app.services.event_schemas import EventBatchSchema, EventSchema
 
 
@@ -10,7 +11,8 @@ def init_api(api: Api) -> None:
     """Register the API's blueprints and the schemas its documents reference by name."""
     api.spec.components.schema("Event", schema=EventSchema)
     api.spec.components.schema("EventBatch", schema=EventBatchSchema)
-    for module in (views, events, customers):
+    api.spec.components.schema("BrowserEvents", schema=BrowserEventsSchema)
+    for module in (views, events, customers, widget_events):
         api.register_blueprint(module.bp)
 
 

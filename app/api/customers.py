@@ -7,6 +7,9 @@ from flask_smorest import Blueprint
 from app.api.auth import protect
 from app.api.schemas import CustomerProfileSchema
 from app.services import customers
+from app.services.errors import NotFoundError
+
+MAX_ID_LENGTH = 128
 
 bp = Blueprint("customers", __name__, url_prefix="/api/v1", description="Customer profiles.")
 protect(bp)
@@ -17,5 +20,8 @@ protect(bp)
 def get_customer(customer_id: str):
     """The profile: stage and why, flags, segment, RFM, current cart, last 20 orders with items,
     lifetime value, order count, first and last seen, and the stage history."""
+    if len(customer_id) > MAX_ID_LENGTH or "\x00" in customer_id:
+        # No stored id looks like this (ingestion refuses them), and PostgreSQL cannot compare text with NUL.
+        raise NotFoundError("No customer with this id.")
     context = customers.customer_context(customers.get_by_external_id(customer_id).id)
     return customers.profile_document(context)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.auth import current_session_token
 from app.services import auth as auth_service
-from app.services.realtime import agent_room
+from app.services import customers
+from app.services.errors import NotFoundError
+from app.services.realtime import agent_room, customer_room
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,19 @@ def _same_origin() -> bool:
     return origin is None or origin == request.host_url.rstrip("/")
 
 
+def _customer_id(data) -> int | None:
+    """The positive integer `customer_id` of a payload, or None (strings and booleans are refused)."""
+    value = data.get("customer_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _refused(code: str, message: str) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+BAD_CUSTOMER_ID = "Send {\"customer_id\": <integer>}."
+
+
 class ConsoleNamespace(Namespace):
     """Agents' live channel.
 
@@ -29,8 +44,13 @@ class ConsoleNamespace(Namespace):
         refused otherwise. Joins room `agent:{id}`.
     Client → server:
         get_session() → ack {"agent": {"id", "display_name", "role"}}
+        watch_customer({"customer_id": int}) → ack {"ok": true}, or {"ok": false, "error": {"code", "message"}}
+            (code "invalid" or "not_found"). Joins room `customer:{id}`; repeat after each reconnect.
+        unwatch_customer({"customer_id": int}) → ack {"ok": true}: leaves that room.
     Server → client:
         session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads.
+        customer_updated {"customer_id", "cart_changed"}: to `customer:{id}` after a change is
+            committed (events ingested, erasure); watchers fetch the fresh fragments.
         error {"code", "message"}: a command was refused.
     """
 
@@ -76,3 +96,24 @@ class ConsoleNamespace(Namespace):
         """Ack with the signed-in agent, so the page knows who the live channel belongs to."""
         agent = auth_service.agent_for_session(current_session_token())
         return {"agent": {"id": agent.id, "display_name": agent.display_name, "role": agent.role}}
+
+    def on_watch_customer(self, data=None):
+        """The customer page or a sidebar panel asks for live updates of one customer: join
+        `customer:{id}`, where `customer_updated` arrives. Acks {"ok": true} or an error."""
+        customer_id = _customer_id(data)
+        if customer_id is None:
+            return _refused("invalid", BAD_CUSTOMER_ID)
+        try:
+            customers.get_customer(customer_id)
+        except NotFoundError as exc:
+            return _refused(exc.code, exc.message)
+        join_room(customer_room(customer_id))
+        return {"ok": True}
+
+    def on_unwatch_customer(self, data=None):
+        """Stop live updates of one customer (a panel closed): leave `customer:{id}`."""
+        customer_id = _customer_id(data)
+        if customer_id is None:
+            return _refused("invalid", BAD_CUSTOMER_ID)
+        leave_room(customer_room(customer_id))
+        return {"ok": True}

@@ -1,8 +1,18 @@
 """Console forms (Flask-WTF)."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import (
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from app.services.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -49,3 +59,67 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords differ.")],
     )
+
+
+def _number(label: str, low, high, hint: str, field=IntegerField, **kwargs):
+    return field(
+        label, validators=[InputRequired("Enter a number."), NumberRange(low, high, f"Between {low} and {high}.")],
+        description=hint, **kwargs,
+    )
+
+
+def _bands(label: str, hint: str) -> StringField:
+    return StringField(label, validators=[InputRequired("Enter four numbers."), Length(max=80)], description=hint)
+
+
+class LifecycleRulesForm(FlaskForm):
+    """The thresholds of LifecycleRules (Settings › Lifecycle); ranges are checked here."""
+
+    post_purchase_days = _number("Post-purchase window (days)", 1, 365,
+                                 "A first order keeps a customer in conversion this long; then retention.")
+    loyalty_min_orders = _number("Loyalty: orders", 2, 1000, "This many orders make a customer loyal…")
+    loyalty_min_value = _number("Loyalty: lifetime value", 1, 10_000_000,
+                                "…or this much spent, in the shop's currency.")
+    promoter_min_score = _number("NPS promoter score", 0, 10, "A buyer answering NPS with at least this is loyal.")
+    frequent_min_orders = _number("Frequent customer: orders", 2, 1000,
+                                  "The segment for customers with this many orders.")
+    default_order_interval_days = _number(
+        "Usual interval for one-order customers (days)", 1, 730,
+        "With one order there is no interval of their own yet; at-risk uses this one.")
+    at_risk_factor = _number("At risk after (× usual interval)", 1, 20,
+                             "At risk when the last order is older than this many usual intervals.",
+                             field=DecimalField, places=1, render_kw={"step": "0.1"})
+    churn_days = _number("Churned after (days without an order)", 30, 3650,
+                         "Longer than the post-purchase window. A later order marks them reactivated.")
+    vip_min_rfm = _number("VIP: RFM total", 3, 15,
+                          "Recency, frequency and monetary scores (1–5 each) adding up to this.")
+    recency_days = _bands("Recency bands (days since last order)",
+                          "Four increasing numbers, for example 30, 90, 180, 365: scores 5, 4, 3, 2; older scores 1.")
+    frequency_orders = _bands("Frequency bands (orders)",
+                              "Four increasing numbers, for example 2, 3, 5, 8: reaching each adds a point to 1.")
+    monetary_values = _bands("Monetary bands (lifetime value)",
+                             "Four increasing numbers, for example 100, 250, 500, 1000: reaching each adds a point.")
+
+    def validate_churn_days(self, field) -> None:
+        if self.post_purchase_days.data is not None and field.data is not None \
+                and field.data <= self.post_purchase_days.data:
+            raise ValidationError("Must be longer than the post-purchase window.")
+
+    def _validate_bands(self, field) -> None:
+        try:
+            values = [int(part) for part in (field.data or "").replace(";", ",").split(",")]
+        except ValueError:
+            raise ValidationError("Use whole numbers separated by commas.") from None
+        if len(values) != 4 or any(v < 0 for v in values) or values != sorted(set(values)):
+            raise ValidationError("Give four different, increasing, non-negative numbers.")
+        field.bands = tuple(values)
+
+    validate_recency_days = validate_frequency_orders = validate_monetary_values = _validate_bands
+
+    def rules_data(self) -> dict:
+        """The validated values, as LifecycleRules.from_dict takes them."""
+        data = {name: self[name].data for name in self._fields if name != "csrf_token"}
+        data["at_risk_factor"] = float(data["at_risk_factor"])
+        for name in ("recency_days", "frequency_orders", "monetary_values"):
+            data[name] = list(self[name].bands)
+        return data

@@ -1,6 +1,6 @@
 """Console pages: overview, settings (agents, API keys, audit log) and the agent's own account."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth import current_session_token
@@ -9,6 +9,7 @@ from app.console.forms import ActionForm, ApiKeyForm, ChangePasswordForm, NewAge
 from app.services import agents as agents_service
 from app.services import api_keys as api_keys_service
 from app.services import audit as audit_service
+from app.services import widget_identity
 from app.services.errors import DomainError
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -161,6 +162,30 @@ def audit_log():
     """Settings › Audit log: the latest security and admin events."""
     limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
     return render_template("console/settings/audit_log.html", events=audit_service.recent_events(limit))
+
+
+@bp.route("/settings/widget")
+@admin_required
+def widget_settings():
+    """Settings › Widget: the embed snippet, the allowed shop origins and the identity secret."""
+    return render_template(
+        "console/settings/widget.html", identity=widget_identity.identity_secret(),
+        origins=current_app.config["HELPDESK_ALLOWED_ORIGINS"], action_form=ActionForm(),
+    )
+
+
+@bp.route("/settings/widget/rotate-secret", methods=["POST"])
+@admin_required
+def rotate_identity_secret():
+    """A new identity secret; the previous one keeps working for a day while shops redeploy."""
+    if ActionForm().validate_on_submit():
+        try:
+            until = widget_identity.rotate_secret(by=current_actor()).previous_valid_until
+            grace = f" The previous one keeps working until {until:%d %b %Y %H:%M} UTC." if until else ""
+            flash(f"New identity secret created.{grace}", "success")
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("console.widget_settings"))
 
 
 @bp.context_processor

@@ -27,6 +27,8 @@ class PeriodicJob:
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_expired_sessions", "app.services.auth:purge_expired_sessions", 3600),
+    # Stages and flags that change with time alone: post-purchase window, at risk, churned.
+    PeriodicJob("recompute_lifecycle", "app.services.lifecycle:recompute_lifecycle", 3600),
 )
 
 

@@ -33,6 +33,9 @@ class Customer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     traits: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     profile_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which event last wrote each "newest wins" field (profile fields, each trait, current page, NPS,
+    # lead source): {field: [event time, event id]}, so that delivery order cannot change the result.
+    field_stamps: Mapped[dict | None] = mapped_column(JSON)
 
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -25,7 +25,7 @@ class CustomerContext:
 
 def get_customer(customer_id: int) -> Customer:
     customer = db.session.get(Customer, customer_id)
-    if customer is None:
+    if customer is None or customer.erased_at is not None:  # an erased profile is only a tombstone
         raise NotFoundError("No such customer.")
     return customer
 
@@ -93,8 +93,11 @@ def list_customers(filters: CustomerFilter, *, after: str | None = None, limit: 
     if filters.segment:
         query = query.where(Customer.segment == filters.segment)
     if filters.search:
-        term = f"%{filters.search.strip().lower()[:100]}%"
-        query = query.where(or_(func.lower(Customer.name).like(term), Customer.email.like(term),
+        # % and _ typed by the agent are literal characters, not wildcards.
+        text = filters.search.strip().lower()[:100]
+        term = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(Customer.name).like(term, escape="\\"),
+                                Customer.email.like(term, escape="\\"),
                                 Customer.external_id == filters.search.strip()))
     if after:
         seen, ident = _parse_cursor(after)
@@ -142,7 +145,10 @@ def _event_detail(event: CustomerEvent) -> str | None:
     if event.type in ("cart_updated", "order_placed", "checkout_started"):
         count = sum(int(i.get("quantity", 0)) for i in props.get("items") or [] if isinstance(i, dict))
         total = props.get("total")
-        return f"{count} items · {total} {props.get('currency', '')}".strip() if total is not None else None
+        if total is None:
+            return None
+        amount = f"{total:.2f}" if isinstance(total, int | float) else total
+        return f"{count} item{'' if count == 1 else 's'} · {amount} {props.get('currency', '')}".strip()
     if event.type == "product_viewed":
         return props.get("name") or props.get("sku")
     if event.type == "nps_submitted":
@@ -166,7 +172,12 @@ def journey(customer_id: int, *, limit: int = 200) -> list[Touchpoint]:
     ]
     points += [
         Touchpoint(t.occurred_at, "stage", f"Stage: {t.to_stage}", t.reason, stage=t.to_stage)
-        for t in db.session.scalars(db.select(StageTransition).where(StageTransition.customer_id == customer_id))
+        # Newest first, so that changes recorded in the same instant (one batch) keep their order
+        # through the stable sort below.
+        for t in db.session.scalars(
+            db.select(StageTransition).where(StageTransition.customer_id == customer_id)
+            .order_by(StageTransition.occurred_at.desc(), StageTransition.id.desc())
+        )
     ]
     return sorted(points, key=lambda p: p.at, reverse=True)[:limit]
 

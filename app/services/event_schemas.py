@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import UTC, datetime, timedelta
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -10,6 +12,8 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 MAX_EVENT_BYTES = 32 * 1024
 MAX_BATCH = 500
 MAX_FUTURE = timedelta(hours=24)
+MAX_DEPTH = 32  # nesting of objects and arrays in one event; real properties need 3 or 4
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ID = validate.Length(min=1, max=128)
 TEXT = validate.Length(max=255)
 MONEY = {"as_string": False, "places": 2, "validate": validate.Range(min=0, max=10**11)}
@@ -135,10 +139,10 @@ class EventSchema(Schema):
         when = data.get("timestamp")
         if when and when > datetime.now(UTC) + MAX_FUTURE:
             raise ValidationError("Must not be more than 24 hours in the future.", "timestamp")
-        schema = PROPERTY_SCHEMAS.get(data.get("type"))
+        schema = _PROPERTY_LOADERS.get(data.get("type"))
         if schema is not None:
             try:
-                data["properties"] = schema().load(data.get("properties") or {})
+                data["properties"] = schema.load(data.get("properties") or {})
             except ValidationError as exc:
                 raise ValidationError({"properties": exc.messages}) from None
 
@@ -150,12 +154,43 @@ class EventBatchSchema(Schema):
 
 
 _EVENT = EventSchema()
+# One instance per type, made once: building a Schema copies its fields, which cost more than
+# validating a typical event. Schemas hold no per-load state, so sharing them is safe.
+_PROPERTY_LOADERS: dict[str, Schema] = {kind: schema() for kind, schema in PROPERTY_SCHEMAS.items()}
+
+
+def _storable_problem(raw: dict) -> str | None:
+    """Why a parsed event cannot be stored as it is, or None. Valid JSON may still hold what the
+    databases refuse (NUL characters, lone surrogates, NaN or Infinity) or be nested absurdly deep;
+    such input is rejected here so that it never reaches the database as a 500.
+    Iterative: a deep document cannot exhaust the stack."""
+    stack = [(raw, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"Nested more than {MAX_DEPTH} levels deep."
+        if isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "Text must not contain NUL characters."
+            if _SURROGATE.search(value):
+                return "Text must be valid Unicode (no lone surrogates)."
+        elif isinstance(value, float) and not math.isfinite(value):
+            return "Numbers must be finite (no NaN or Infinity)."
+    return None
 
 
 def validate_event(raw) -> dict:
     """A loaded event, or ValidationError with messages by field."""
     if not isinstance(raw, dict):
         raise ValidationError({"_schema": ["An event is a JSON object."]})
+    problem = _storable_problem(raw)
+    if problem:
+        raise ValidationError({"_schema": [problem]})
     if len(json.dumps(raw, default=str)) > MAX_EVENT_BYTES:
         raise ValidationError({"_schema": [f"An event may be at most {MAX_EVENT_BYTES // 1024} KB."]})
     return _EVENT.load(raw)

@@ -3,19 +3,29 @@ lifecycle, all in one transaction; then tell watching agents. One event costs O(
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import DBAPIError
 
 from app.database import insert_ignoring_conflicts
 from app.extensions import db
-from app.models import CustomerEvent
+from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
 from app.services import lifecycle, realtime
+from app.services.batch_cache import BatchCache
 from app.services.event_effects import apply_event
 from app.services.event_schemas import validate_event
-from app.services.profiles import ProfileCache, resolve
+from app.services.profiles import create_new_profiles, resolve
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+# deadlock_detected, serialization_failure, unique_violation (a concurrent batch created the same
+# profile, order or cart first: the next attempt finds it).
+RETRY_SQLSTATES = frozenset({"40P01", "40001", "23505", "SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ def _store_new(events: list[dict], source: str) -> set[str]:
     table = CustomerEvent.__table__
     received = utcnow()
     stmt = insert_ignoring_conflicts(table, ["event_id"]).returning(table.c.event_id)
+    # In id order, so that two batches sharing events take the unique index's locks in one order.
     rows = db.session.execute(
         stmt,
         [
@@ -68,7 +79,7 @@ def _store_new(events: list[dict], source: str) -> set[str]:
                 "anonymous_id": e.get("anonymous_id"), "occurred_at": e["timestamp"], "received_at": received,
                 "source": source, "properties": e["raw_properties"],
             }
-            for e in events
+            for e in sorted(events, key=lambda e: e["id"])
         ],
     )
     return {row[0] for row in rows}
@@ -77,34 +88,66 @@ def _store_new(events: list[dict], source: str) -> set[str]:
 def ingest_events(raw_events: list, *, source: str = "api") -> IngestResult:
     """Store and apply a batch of events (the API's use case; the widget's goes through it too).
 
-    Good events are kept even when others in the batch are rejected. Emits `customer_updated`
-    to each touched customer's room after the commit.
+    Good events are kept even when others in the batch are rejected. The batch is one
+    transaction; one that meets a deadlock, a concurrent batch's new row or a still-locked SQLite
+    is rolled back and run again whole (up to ATTEMPTS times). Emits `customer_updated` to each
+    touched customer's room after the commit.
     """
     valid, rejected, repeats = _validate(raw_events)
-    new_ids = _store_new(valid, source)
-    rules, now, cache = lifecycle.current_rules(), utcnow(), ProfileCache()
-    owners: dict[str, object] = {}
-    touched, cart_changed = {}, set()
-    for event in valid:
-        if event["id"] not in new_ids:
-            continue
-        customer = resolve(event.get("customer_id"), event.get("anonymous_id"), event["timestamp"], cache)
-        if apply_event(customer, event):
-            cart_changed.add(customer.id)
-        lifecycle.reassess(customer, rules, now=now, event_id=event["id"])
-        owners[event["id"]] = customer
-        touched[customer.id] = customer
-    final_ids = _link_events(owners, cache)
-    db.session.commit()
-    for customer_id in sorted(set(final_ids) & set(touched)):
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            new_ids, final_ids, cart_changed = _apply_batch(valid, source)
+            break
+        except DBAPIError as exc:
+            db.session.rollback()
+            if attempt == ATTEMPTS or not _transient(exc):
+                raise
+            log.info("ingestion retried", extra={"attempt": attempt, "sqlstate": _sqlstate(exc)})
+    for customer_id in sorted(final_ids):
         realtime.customer_updated(customer_id, cart_changed=customer_id in cart_changed)
     return IngestResult(
         accepted=len(new_ids), duplicates=repeats + len(valid) - len(new_ids),
-        rejected=tuple(rejected), customer_ids=tuple(sorted(set(final_ids))),
+        rejected=tuple(rejected), customer_ids=tuple(sorted(final_ids)),
     )
 
 
-def _link_events(owners: dict, cache: ProfileCache) -> list[int]:
+def _sqlstate(exc: DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE, or SQLite's error name (SQLITE_BUSY…)."""
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "sqlite_errorname", None)
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), a unique key taken by a concurrent batch,
+    or SQLite still locked after busy_timeout: the transaction was rolled back whole, and running
+    it again gives the right answer."""
+    return _sqlstate(exc) in RETRY_SQLSTATES
+
+
+def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], set[int]]:
+    """One transaction: store the new events, apply them, commit. Returns the new event ids, the
+    customers touched (surviving ids) and those whose cart changed."""
+    new_ids = _store_new(valid, source)
+    fresh = [event for event in valid if event["id"] in new_ids]
+    rules, now, cache = lifecycle.current_rules(), utcnow(), BatchCache()
+    owners: dict[str, Customer] = {}
+    cart_changed = set()
+    # Lookups are answered by the cache, and the helpers flush where a query needs it; an autoflush
+    # before every query would cost one UPDATE per event.
+    with db.session.no_autoflush:
+        cache.prefetch(fresh)
+        create_new_profiles(fresh, cache)
+        for event in fresh:
+            customer = resolve(event.get("customer_id"), event.get("anonymous_id"), event["timestamp"], cache)
+            if apply_event(customer, event, cache):
+                cart_changed.add(customer.id)
+            lifecycle.reassess(customer, rules, now=now, event_id=event["id"])
+            owners[event["id"]] = customer
+    final_ids = set(_link_events(owners, cache))
+    db.session.commit()
+    return new_ids, final_ids, {cache.surviving_id(cid) for cid in cart_changed}
+
+
+def _link_events(owners: dict, cache: BatchCache) -> list[int]:
     """Point each new event row at its profile (after merges: at the surviving profile)."""
     table = CustomerEvent.__table__
     params = [{"eid": eid, "cid": cache.surviving_id(customer.id)} for eid, customer in owners.items()]

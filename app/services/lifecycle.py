@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.extensions import db
+from app.jobs import enqueue
 from app.models import Customer, StageTransition
 from app.models.base import utcnow
 from app.services import audit, settings_store
@@ -16,6 +17,7 @@ from app.services.lifecycle_rules import Assessment, Facts, LifecycleRules, asse
 
 RULES_KEY = "lifecycle_rules"
 BATCH = 500
+PREVIEW_PAGE = 5000
 
 
 def current_rules() -> LifecycleRules:
@@ -67,24 +69,35 @@ def apply_assessment(
 
 
 def reassess(customer: Customer, rules: LifecycleRules, *, now: datetime, event_id: str | None = None) -> bool:
-    """Recompute one customer; True when anything visible changed."""
-    before = (customer.stage, customer.stage_reason, customer.segment, tuple(customer.flags))
+    """Recompute one customer; True when its stage, segment or flags changed (the reason's wording
+    and the RFM scores are refreshed too, but "12 days ago" becoming "13 days ago" is no move)."""
+    before = (customer.stage, customer.segment, tuple(customer.flags))
     apply_assessment(customer, assess(facts_of(customer), rules, now), now=now, event_id=event_id)
-    return before != (customer.stage, customer.stage_reason, customer.segment, tuple(customer.flags))
+    return before != (customer.stage, customer.segment, tuple(customer.flags))
 
 
 def recompute_lifecycle(now: datetime | None = None) -> dict:
-    """Periodic job and `flask helpdesk recompute-lifecycle`: move customers whose stage or flags
-    depend on time (post-purchase window, at risk, churn). Only buyers can move with time."""
-    return {"changed": _reassess_all(current_rules(), now or utcnow(), Customer.order_count > 0)}
+    """Periodic job (hourly, called with no arguments) and `flask helpdesk recompute-lifecycle`:
+    move customers whose stage or flags depend on time (post-purchase window, at risk, churn).
+    Only buyers can move with time. Transitions made here have no event_id: time caused them.
+
+    Customers locked by an ingestion batch at that moment are skipped: the batch reassesses them.
+    Returns {"changed": n}, the customers whose stage, segment or flags changed.
+    """
+    return {"changed": _reassess_all(current_rules(), now or utcnow(), Customer.order_count > 0, skip_locked=True)}
 
 
-def _reassess_all(rules: LifecycleRules, now: datetime, *criteria) -> int:
-    """Reassess matching customers in id order, committing every BATCH rows (keeps locks short)."""
+def _reassess_all(rules: LifecycleRules, now: datetime, *criteria, skip_locked: bool = False) -> int:
+    """Reassess matching customers in id order, committing every BATCH rows (keeps locks short).
+
+    The rows are locked while reassessed (PostgreSQL), so that a concurrent ingestion cannot
+    have its newer stage overwritten by this older reading; SQLite serialises writers anyway.
+    """
     changed, last_id = 0, 0
     while True:
         batch = db.session.scalars(
             db.select(Customer).where(Customer.id > last_id, *criteria).order_by(Customer.id).limit(BATCH)
+            .with_for_update(skip_locked=skip_locked)
         ).all()
         if not batch:
             return changed
@@ -102,30 +115,44 @@ class RulesPreview:
     after: dict[str, int]
 
 
+_FACT_COLUMNS = (
+    Customer.id, Customer.stage, Customer.external_id, Customer.email, Customer.signed_up_at, Customer.engaged_at,
+    Customer.order_count, Customer.lifetime_value, Customer.first_order_at, Customer.last_order_at,
+    Customer.max_order_gap_days, Customer.referral_count, Customer.nps_score,
+)
+
+
 def preview_rules(rules: LifecycleRules, now: datetime | None = None) -> RulesPreview:
-    """Evaluate every customer under proposed rules without writing anything."""
+    """Evaluate every customer under proposed rules without writing anything (Settings › Lifecycle,
+    before saving). Reads only the fact columns, in keyset pages: no ORM objects, no locks."""
     now = now or utcnow()
     before, after, moved = Counter(), Counter(), 0
     last_id = 0
     while True:
-        rows = db.session.scalars(
-            db.select(Customer).where(Customer.id > last_id).order_by(Customer.id).limit(BATCH)
+        rows = db.session.execute(
+            db.select(*_FACT_COLUMNS).where(Customer.id > last_id).order_by(Customer.id).limit(PREVIEW_PAGE)
         ).all()
         if not rows:
             break
-        for customer in rows:
-            stage = assess(facts_of(customer), rules, now).stage
-            before[customer.stage] += 1
+        for row in rows:
+            stage = assess(facts_of(row), rules, now).stage
+            before[row.stage] += 1
             after[stage] += 1
-            moved += stage != customer.stage
+            moved += stage != row.stage
         last_id = rows[-1].id
-        db.session.expunge_all()
     return RulesPreview(moved=moved, before=dict(before), after=dict(after))
 
 
-def save_rules(rules: LifecycleRules, *, by: Actor) -> dict:
-    """Store new rules and recompute every customer under them."""
+def save_rules(rules: LifecycleRules, *, by: Actor) -> None:
+    """Store new rules (audit-logged), then reassess every customer under them in the background:
+    with many customers that takes longer than a request should (the job backend runs it in a
+    thread, on a worker, or at once in tests)."""
     settings_store.put_setting(RULES_KEY, rules.to_dict())
     audit.record("lifecycle.rules_changed", actor=by, details=rules.to_dict())
     db.session.commit()
-    return {"changed": _reassess_all(rules, utcnow())}
+    enqueue("app.services.lifecycle:reassess_everyone")
+
+
+def reassess_everyone() -> dict:
+    """Job: every customer under the rules in force (after an admin changed them)."""
+    return {"changed": _reassess_all(current_rules(), utcnow())}

@@ -3,33 +3,17 @@ customer they turn out to be. Helpers for ingestion: they flush, never commit.""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from app.database import insert_ignoring_conflicts
 from app.extensions import db
-from app.models import AnonymousVisitor, Cart, Customer, CustomerEvent, Order, StageTransition
+from app.models import AnonymousVisitor, Customer, CustomerEvent, Order, StageTransition
 from app.services import orders as orders_service
-
-
-class ProfileCache:
-    """Per-batch lookups, so a batch of 500 events about the same few people costs a few queries."""
-
-    def __init__(self) -> None:
-        self.by_external: dict[str, Customer] = {}
-        self.by_anonymous: dict[str, Customer] = {}
-        self.merged: dict[int, int] = {}  # deleted profile id → the profile it was merged into
-
-    def surviving_id(self, customer_id: int) -> int:
-        while customer_id in self.merged:
-            customer_id = self.merged[customer_id]
-        return customer_id
-
-    def forget(self, customer: Customer) -> None:
-        for index in (self.by_external, self.by_anonymous):
-            for key in [k for k, v in index.items() if v is customer]:
-                del index[key]
+from app.services.batch_cache import BatchCache
+from app.services.event_effects import merge_fields
 
 
 def _locked(query):
@@ -38,55 +22,141 @@ def _locked(query):
     return query.with_for_update()
 
 
-def _by_external(external_id: str, cache: ProfileCache) -> Customer | None:
+def _load_external(external_id: str, cache: BatchCache) -> Customer | None:
+    found = db.session.scalar(_locked(db.select(Customer).where(Customer.external_id == external_id)))
+    cache.by_external[external_id] = found
+    return found
+
+
+def _by_external(external_id: str, cache: BatchCache) -> Customer | None:
     if external_id not in cache.by_external:
-        found = db.session.scalar(_locked(db.select(Customer).where(Customer.external_id == external_id)))
-        if found is None:
-            return None
-        cache.by_external[external_id] = found
+        return _load_external(external_id, cache)
     return cache.by_external[external_id]
 
 
-def _by_anonymous(anonymous_id: str, cache: ProfileCache) -> Customer | None:
+def _by_anonymous(anonymous_id: str, cache: BatchCache) -> Customer | None:
     if anonymous_id not in cache.by_anonymous:
-        found = db.session.scalar(
+        cache.by_anonymous[anonymous_id] = db.session.scalar(
             _locked(
                 db.select(Customer)
                 .join(AnonymousVisitor, AnonymousVisitor.customer_id == Customer.id)
                 .where(AnonymousVisitor.anonymous_id == anonymous_id)
             )
         )
-        if found is None:
-            return None
-        cache.by_anonymous[anonymous_id] = found
     return cache.by_anonymous[anonymous_id]
 
 
-def _new_customer(external_id: str | None, seen_at: datetime, cache: ProfileCache) -> Customer:
-    if external_id is not None:
+@functools.cache
+def _inserts(dialect: str) -> dict:
+    """The INSERT statements for new profiles and visitor links, built once per database dialect:
+    building one (with its 30 columns to return) costs more than running it. They are immutable."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return {
+        "anonymous": insert(Customer).returning(Customer),
         # Concurrent first events for one customer: one insert wins, the other finds its row.
-        db.session.execute(
-            insert_ignoring_conflicts(Customer.__table__, ["external_id"]),
-            # Core applies the columns' other defaults.
-            {"external_id": external_id, "first_seen_at": seen_at, "last_seen_at": seen_at,
-             "stage_changed_at": seen_at, "traits": {}},
-        )
-        return _by_external(external_id, cache)
-    customer = Customer(first_seen_at=seen_at, last_seen_at=seen_at, stage_changed_at=seen_at, traits={})
-    db.session.add(customer)
-    db.session.flush()
+        "external": insert(Customer).on_conflict_do_nothing(index_elements=["external_id"]).returning(Customer),
+        "many_anonymous": insert(Customer).returning(Customer, sort_by_parameter_order=True),
+        # Core, not ORM: a link row needs no object, and the ORM's bulk path costs more.
+        "visitor": insert(AnonymousVisitor.__table__).on_conflict_do_nothing(index_elements=["anonymous_id"]),
+        "visitors": insert(AnonymousVisitor.__table__).on_conflict_do_nothing(index_elements=["anonymous_id"])
+        .returning(AnonymousVisitor.__table__.c.anonymous_id),
+    }
+
+
+def _new_customer(external_id: str | None, seen_at: datetime, cache: BatchCache) -> Customer:
+    """A new profile, inserted at once (an INSERT … RETURNING, no flush of the batch's other
+    changes). Core applies the columns' other defaults."""
+    values = {"external_id": external_id, "first_seen_at": seen_at, "last_seen_at": seen_at,
+              "stage_changed_at": seen_at, "traits": {}}
+    customer = db.session.scalar(_inserts(db.engine.dialect.name)["external" if external_id else "anonymous"], values)
+    if customer is None:
+        return _load_external(external_id, cache)
+    if external_id:
+        cache.by_external[external_id] = customer
+    cache.carts[customer.id] = None  # a new profile has no cart yet
     return customer
 
 
-def _attach_visitor(anonymous_id: str, customer: Customer, seen_at: datetime, cache: ProfileCache) -> None:
+def _attach_visitor(anonymous_id: str, customer: Customer, seen_at: datetime, cache: BatchCache) -> None:
     db.session.execute(
-        insert_ignoring_conflicts(AnonymousVisitor.__table__, ["anonymous_id"]),
+        _inserts(db.engine.dialect.name)["visitor"],
         {"anonymous_id": anonymous_id, "customer_id": customer.id, "first_seen_at": seen_at},
     )
     cache.by_anonymous[anonymous_id] = customer
 
 
-def resolve(external_id: str | None, anonymous_id: str | None, seen_at: datetime, cache: ProfileCache) -> Customer:
+def _creation_plan(events: list[dict], cache: BatchCache) -> list[tuple[str | None, str | None, datetime]]:
+    """(customer id, anonymous id, first seen) for each profile that resolve() would create for
+    this batch: an id unknown to the database, at its first event in the batch, alone or with an
+    equally new other id. Other first sightings (an unknown customer with a known visitor: adoption
+    or merge) are left to resolve()."""
+    seen: set[tuple[str, str | None]] = set()
+    plan = []
+    for event in events:
+        external, anonymous = event.get("customer_id"), event.get("anonymous_id")
+        new_external = external is not None and ("c", external) not in seen \
+            and external in cache.by_external and cache.by_external[external] is None
+        new_anonymous = anonymous is not None and ("a", anonymous) not in seen \
+            and anonymous in cache.by_anonymous and cache.by_anonymous[anonymous] is None
+        if (external is None and new_anonymous) or (new_external and (anonymous is None or new_anonymous)):
+            plan.append((external, anonymous, event["timestamp"]))
+        seen.update({("c", external), ("a", anonymous)})
+    return plan
+
+
+def _new_row(external_id: str | None, seen_at: datetime) -> dict:
+    # Core applies the columns' other defaults.
+    return {"external_id": external_id, "first_seen_at": seen_at, "last_seen_at": seen_at,
+            "stage_changed_at": seen_at, "traits": {}}
+
+
+def create_new_profiles(events: list[dict], cache: BatchCache) -> None:
+    """Create the batch's new profiles and their visitor links in three statements rather than two
+    per profile, with the values resolve() would give them; resolve() then finds them cached."""
+    plan = _creation_plan(events, cache)
+    statements = _inserts(db.engine.dialect.name)
+    anonymous = [entry for entry in plan if entry[0] is None]
+    known = [entry for entry in plan if entry[0] is not None]
+    pairs: list[tuple[tuple, Customer | None]] = []
+    if anonymous:
+        made = db.session.scalars(statements["many_anonymous"], [_new_row(None, at) for _, _, at in anonymous])
+        pairs += zip(anonymous, made.all(), strict=True)
+    if known:
+        rows = [_new_row(external, at) for external, _, at in known]
+        found = {c.external_id: c for c in db.session.scalars(statements["external"], rows)}
+        pairs += [(entry, found.get(entry[0])) for entry in known]
+    for (external, _, _), customer in pairs:
+        if customer is None:
+            cache.by_external.pop(external)  # a concurrent batch created it: resolve() looks it up
+            continue
+        if external:
+            cache.by_external[external] = customer
+        cache.carts[customer.id] = None  # a new profile has no cart yet
+    _link_visitors([(anonymous_id, customer, at) for (_, anonymous_id, at), customer in pairs
+                    if anonymous_id and customer is not None], cache)
+
+
+def _link_visitors(links: list[tuple[str, Customer, datetime]], cache: BatchCache) -> None:
+    if not links:
+        return
+    linked = set(db.session.scalars(
+        _inserts(db.engine.dialect.name)["visitors"],
+        [{"anonymous_id": anonymous_id, "customer_id": customer.id, "first_seen_at": at}
+         for anonymous_id, customer, at in links],
+    ))
+    orphans = []
+    for anonymous_id, customer, _ in links:
+        if anonymous_id in linked:
+            cache.by_anonymous[anonymous_id] = customer
+            continue
+        cache.by_anonymous.pop(anonymous_id, None)  # a concurrent batch linked it first: looked up again
+        if customer.external_id is None:
+            orphans.append(customer.id)  # a profile made only for that visitor
+    if orphans:
+        db.session.execute(db.delete(Customer).where(Customer.id.in_(orphans)))
+
+
+def resolve(external_id: str | None, anonymous_id: str | None, seen_at: datetime, cache: BatchCache) -> Customer:
     """The profile for an event, created if new. An event that names both a known customer and an
     anonymous visitor links them: the visitor's profile is adopted, or merged into the customer."""
     known = _by_external(external_id, cache) if external_id else None
@@ -113,27 +183,35 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     return min(x for x in (a, b) if x is not None) if (a or b) else None
 
 
-def merge_into(source: Customer, target: Customer, cache: ProfileCache) -> None:
+def _merge_carts(source: Customer, target: Customer, cache: BatchCache) -> None:
+    """The newer of the two carts (by time, then event id) becomes the customer's."""
+    source_cart, target_cart = cache.cart(source.id), cache.cart(target.id)
+    if source_cart is None:
+        return
+    if target_cart is None or (source_cart.updated_at, source_cart.event_id) > (
+        target_cart.updated_at, target_cart.event_id
+    ):
+        if target_cart is not None:
+            db.session.delete(target_cart)
+            db.session.flush()
+        source_cart.customer_id = target.id
+        cache.carts[target.id] = source_cart
+    else:
+        db.session.delete(source_cart)
+    cache.carts[source.id] = None
+
+
+def merge_into(source: Customer, target: Customer, cache: BatchCache) -> None:
     """Move everything of an anonymous profile into a customer, then delete it."""
+    db.session.flush()  # the bulk UPDATEs below must see this batch's new orders and transitions
     for model in (CustomerEvent, Order, StageTransition, AnonymousVisitor):
         db.session.execute(update(model).where(model.customer_id == source.id).values(customer_id=target.id))
-    source_cart, target_cart = db.session.get(Cart, source.id), db.session.get(Cart, target.id)
-    if source_cart is not None:
-        if target_cart is None or (source_cart.updated_at, source_cart.event_id) > (
-            target_cart.updated_at, target_cart.event_id
-        ):
-            if target_cart is not None:
-                db.session.delete(target_cart)
-                db.session.flush()
-            source_cart.customer_id = target.id
-        else:
-            db.session.delete(source_cart)
+    _merge_carts(source, target, cache)
     target.first_seen_at = min(source.first_seen_at, target.first_seen_at)
     target.last_seen_at = max(source.last_seen_at, target.last_seen_at)
     target.engaged_at = _earliest(source.engaged_at, target.engaged_at)
     target.signed_up_at = _earliest(source.signed_up_at, target.signed_up_at)
-    if source.lead_source_at and (target.lead_source_at is None or source.lead_source_at < target.lead_source_at):
-        target.lead_source, target.lead_source_at = source.lead_source, source.lead_source_at
+    merge_fields(source, target)
     target.referral_count += source.referral_count
     cache.forget(source)
     cache.merged[source.id] = target.id

@@ -1,8 +1,242 @@
-// The embeddable widget's loader. The live-chat and customer-context capabilities build on it:
-// this version only publishes the Helpdesk global that shops call, so a script tag is safe to add now.
-(function (w) {
+// Helpdesk for shops: <script src="https://HELPDESK/widget.js" async></script> on every page.
+//
+// It keeps an anonymous visitor id on the shop's origin (localStorage, else a first-party cookie,
+// else memory), reports each page view by itself, and offers:
+//   Helpdesk.identify({customer_id, user_hash, email, name, phone, traits})  user_hash from your server
+//   Helpdesk.track(type, properties)                                         e.g. "cart_updated"
+//   Helpdesk.page()   another page view (single-page apps)    Helpdesk.reset()   after sign-out
+// Calls made before the script has loaded are queued, and the same code keeps working after:
+//   window.Helpdesk = window.Helpdesk || {q: []};
+//   Helpdesk.q.push(["identify", {customer_id: "42", user_hash: "…"}]);
+//   Helpdesk.q.push(["track", "product_viewed", {sku: "TEA-01"}]);
+// Events are batched for a moment and sent with fetch (keepalive, so a navigation does not lose
+// them). Nothing here throws into the shop's page: problems are reported with console.warn.
+(function (w, d) {
   "use strict";
-  if (w.Helpdesk && w.Helpdesk.loaded) return;
-  const queued = (w.Helpdesk && w.Helpdesk.q) || [];
-  w.Helpdesk = { loaded: true, version: "0.1.0", q: queued };
-})(window);
+  var existing = w.Helpdesk;
+  if (existing && existing.loaded) return;
+
+  var VERSION = "1.0.0";
+  var ANONYMOUS_KEY = "helpdesk_anonymous_id";
+  var IDENTITY_KEY = "helpdesk_identity";
+  var BATCH_DELAY_MS = 300;
+  var RETRY_DELAY_MS = 2000;
+  var MAX_EVENTS = 50; // per request, as the server accepts
+  var KEEPALIVE_MAX_CHARS = 60000; // browsers cap keepalive bodies at 64 KB
+  var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+  var memory = {};
+  var queue = [];
+  var timer = null;
+  var endpoint = null;
+
+  function warn(message, detail) {
+    try {
+      if (w.console && w.console.warn) w.console.warn("[Helpdesk] " + message, detail === undefined ? "" : detail);
+    } catch (ignored) { /* a console that throws is not our concern */ }
+  }
+
+  function helpdeskOrigin() {
+    var script = d.currentScript;
+    if (!script) {
+      var scripts = d.querySelectorAll('script[src*="/widget.js"]');
+      script = scripts[scripts.length - 1];
+    }
+    return new URL(script.src, w.location.href).origin;
+  }
+
+  function uuid() {
+    var c = w.crypto;
+    if (c && typeof c.randomUUID === "function") return c.randomUUID(); // secure contexts only
+    var bytes = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(bytes);
+    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // --- First-party storage -----------------------------------------------------------------
+
+  function usable(kind) {
+    try {
+      var store = w[kind];
+      store.setItem("helpdesk_probe", "1");
+      store.removeItem("helpdesk_probe");
+      return store;
+    } catch (blocked) { return null; } // disabled storage, private modes, sandboxed frames
+  }
+  var local = usable("localStorage");
+  var session = usable("sessionStorage");
+
+  function readCookie(name) {
+    try {
+      var match = d.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+      return match ? decodeURIComponent(match[1]) : null;
+    } catch (blocked) { return null; }
+  }
+
+  function writeCookie(name, value, maxAge) {
+    try {
+      var secure = w.location.protocol === "https:" ? "; Secure" : "";
+      d.cookie = name + "=" + encodeURIComponent(value) + "; path=/; max-age=" + maxAge + "; SameSite=Lax" + secure;
+    } catch (blocked) { /* memory still holds it */ }
+  }
+
+  function anonymousId() {
+    var id = (local && local.getItem(ANONYMOUS_KEY)) || readCookie(ANONYMOUS_KEY) || memory.anonymousId;
+    if (!id || id.length > 128) {
+      id = uuid();
+      if (local) local.setItem(ANONYMOUS_KEY, id);
+      else writeCookie(ANONYMOUS_KEY, id, 31536000);
+    }
+    memory.anonymousId = id;
+    return id;
+  }
+
+  function loadIdentity() {
+    try {
+      var raw = session ? session.getItem(IDENTITY_KEY) : memory.identity;
+      return raw ? JSON.parse(raw) : null;
+    } catch (broken) { return null; }
+  }
+
+  function saveIdentity(identity) {
+    var raw = identity ? JSON.stringify(identity) : null;
+    if (!session) { memory.identity = raw; return; }
+    if (raw) session.setItem(IDENTITY_KEY, raw);
+    else session.removeItem(IDENTITY_KEY);
+  }
+
+  // --- Sending -----------------------------------------------------------------------------
+
+  function enqueue(type, properties) {
+    queue.push({ id: uuid(), type: type, timestamp: new Date().toISOString(), properties: properties || {} });
+    if (!timer) timer = w.setTimeout(flush, BATCH_DELAY_MS);
+  }
+
+  function flush() {
+    if (timer) { w.clearTimeout(timer); timer = null; }
+    while (queue.length) send(queue.splice(0, MAX_EVENTS), 0);
+  }
+
+  function send(events, attempt) {
+    if (typeof w.fetch !== "function") return;
+    var identity = loadIdentity();
+    var body = { anonymous_id: anonymousId(), events: events };
+    if (identity) { body.customer_id = identity.customer_id; body.user_hash = identity.user_hash; }
+    var json = JSON.stringify(body);
+    w.fetch(endpoint, {
+      method: "POST", mode: "cors", credentials: "omit", keepalive: json.length < KEEPALIVE_MAX_CHARS,
+      headers: { "Content-Type": "application/json" }, body: json
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (answer) {
+        answered(response.status, answer, events, attempt);
+      });
+    }).catch(function () { retry(events, attempt, "network error"); });
+  }
+
+  function answered(status, answer, events, attempt) {
+    var error = (answer && answer.error) || {};
+    if (status === 202) {
+      if (answer && answer.rejected && answer.rejected.length) warn("some events were rejected", answer.rejected);
+    } else if (status === 403 && error.code === "identity_not_verified") {
+      // The shop's user_hash is wrong: the visitor stays anonymous, and the rest is still worth keeping.
+      warn("identify refused: " + error.message);
+      saveIdentity(null);
+      var rest = events.filter(function (e) { return e.type !== "identify" && e.type !== "order_placed"; });
+      if (rest.length) send(rest, attempt);
+    } else if (status === 429 || status >= 500) {
+      retry(events, attempt, "status " + status);
+    } else {
+      warn("events not accepted (" + status + "): " + (error.message || ""), error.fields || "");
+    }
+  }
+
+  function retry(events, attempt, why) {
+    // Event ids make a repeat harmless, so one more try is safe.
+    if (attempt >= 1) { warn("events could not be sent (" + why + ")"); return; }
+    w.setTimeout(function () { send(events, attempt + 1); }, RETRY_DELAY_MS);
+  }
+
+  // --- Public API --------------------------------------------------------------------------
+
+  function pageProperties() {
+    var props = { url: w.location.href.slice(0, 2048), title: (d.title || "").slice(0, 255) };
+    if (d.referrer) props.referrer = d.referrer.slice(0, 2048);
+    var params = new URLSearchParams(w.location.search);
+    UTM.forEach(function (key) { if (params.get(key)) props[key] = params.get(key).slice(0, 255); });
+    return props;
+  }
+
+  function identify(person) {
+    if (!person || typeof person !== "object" || !person.customer_id) {
+      warn("identify needs {customer_id, user_hash}");
+      return;
+    }
+    var props = {};
+    ["email", "name", "phone"].forEach(function (key) {
+      if (person[key] !== undefined && person[key] !== null && person[key] !== "") props[key] = String(person[key]);
+    });
+    if (person.traits && typeof person.traits === "object") props.traits = person.traits;
+    var identity = { customer_id: String(person.customer_id), user_hash: person.user_hash ? String(person.user_hash) : "" };
+    var fingerprint = JSON.stringify([identity, props]);
+    var before = loadIdentity();
+    saveIdentity({ customer_id: identity.customer_id, user_hash: identity.user_hash, fingerprint: fingerprint });
+    // Shops call identify on every page; only a change is worth an event.
+    if (!before || before.fingerprint !== fingerprint) enqueue("identify", props);
+  }
+
+  function track(type, properties) {
+    if (typeof type !== "string" || !type) { warn("track needs an event type"); return; }
+    if (properties !== undefined && (properties === null || typeof properties !== "object")) {
+      warn("track properties must be an object", type);
+      return;
+    }
+    enqueue(type, properties);
+  }
+
+  function reset() {
+    // Events still waiting in the batch go out as the new visitor's: a shop calls this on the first
+    // page after sign-out, whose page view may already be queued. Call flush() first to send
+    // earlier events as the customer's.
+    saveIdentity(null);
+    memory.anonymousId = null;
+    if (local) local.removeItem(ANONYMOUS_KEY);
+    writeCookie(ANONYMOUS_KEY, "", 0);
+  }
+
+  var methods = { identify: identify, track: track, page: function () { track("page_viewed", pageProperties()); },
+                  reset: reset, flush: flush };
+
+  function run(call) {
+    try {
+      var args = Array.prototype.slice.call(call || []);
+      var method = methods[args[0]];
+      if (method) method.apply(null, args.slice(1));
+      else warn("unknown call", args[0]);
+    } catch (error) { warn("call failed", error); }
+    return 0;
+  }
+
+  function safe(fn) {
+    return function () {
+      try { return fn.apply(null, arguments); } catch (error) { warn("call failed", error); }
+    };
+  }
+
+  try {
+    endpoint = helpdeskOrigin() + "/api/v1/widget/events";
+    var queued = (existing && existing.q) || [];
+    w.Helpdesk = {
+      loaded: true, version: VERSION, q: { push: run },
+      identify: safe(identify), track: safe(track), page: safe(methods.page), reset: safe(reset), flush: safe(flush)
+    };
+    Array.prototype.forEach.call(queued, run); // identify first, so this page's view is already theirs
+    methods.page();
+    w.addEventListener("pagehide", safe(flush));
+    d.addEventListener("visibilitychange", safe(function () { if (d.visibilityState === "hidden") flush(); }));
+  } catch (error) {
+    warn("could not start", error);
+  }
+})(window, document);

@@ -1,0 +1,87 @@
+"""POST /api/v1/widget/events: events from the shop's pages, sent by /widget.js.
+
+Public (no API key: the page cannot keep one secret), so it is guarded differently: the Origin must
+be a shop in HELPDESK_ALLOWED_ORIGINS, CORS answers name that origin only and never allow
+credentials, requests are rate limited per client address, and who the visitor is needs a user_hash.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, request
+from flask_smorest import Blueprint
+from flask_smorest import abort as abort_with_messages
+from marshmallow import ValidationError
+
+from app.api.json_body import json_body
+from app.api.schemas import IngestResultSchema
+from app.extensions import csrf, limiter
+from app.services.browser_events import BrowserEventsSchema, record_browser_events
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "widget_events", __name__, url_prefix="/api/v1/widget",
+    description="Events from the shop's pages (the /widget.js script). No API key: checked by Origin.",
+)
+# No cookies are read here, so there is nothing for a forged cross-site request to ride on.
+csrf.exempt(bp)
+
+PREFLIGHT_MAX_AGE = 600
+REQUEST_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BrowserEvents"}}},
+}
+
+
+def _allowed_origin() -> str | None:
+    origin = request.headers.get("Origin")
+    return origin if origin and origin in current_app.config["HELPDESK_ALLOWED_ORIGINS"] else None
+
+
+@bp.before_request
+def check_origin():
+    """Only pages of the configured shops may send events (a server uses /api/v1/events)."""
+    if _allowed_origin() is None:
+        origin = (request.headers.get("Origin") or "")[:200]
+        log.info("widget events refused", extra={"reason": "origin", "origin": origin})
+        abort(403, description="This site's Origin is not allowed to send events. Add it to HELPDESK_ALLOWED_ORIGINS; "
+                               "a shop's server sends events to /api/v1/events with an API key.")
+
+
+@bp.after_request
+def cors_headers(response):
+    """CORS for the allowed shop (the preflight and the answer, errors included): that origin only,
+    no credentials."""
+    origin = _allowed_origin()
+    response.vary.add("Origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "POST"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    return response
+
+
+def _client_bucket() -> str:
+    # remote_addr is the peer unless HELPDESK_PROXY_HOPS trusts a proxy: X-Forwarded-For cannot open
+    # new buckets.
+    return f"widget-ip:{request.remote_addr}"
+
+
+@bp.route("/events", methods=["POST"])
+@limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_WIDGET_EVENTS"], key_func=_client_bucket, methods=["POST"])
+@bp.doc(requestBody=REQUEST_BODY, security=[])
+@bp.response(202, IngestResultSchema)
+def post_widget_events():
+    """Ingest up to 50 events about one visitor, from a shop's page.
+
+    With customer_id, user_hash must prove it (else 403, nothing stored); order_placed needs that
+    proof; event types a page may not send are rejected one by one, like invalid events."""
+    try:
+        envelope = BrowserEventsSchema().load(json_body())
+    except ValidationError as exc:
+        abort_with_messages(422, messages={"json": exc.messages})
+    return record_browser_events(envelope)

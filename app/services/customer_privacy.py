@@ -1,0 +1,149 @@
+"""The data-subject requests an admin answers for one customer: export everything stored, and erase."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import AnonymousVisitor, Cart, Customer, CustomerEvent, Order, OrderItem, StageTransition
+from app.models.base import utcnow
+from app.services import audit, realtime
+from app.services.audit import Actor
+from app.services.customers import CustomerContext, customer_context, get_customer, profile_document
+
+EXPORT_FORMAT = "helpdesk.customer-export/1"
+
+
+def _plain(value):
+    """JSON-ready data: datetimes as ISO 8601 (UTC), amounts as exact decimal strings."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _event_filter(customer: Customer, anonymous_ids: list[str]):
+    """Events that are about this customer: linked to the profile, or naming one of its ids."""
+    criteria = [CustomerEvent.customer_id == customer.id]
+    if customer.external_id:
+        criteria.append(CustomerEvent.external_customer_id == customer.external_id)
+    if anonymous_ids:
+        criteria.append(CustomerEvent.anonymous_id.in_(anonymous_ids))
+    return or_(*criteria)
+
+
+def _anonymous_ids(customer_id: int) -> list[str]:
+    return list(db.session.scalars(
+        db.select(AnonymousVisitor.anonymous_id)
+        .where(AnonymousVisitor.customer_id == customer_id)
+        .order_by(AnonymousVisitor.first_seen_at, AnonymousVisitor.id)
+    ))
+
+
+def _all_orders(customer_id: int) -> list[Order]:
+    """Every order row, refund placeholders included (the profile shows only the latest 20)."""
+    return list(db.session.scalars(
+        db.select(Order).where(Order.customer_id == customer_id).options(selectinload(Order.items))
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+    ))
+
+
+def _events(customer: Customer, anonymous_ids: list[str]) -> list[dict]:
+    rows = db.session.scalars(
+        db.select(CustomerEvent).where(_event_filter(customer, anonymous_ids))
+        .order_by(CustomerEvent.occurred_at, CustomerEvent.id)
+    )
+    return [
+        {"event_id": e.event_id, "type": e.type, "occurred_at": e.occurred_at, "received_at": e.received_at,
+         "source": e.source, "customer_id": e.external_customer_id, "anonymous_id": e.anonymous_id,
+         "properties": e.properties}
+        for e in rows
+    ]
+
+
+def export_customer(customer_id: int, *, by: Actor) -> dict:
+    """Everything stored about one customer, as JSON-ready data (admin's export; audit-logged).
+
+    The profile document (as the API shows it) with every order instead of the latest 20, plus
+    the internal id, visitor ids and the whole event log. Raises NotFoundError.
+    """
+    context = customer_context(customer_id)
+    customer = context.customer
+    anonymous_ids = _anonymous_ids(customer.id)
+    full = CustomerContext(customer, context.cart, _all_orders(customer.id), context.transitions)
+    document = {
+        "format": EXPORT_FORMAT,
+        "exported_at": utcnow(),
+        "id": customer.id,
+        **profile_document(full),
+        "profile_updated_at": customer.profile_updated_at,
+        "signed_up_at": customer.signed_up_at,
+        "nps_score": customer.nps_score,
+        "anonymous_ids": anonymous_ids,
+        "events": _events(customer, anonymous_ids),
+    }
+    # The audit row says who exported whom, never what: no personal data in the log.
+    audit.record("customer.exported", actor=by, target=customer)
+    db.session.commit()
+    return _plain(document)
+
+
+def erase_customer(customer_id: int, *, by: Actor) -> dict:
+    """Erase a customer on request: delete their events, cart, orders, stage history and visitor
+    ids, and blank the profile. One commit; the audit event keeps only counts and the internal id.
+    Watching consoles are told (`customer_updated`) and find the profile gone (404).
+
+    The row itself stays as an anonymous tombstone (`erased_at` set, every personal field and fact
+    cleared) rather than being deleted: SQLite would hand a deleted newest id to the next customer,
+    so the audit log and any console still open on the old id would point at someone else; and
+    conversations and tickets, kept for the shop's records, can keep their customer id. None
+    exist yet, so there is nothing else to anonymise. Returns the counts deleted.
+    """
+    customer = get_customer(customer_id)
+    anonymous_ids = _anonymous_ids(customer.id)
+    order_ids = db.select(Order.id).where(Order.customer_id == customer.id).scalar_subquery()
+    counts = {
+        "events": _delete(CustomerEvent, _event_filter(customer, anonymous_ids)),
+        "carts": _delete(Cart, Cart.customer_id == customer.id),
+        "order_items": _delete(OrderItem, OrderItem.order_id.in_(order_ids)),
+        "orders": _delete(Order, Order.customer_id == customer.id),
+        "stage_transitions": _delete(StageTransition, StageTransition.customer_id == customer.id),
+        "visitors": _delete(AnonymousVisitor, AnonymousVisitor.customer_id == customer.id),
+    }
+    _blank_profile(customer, utcnow())
+    audit.record("customer.erased", actor=by, target=customer, details=counts)
+    db.session.commit()
+    realtime.customer_updated(customer_id, cart_changed=True)
+    return counts
+
+
+ERASED_REASON = "erased on request"
+
+
+def _blank_profile(customer: Customer, now: datetime) -> None:
+    """Clear every column but the id: nullable ones to NULL (so a column added later is cleared
+    too), the others to an empty profile's values."""
+    empty = {
+        "traits": {}, "first_seen_at": now, "last_seen_at": now, "stage_changed_at": now, "erased_at": now,
+        "order_count": 0, "lifetime_value": Decimal("0"), "max_order_gap_days": 0, "referral_count": 0,
+        "stage": "reach", "stage_reason": ERASED_REASON, "segment": "visitor", "is_at_risk": False,
+        "is_churned": False, "is_reactivated": False, "is_vip": False, "rfm_recency": 0, "rfm_frequency": 0,
+        "rfm_monetary": 0,
+    }
+    for attribute in db.inspect(Customer).column_attrs:
+        if attribute.key != "id":
+            setattr(customer, attribute.key, empty.get(attribute.key))
+
+
+def _delete(model, criterion) -> int:
+    """Bulk delete; the number of rows removed."""
+    return db.session.execute(db.delete(model).where(criterion)).rowcount

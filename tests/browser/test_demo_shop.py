@@ -1,0 +1,257 @@
+"""The demo shop in a real browser, served as `make run` serves it (one gunicorn process, the shop on
+a second port): a visitor browses, signs in and orders, and the helpdesk's API then knows them."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, AXE, TIMEOUT_MS, format_violations
+from tests.support.live_server import ROOT, LiveServer, flask_cli, free_port, prepared_sqlite
+
+pytestmark = pytest.mark.browser
+
+WIDGET_EVENTS = "/api/v1/widget/events"
+SETTLE_S = 0.6  # longer than the widget's 300 ms batching delay
+ADMIN = ("admin@demo.shop", "demo-admin-password")
+
+
+class DemoShopServer(LiveServer):
+    """`make run`'s command: demo_shop/gunicorn.conf.py binds PORT and DEMO_SHOP_PORT."""
+
+    @staticmethod
+    def _spawn(env: dict, log) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "demo_shop/gunicorn.conf.py"],
+            cwd=ROOT, env=env, stdout=log, stderr=log,
+        )
+
+
+@dataclass
+class Demo:
+    server: DemoShopServer
+    shop_url: str
+    api_key: str
+    database: Path
+
+    def customer(self, customer_id: str) -> requests.Response:
+        return requests.get(f"{self.server.url}/api/v1/customers/{customer_id}",
+                            headers={"Authorization": f"Bearer {self.api_key}"}, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo-shop")
+    shop_port = free_port()
+    env = prepared_sqlite(tmp, DEMO_SHOP_PORT=str(shop_port))
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = DemoShopServer(env, log_path=ARTIFACTS / "demo-shop-server.log")
+    server.start()
+    try:
+        key = flask_cli(env, "helpdesk", "create-api-key", "--name", "Browser test").strip()
+        yield Demo(server, f"http://127.0.0.1:{shop_port}", key, tmp / "helpdesk.db")
+    finally:
+        server.stop()
+
+
+def _is_widget_post(response) -> bool:
+    return response.url.endswith(WIDGET_EVENTS) and response.request.method == "POST"
+
+
+class Shopper:
+    """A page on the shop that waits for each page's batch of events and checks it was accepted."""
+
+    def __init__(self, page, origin: str):
+        self.page, self.origin = page, origin
+        self.problems: list[str] = []
+        page.on("console", lambda m: self.problems.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: self.problems.append(str(e)))
+
+    def step(self, action) -> dict:
+        """Do something that loads a page, wait until that page's events are all answered (no new
+        batch for longer than the widget's batching delay), and return the answers added up."""
+        seen = []
+
+        def collect(response):
+            if _is_widget_post(response):
+                seen.append(response)
+
+        self.page.on("response", collect)
+        try:
+            with self.page.expect_response(_is_widget_post):
+                action()
+            count, quiet_since = len(seen), time.monotonic()
+            while time.monotonic() - quiet_since < SETTLE_S:
+                self.page.wait_for_timeout(100)
+                if len(seen) != count:
+                    count, quiet_since = len(seen), time.monotonic()
+        finally:
+            self.page.remove_listener("response", collect)
+        total = {"accepted": 0, "duplicates": 0, "rejected": []}
+        for response in seen:
+            assert response.status == 202, response.text()
+            assert response.headers["access-control-allow-origin"] == self.origin
+            answer = response.json()
+            total["accepted"] += answer["accepted"]
+            total["duplicates"] += answer["duplicates"]
+            total["rejected"] += answer["rejected"]
+        self.last_sent = seen[-1].request.post_data_json
+        return total
+
+
+def test_a_visitor_browses_signs_in_and_orders_and_the_helpdesk_knows_them(browser, demo, artifacts):
+    context = browser.new_context(base_url=demo.shop_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    shop = Shopper(page, demo.shop_url)
+
+    answer = shop.step(lambda: page.goto("/?utm_source=newsletter&utm_medium=email&utm_campaign=spring"))
+    assert answer["accepted"] == 1 and answer["rejected"] == []
+    expect(page.get_by_role("heading", level=1)).to_have_text("Loose-leaf tea and the things to brew it")
+    anonymous_id = page.evaluate("() => localStorage.getItem('helpdesk_anonymous_id')")
+    assert anonymous_id
+    page.screenshot(path=artifacts / "demo-shop-1-catalogue.png", full_page=True)
+
+    shop.step(lambda: page.get_by_role("link", name="Assam breakfast tea, 250 g").click())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assam breakfast tea, 250 g")
+    page.get_by_label("Quantity").fill("2")
+    answer = shop.step(lambda: page.get_by_role("button", name="Add to cart").click())
+    assert answer["accepted"] == 2  # the cart page's view and the whole cart
+    expect(page.locator("[data-cart-total]")).to_have_text("€23.80")
+    page.screenshot(path=artifacts / "demo-shop-2-cart.png", full_page=True)
+
+    shop.step(lambda: page.get_by_role("link", name="Checkout").click())
+    page.get_by_role("link", name="Sign in to continue").click()
+    page.wait_for_url(re.compile(r"/sign-in\?next=(/|%2F)checkout$"))
+    page.screenshot(path=artifacts / "demo-shop-3-sign-in.png", full_page=True)
+    signed_in_at = datetime.now(UTC)
+    answer = shop.step(lambda: page.get_by_role("button", name="Sign in as Mia").click())
+    assert answer["accepted"] == 3 and answer["rejected"] == []  # identify, page view, checkout started
+    expect(page.locator("[data-signed-in]")).to_have_text("Mia Jensen")
+    assert page.evaluate("() => localStorage.getItem('helpdesk_anonymous_id')") == anonymous_id
+
+    profile = demo.customer("cust-1001").json()
+    assert profile["email"] == "mia.jensen@example.com" and profile["stage"] == "acquisition"
+    assert profile["cart"]["item_count"] == 2 and profile["cart"]["total"] == "23.80"
+    assert profile["cart"]["items"][0]["sku"] == "TEA-ASSAM"
+    page.screenshot(path=artifacts / "demo-shop-4-checkout.png", full_page=True)
+
+    answer = shop.step(lambda: page.get_by_role("button", name="Place order").click())
+    assert answer["accepted"] == 3 and answer["rejected"] == []  # page view, order, emptied cart
+    order_id = page.locator("[data-order-id]").inner_text()
+    page.screenshot(path=artifacts / "demo-shop-5-order.png", full_page=True)
+
+    profile = demo.customer("cust-1001").json()
+    assert profile["stage"] == "conversion" and profile["order_count"] == 1
+    assert [o["order_id"] for o in profile["orders"]] == [order_id]
+    assert profile["orders"][0]["total"] == "23.80" and profile["orders"][0]["items"][0]["quantity"] == 2
+    assert profile["cart"]["item_count"] == 0
+    # The anonymous part of the visit is the customer's now: first seen, lead source, first stage.
+    assert datetime.fromisoformat(profile["first_seen_at"]) < signed_in_at
+    assert profile["lead_source"]["utm_source"] == "newsletter" and profile["lead_source"]["utm_campaign"] == "spring"
+    first = profile["stage_history"][0]
+    assert first["to_stage"] == "reach" and "anonymous visitor" in first["reason"]
+    assert [t["to_stage"] for t in profile["stage_history"]] == ["reach", "acquisition", "conversion"]
+    with sqlite3.connect(demo.database) as db:
+        anonymous_views = db.execute(
+            "SELECT count(*) FROM customer_events e JOIN customers c ON c.id = e.customer_id"
+            " WHERE c.external_id = 'cust-1001' AND e.type = 'page_viewed' AND e.external_customer_id IS NULL"
+            " AND e.anonymous_id = ?", (anonymous_id,),
+        ).fetchone()[0]
+    assert anonymous_views == 5  # catalogue, product, cart, checkout and sign-in, before signing in
+
+    # Signing out: the next page belongs to a new anonymous visitor, not to Mia.
+    shop.step(lambda: page.get_by_role("button", name="Sign out").click())
+    assert "customer_id" not in shop.last_sent and shop.last_sent["anonymous_id"] != anonymous_id
+    assert page.evaluate("() => sessionStorage.getItem('helpdesk_identity')") is None
+    assert shop.problems == []
+    context.close()
+
+
+def test_a_forged_identity_is_refused_and_the_visitor_stays_anonymous(browser, demo):
+    context = browser.new_context(base_url=demo.shop_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    shop = Shopper(page, demo.shop_url)
+    shop.step(lambda: page.goto("/products/MUG-STONE"))
+    with page.expect_response(lambda r: _is_widget_post(r) and r.status == 202) as retried:
+        with page.expect_response(_is_widget_post) as refused:
+            page.evaluate(
+                "() => { Helpdesk.identify({customer_id: 'cust-1002', user_hash: '0'.repeat(64)});"
+                " Helpdesk.track('size_guide_opened', {product: 'MUG-STONE'}); }"
+            )
+    assert refused.value.status == 403
+    assert refused.value.json()["error"]["code"] == "identity_not_verified"
+    # The rest of the batch is kept, as the anonymous visitor's.
+    assert retried.value.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert any("identify refused" in p for p in shop.problems)
+    assert page.evaluate("() => sessionStorage.getItem('helpdesk_identity')") is None
+    assert demo.customer("cust-1002").status_code == 404
+    context.close()
+
+
+def _check_accessible_bypassing_csp(page) -> None:
+    """axe-core, injected into a context that ignores the shop's CSP (it only allows the helpdesk)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"axe found serious/critical violations on {page.url}:\n{format_violations(bad)}"
+
+
+def test_the_demo_shop_pages_are_accessible(browser, demo, artifacts):
+    if not AXE.exists():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing; run `make app/static/vendor/axe.min.js`")
+    context = browser.new_context(base_url=demo.shop_url, bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    for path in ("/", "/products/KIT-STARTER", "/sign-in"):
+        page.goto(path)
+        _check_accessible_bypassing_csp(page)
+    page.goto("/products/KIT-STARTER")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url("**/cart")
+    _check_accessible_bypassing_csp(page)
+    page.goto("/checkout")
+    _check_accessible_bypassing_csp(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/cart")
+    page.screenshot(path=artifacts / "demo-shop-6-cart-phone.png", full_page=True)
+    context.close()
+
+
+def test_the_widget_settings_tab(browser, demo, artifacts, assert_accessible):
+    context = browser.new_context(base_url=demo.server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/console/login")
+    page.get_by_label("Email", exact=True).fill(ADMIN[0])
+    page.get_by_label("Password", exact=True).fill(ADMIN[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/console/")
+    page.goto("/console/settings/widget")
+    expect(page.get_by_label("Script tag")).to_have_value(f'<script src="{demo.server.url}/widget.js" async></script>')
+    expect(page.get_by_role("list").filter(has_text=demo.shop_url)).to_be_visible()
+    secret = page.get_by_label("Secret", exact=True)
+    expect(secret).to_be_hidden()
+    page.get_by_text("Reveal the secret").click()
+    expect(secret).to_be_visible()
+    before = secret.input_value()
+    assert len(before) == 64
+    assert_accessible(page)
+    page.screenshot(path=artifacts / "widget-settings.png", full_page=True)
+    page.get_by_role("button", name="Rotate secret").click()
+    expect(page.locator(".alert--success")).to_contain_text("previous one keeps working")
+    page.get_by_text("Reveal the secret").click()
+    assert page.get_by_label("Secret", exact=True).input_value() != before
+    page.screenshot(path=artifacts / "widget-settings-rotated.png", full_page=True)
+    context.close()
