@@ -64,6 +64,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_login(app, login_manager)
+    from app.api.schemas import ErrorSchema
+
+    api.ERROR_SCHEMA = ErrorSchema  # document the error body app/errors.py really sends
     api.init_app(app)
     realtime_setup.init_app(app)
     jobs.init_app(app)

@@ -5,6 +5,11 @@ from marshmallow import Schema, fields
 from app.models.customer import STAGES
 
 
+def _money(**kwargs) -> fields.Decimal:
+    """Amounts are sent as decimal strings ("12.50"), never floats; the document says so."""
+    return fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"}, **kwargs)
+
+
 class ApiKeyInfoSchema(Schema):
     name = fields.String(required=True, metadata={"description": "The name an admin gave the key."})
     prefix = fields.String(required=True, metadata={"description": "The first characters of the key."})
@@ -15,13 +20,16 @@ class WhoAmISchema(Schema):
     key = fields.Nested(ApiKeyInfoSchema, required=True)
 
 
-class ErrorSchema(Schema):
-    """The body of every 4xx/5xx answer from the API."""
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Machine-readable, e.g. `unauthorized`."})
+    message = fields.String(required=True, metadata={"description": "What is wrong, in words."})
+    field_errors = fields.Dict(data_key="fields", metadata={"description": "Messages by field, for validation errors."})
 
-    error = fields.Dict(
-        required=True,
-        metadata={"description": "`code` (machine-readable), `message`, and for validation errors `fields`."},
-    )
+
+class ErrorSchema(Schema):
+    """The body of every 4xx/5xx answer from the API (app/errors.py writes it)."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
 
 
 class RejectionSchema(Schema):
@@ -39,21 +47,21 @@ class LineItemOutSchema(Schema):
     sku = fields.String()
     name = fields.String()
     quantity = fields.Integer()
-    unit_price = fields.Decimal(as_string=True)
+    unit_price = _money()
 
 
 class CartOutSchema(Schema):
     items = fields.List(fields.Nested(LineItemOutSchema))
     item_count = fields.Integer()
     currency = fields.String(allow_none=True)
-    total = fields.Decimal(as_string=True)
+    total = _money()
     updated_at = fields.DateTime()
 
 
 class OrderOutSchema(Schema):
     order_id = fields.String()
     placed_at = fields.DateTime()
-    total = fields.Decimal(as_string=True)
+    total = _money()
     currency = fields.String(allow_none=True)
     refunded_at = fields.DateTime(allow_none=True)
     items = fields.List(fields.Nested(LineItemOutSchema))
@@ -86,7 +94,7 @@ class CustomerProfileSchema(Schema):
     rfm = fields.Nested(RfmSchema, required=True)
     cart = fields.Nested(CartOutSchema, allow_none=True)
     orders = fields.List(fields.Nested(OrderOutSchema), required=True)
-    lifetime_value = fields.Decimal(as_string=True, required=True)
+    lifetime_value = _money(required=True)
     order_count = fields.Integer(required=True)
     first_seen_at = fields.DateTime(required=True)
     last_seen_at = fields.DateTime(required=True)

@@ -188,8 +188,9 @@ def rotate_identity_secret():
     return redirect(url_for("console.widget_settings"))
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _navigation():
+    """The console shell's navigation, for every feature blueprint that renders inside it."""
     from app.console.navigation import sections_for
 
     if not current_user.is_authenticated:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.console.access import admin_required, current_actor
-from app.console.navigation import sections_for
 from app.customers.forms import FLAG_LABELS, CustomerFilterForm, EraseForm, erase_phrase
 from app.models import STAGES
 from app.services import customer_overview, customer_privacy, customers
@@ -75,8 +74,3 @@ def erase(customer_id: int):
         return redirect(url_for("console_customers.index"))
     return render_template("customers/erase.html", customer=customer, form=form), 400 if form.errors else 200
 
-
-@bp.context_processor
-def _navigation():
-    # The console's own context processor serves only its blueprint; this shell needs the same.
-    return {"console_sections": sections_for(current_user) if current_user.is_authenticated else []}

@@ -140,7 +140,8 @@ def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], se
             customer = resolve(event.get("customer_id"), event.get("anonymous_id"), event["timestamp"], cache)
             if apply_event(customer, event, cache):
                 cart_changed.add(customer.id)
-            lifecycle.reassess(customer, rules, now=now, event_id=event["id"])
+            # The transition carries the event's own time, so imported history reads true.
+            lifecycle.reassess(customer, rules, now=now, event_id=event["id"], at=event["timestamp"])
             owners[event["id"]] = customer
     final_ids = set(_link_events(owners, cache))
     db.session.commit()

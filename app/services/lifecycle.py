@@ -42,10 +42,10 @@ def facts_of(customer: Customer) -> Facts:
 
 
 def apply_assessment(
-    customer: Customer, result: Assessment, *, now: datetime, event_id: str | None
+    customer: Customer, result: Assessment, *, now: datetime, event_id: str | None, at: datetime | None = None
 ) -> StageTransition | None:
-    """Write an assessment onto the customer; a change of stage is recorded as a transition.
-    Flushes nothing: the caller's use case commits."""
+    """Write an assessment onto the customer; a change of stage is recorded as a transition,
+    dated `at` (the causing event's time) or `now` (time passed). Flushes nothing: the caller commits."""
     transition = None
     first = not customer.stage_reason  # never assessed: its first stage is a transition too
     if first or result.stage != customer.stage:
@@ -53,12 +53,12 @@ def apply_assessment(
             customer_id=customer.id,
             from_stage=None if first else customer.stage,
             to_stage=result.stage,
-            occurred_at=now,
+            occurred_at=at or now,
             reason=result.reason,
             event_id=event_id,
         )
         db.session.add(transition)
-        customer.stage_changed_at = now
+        customer.stage_changed_at = at or now
     customer.stage = result.stage
     customer.stage_reason = result.reason
     customer.segment = result.segment
@@ -68,11 +68,14 @@ def apply_assessment(
     return transition
 
 
-def reassess(customer: Customer, rules: LifecycleRules, *, now: datetime, event_id: str | None = None) -> bool:
+def reassess(
+    customer: Customer, rules: LifecycleRules, *, now: datetime, event_id: str | None = None,
+    at: datetime | None = None,
+) -> bool:
     """Recompute one customer; True when its stage, segment or flags changed (the reason's wording
     and the RFM scores are refreshed too, but "12 days ago" becoming "13 days ago" is no move)."""
     before = (customer.stage, customer.segment, tuple(customer.flags))
-    apply_assessment(customer, assess(facts_of(customer), rules, now), now=now, event_id=event_id)
+    apply_assessment(customer, assess(facts_of(customer), rules, now), now=now, event_id=event_id, at=at)
     return before != (customer.stage, customer.segment, tuple(customer.flags))
 
 

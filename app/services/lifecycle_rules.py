@@ -77,6 +77,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _ago(days: int) -> str:
+    return "today" if days == 0 else f"{_plural(days, 'day')} ago"
+
+
 def rfm_scores(facts: Facts, rules: LifecycleRules, now: datetime) -> tuple[int, int, int]:
     """Recency, frequency, monetary from 1 to 5; (0, 0, 0) for someone who never bought."""
     if facts.order_count == 0:
@@ -118,16 +122,16 @@ def _stage(facts: Facts, rules: LifecycleRules, now: datetime) -> tuple[str, str
     if orders and facts.referral_count:
         return "loyalty", f"referred {_plural(facts.referral_count, 'customer')} → loyalty"
     if orders >= 2:
-        return "retention", f"{orders} orders, last one {_days(facts.last_order_at, now)} days ago → retention"
+        return "retention", f"{orders} orders, last one {_ago(_days(facts.last_order_at, now))} → retention"
     if orders == 1:
         age = _days(facts.first_order_at, now)
         if age > rules.post_purchase_days:
             return "retention", (
-                f"1 order, placed {age} days ago (past the {rules.post_purchase_days}-day post-purchase window)"
+                f"1 order, placed {_ago(age)} (past the {rules.post_purchase_days}-day post-purchase window)"
                 " → retention"
             )
         window = rules.post_purchase_days
-        return "conversion", f"first order {age} days ago, inside the {window}-day window → conversion"
+        return "conversion", f"first order {_ago(age)}, inside the {window}-day window → conversion"
     if facts.signed_up:
         return "acquisition", "signed up, no order yet → acquisition"
     if facts.identified:

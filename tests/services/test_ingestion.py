@@ -138,3 +138,14 @@ def test_identify_keeps_the_newest_profile_values(any_app):
 def test_other_types_are_stored(any_app, kind, props):
     assert ingest_events([event(kind, props, customer="c6")]).accepted == 1
     assert db.session.scalar(db.select(CustomerEvent.type)) == kind
+
+
+def test_transitions_are_dated_by_the_events_that_caused_them(any_app):
+    ingest_events([
+        event("identify", {"email": "h@example.com"}, when=at(0), customer="c7", event_id="id-7"),
+        event("order_placed", order("o-7", items(("A", 1, "9.00")), "9.00"), when=at(5), customer="c7",
+              event_id="ord-7"),
+    ])
+    dates = {t.event_id: t.occurred_at.isoformat() for t in db.session.scalars(db.select(StageTransition))}
+    assert dates == {"id-7": at(0), "ord-7": at(5)}
+    assert customer("c7").stage_changed_at.isoformat() == at(5)

@@ -27,6 +27,8 @@ def buyer(orders: int, value: str, first_days: int, last_days: int, **extra) -> 
     (Facts(identified=True, signed_up=True), "acquisition", "signed up"),
     (buyer(1, "40", 12, 12), "conversion", "first order 12 days ago, inside the 30-day window"),
     (buyer(1, "40", 30, 30), "conversion", "inside the 30-day window"),
+    (buyer(1, "40", 0, 0), "conversion", "first order today,"),
+    (buyer(1, "40", 1, 1), "conversion", "first order 1 day ago,"),
     (buyer(1, "40", 31, 31), "retention", "past the 30-day post-purchase window"),
     (buyer(2, "80", 40, 12), "retention", "2 orders, last one 12 days ago"),
     (buyer(4, "160", 300, 10), "loyalty", "4 orders, 160.00 lifetime value"),
