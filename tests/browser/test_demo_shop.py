@@ -255,3 +255,47 @@ def test_the_widget_settings_tab(browser, demo, artifacts, assert_accessible):
     assert page.get_by_label("Secret", exact=True).input_value() != before
     page.screenshot(path=artifacts / "widget-settings-rotated.png", full_page=True)
     context.close()
+
+
+def test_an_agent_watches_a_shopper_live_from_the_demo_shop(browser, demo, artifacts):
+    """The issue's Done test: identify, cart and order go from the demo shop through /widget.js;
+    the agent on the customer's page sees the cart appear and the stage move, with no reload."""
+    shop_context = browser.new_context(base_url=demo.shop_url)
+    shop_context.set_default_timeout(TIMEOUT_MS)
+    shop_page = shop_context.new_page()
+    shop = Shopper(shop_page, demo.shop_url)
+    shop.step(lambda: shop_page.goto("/sign-in"))
+    assert shop.step(lambda: shop_page.get_by_role("button", name="Sign in as Lena").click())["rejected"] == []
+
+    agent_context = browser.new_context(base_url=demo.server.url)
+    agent_context.set_default_timeout(TIMEOUT_MS)
+    agent = agent_context.new_page()
+    agent.goto("/console/login")
+    agent.get_by_label("Email", exact=True).fill(ADMIN[0])
+    agent.get_by_label("Password", exact=True).fill(ADMIN[1])
+    agent.get_by_role("button", name="Sign in").click()
+    agent.wait_for_url("**/console/")
+    agent.get_by_role("navigation", name="Console").get_by_role("link", name="Customers").click()
+    agent.get_by_label("Name or email").fill("lena.kowalski@example.com")
+    agent.get_by_role("button", name="Apply filters").click()
+    agent.get_by_role("link", name="Lena Kowalski", exact=True).click()
+    expect(agent.locator("[data-customer-live][data-watching]")).to_have_count(1)
+    stage = agent.locator('.customer-stage [aria-current="step"]')
+    expect(stage).to_contain_text("Acquisition")
+    agent.evaluate("() => { window.__sameDocument = true; }")
+
+    shop.step(lambda: shop_page.goto("/"))
+    shop.step(lambda: shop_page.get_by_role("link", name="Assam breakfast tea, 250 g").click())
+    shop.step(lambda: shop_page.get_by_role("button", name="Add to cart").click())
+    expect(agent.locator("#customer-cart")).to_contain_text("Assam breakfast tea", timeout=5_000)
+    expect(stage).to_contain_text("Acquisition")
+
+    shop.step(lambda: shop_page.get_by_role("link", name="Checkout").click())
+    shop.step(lambda: shop_page.get_by_role("button", name="Place order").click())
+    expect(stage).to_contain_text("Conversion", timeout=5_000)
+    expect(agent.locator("#customer-orders")).to_contain_text("Assam breakfast tea")
+    assert agent.evaluate("() => window.__sameDocument === true"), "the agent's page reloaded"
+    agent.screenshot(path=artifacts / "done-agent-watching-shopper.png", full_page=True)
+    assert shop.problems == []
+    shop_context.close()
+    agent_context.close()
