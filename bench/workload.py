@@ -187,20 +187,10 @@ def temporary_database(tmp_dir: Path, database_url: str | None):
     if not database_url:
         yield f"sqlite:///{tmp_dir / 'bench.db'}"
         return
-    from sqlalchemy import create_engine, text
+    from tests.support.services import throwaway_postgres_database
 
-    from config import normalise_database_url
-
-    name = f"helpdesk_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres_database("helpdesk_bench", database_url) as url:
+        yield url
 
 
 def percentile(samples: list[float], share: float) -> float:

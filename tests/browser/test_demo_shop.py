@@ -229,7 +229,8 @@ def test_the_demo_shop_pages_are_accessible(browser, demo, artifacts):
     context.close()
 
 
-def test_the_widget_settings_tab(browser, demo, artifacts, assert_accessible):
+def _console_as_admin(browser, demo):
+    """A new browser context signed in to the helpdesk console as the demo admin."""
     context = browser.new_context(base_url=demo.server.url)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -238,6 +239,11 @@ def test_the_widget_settings_tab(browser, demo, artifacts, assert_accessible):
     page.get_by_label("Password", exact=True).fill(ADMIN[1])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/console/")
+    return context, page
+
+
+def test_the_widget_settings_tab(browser, demo, artifacts, assert_accessible):
+    context, page = _console_as_admin(browser, demo)
     page.goto("/console/settings/widget")
     expect(page.get_by_label("Script tag")).to_have_value(f'<script src="{demo.server.url}/widget.js" async></script>')
     expect(page.get_by_role("list").filter(has_text=demo.shop_url)).to_be_visible()
@@ -267,14 +273,7 @@ def test_an_agent_watches_a_shopper_live_from_the_demo_shop(browser, demo, artif
     shop.step(lambda: shop_page.goto("/sign-in"))
     assert shop.step(lambda: shop_page.get_by_role("button", name="Sign in as Lena").click())["rejected"] == []
 
-    agent_context = browser.new_context(base_url=demo.server.url)
-    agent_context.set_default_timeout(TIMEOUT_MS)
-    agent = agent_context.new_page()
-    agent.goto("/console/login")
-    agent.get_by_label("Email", exact=True).fill(ADMIN[0])
-    agent.get_by_label("Password", exact=True).fill(ADMIN[1])
-    agent.get_by_role("button", name="Sign in").click()
-    agent.wait_for_url("**/console/")
+    agent_context, agent = _console_as_admin(browser, demo)
     agent.get_by_role("navigation", name="Console").get_by_role("link", name="Customers").click()
     agent.get_by_label("Name or email").fill("lena.kowalski@example.com")
     agent.get_by_role("button", name="Apply filters").click()

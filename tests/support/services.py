@@ -73,14 +73,14 @@ def private_redis_db(base_url: str, number: int):
 
 
 @contextmanager
-def throwaway_postgres_database(prefix: str):
-    """A new empty database on the test PostgreSQL server, dropped afterwards; skips (or fails
-    under HELPDESK_REQUIRE_SERVICES=1) when the server does not answer."""
+def throwaway_postgres_database(prefix: str, server_url: str | None = None):
+    """A new empty database on a PostgreSQL server (the test one by default), dropped afterwards;
+    skips (or fails under HELPDESK_REQUIRE_SERVICES=1) when the server does not answer."""
     from sqlalchemy import create_engine, text
 
     from config import normalise_database_url
 
-    base = postgres_url()
+    base = server_url or postgres_url()
     reason = check_postgres(base)
     if reason:
         unavailable("PostgreSQL", reason)
