@@ -60,6 +60,8 @@ class Config:
         if self.HELPDESK_IDENTITY_SECRET is not None and len(self.HELPDESK_IDENTITY_SECRET) < 32:
             raise RuntimeError("HELPDESK_IDENTITY_SECRET must be at least 32 characters (shops sign with it).")
         self.HELPDESK_IDENTITY_SECRET_PREVIOUS = _env("HELPDESK_IDENTITY_SECRET_PREVIOUS")
+        # Lifetime of a chat visitor token (POST /api/v1/widget/session); checked at every /chat command.
+        self.HELPDESK_VISITOR_TOKEN_SECONDS = _env_int("HELPDESK_VISITOR_TOKEN_SECONDS", 86_400)
         # Pub/Sub channels ignore Redis database numbers: deployments sharing a Redis need their own.
         self.HELPDESK_SOCKETIO_CHANNEL = _env("HELPDESK_SOCKETIO_CHANNEL", "helpdesk-socketio")
         # Jobs run in a thread of the web process unless Redis is there to carry them.

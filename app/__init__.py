@@ -32,10 +32,12 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     errors.init_app(app)
     security_headers.init_app(app)
 
+    from app.chat.events import ChatNamespace
     from app.console.events import ConsoleNamespace
     from app.extensions import socketio
 
     socketio.on_namespace(ConsoleNamespace("/console"))
+    socketio.on_namespace(ChatNamespace("/chat"))
 
     from app import cli
 

@@ -100,3 +100,14 @@ class CustomerProfileSchema(Schema):
     last_seen_at = fields.DateTime(required=True)
     lead_source = fields.Dict(allow_none=True)
     stage_history = fields.List(fields.Nested(TransitionOutSchema), required=True)
+
+
+class WidgetSessionRequestSchema(Schema):
+    anonymous_id = fields.String(required=True)
+    customer_id = fields.String(load_default=None, allow_none=True)
+    user_hash = fields.String(load_default=None, allow_none=True)
+
+
+class WidgetSessionSchema(Schema):
+    token = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)

@@ -1,4 +1,5 @@
-"""POST /api/v1/widget/events: events from the shop's pages, sent by /widget.js.
+"""POST /api/v1/widget/events: events from the shop's pages, sent by /widget.js; and
+POST /api/v1/widget/session: the visitor token for the live chat (/chat socket).
 
 Public (no API key: the page cannot keep one secret), so it is guarded differently: the Origin must
 be a shop in HELPDESK_ALLOWED_ORIGINS, CORS answers name that origin only and never allow
@@ -15,9 +16,10 @@ from flask_smorest import abort as abort_with_messages
 from marshmallow import ValidationError
 
 from app.api.json_body import json_body
-from app.api.schemas import IngestResultSchema
+from app.api.schemas import IngestResultSchema, WidgetSessionRequestSchema, WidgetSessionSchema
 from app.extensions import csrf, limiter
 from app.services.browser_events import BrowserEventsSchema, record_browser_events
+from app.services.conversations import issue_visitor_token
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +87,20 @@ def post_widget_events():
     except ValidationError as exc:
         abort_with_messages(422, messages={"json": exc.messages})
     return record_browser_events(envelope)
+
+
+@bp.route("/session", methods=["POST"])
+@limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_WIDGET_EVENTS"], key_func=_client_bucket, methods=["POST"])
+@bp.doc(security=[])
+@bp.response(200, WidgetSessionSchema)
+def post_widget_session():
+    """A signed visitor token for the /chat socket (docs/widget-protocol.md).
+
+    {anonymous_id, customer_id?, user_hash?}: with customer_id, user_hash must prove it (else 403);
+    the token then also opens that customer's history. Answers {token, expires_at}."""
+    try:
+        body = WidgetSessionRequestSchema().load(json_body())
+    except ValidationError as exc:
+        abort_with_messages(422, messages={"json": exc.messages})
+    issued = issue_visitor_token(body["anonymous_id"], body["customer_id"], body["user_hash"])
+    return {"token": issued.token, "expires_at": issued.expires_at}

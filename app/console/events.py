@@ -9,10 +9,12 @@ from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_r
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.auth import current_session_token
+from app.chat import schemas as chat_schemas
+from app.chat.schemas import acked
 from app.services import auth as auth_service
-from app.services import customers
+from app.services import conversations, customers
 from app.services.errors import NotFoundError
-from app.services.realtime import agent_room, customer_room
+from app.services.realtime import agent_room, conversation_agents_room, conversation_room, customer_room
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,18 @@ class ConsoleNamespace(Namespace):
         watch_customer({"customer_id": int}) → ack {"ok": true}, or {"ok": false, "error": {"code", "message"}}
             (code "invalid" or "not_found"). Joins room `customer:{id}`; repeat after each reconnect.
         unwatch_customer({"customer_id": int}) → ack {"ok": true}: leaves that room.
+        join_conversation({"conversation_id", "since_seq"}) → ack {"ok", "conversation", "messages"}
+            (every message after since_seq, internal notes included); joins `conversation:{id}`
+            (public messages) and `conversation:{id}:agents` (internal notes). Any active agent.
+        send_message({"conversation_id", "client_msg_id", "body", "internal": false}) → ack
+            {"ok", "message"}; idempotent on client_msg_id. internal: true makes a note that only
+            agents see. Chat acks' errors: {"ok": false, "error": {"code", "message"}}.
     Server → client:
         session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads.
         customer_updated {"customer_id", "cart_changed"}: to `customer:{id}` after a change is
             committed (events ingested, erasure); watchers fetch the fresh fragments.
+        message_created {message}: to `conversation:{id}` (public) or `conversation:{id}:agents`
+            (internal notes) after the commit; a console socket gets each message once.
         error {"code", "message"}: a command was refused.
     """
 
@@ -117,3 +127,25 @@ class ConsoleNamespace(Namespace):
             return _refused("invalid", BAD_CUSTOMER_ID)
         leave_room(customer_room(customer_id))
         return {"ok": True}
+
+    @acked
+    def on_join_conversation(self, data=None):
+        """Follow a conversation: join its two agent-side rooms, ack what came after since_seq."""
+        agent = auth_service.agent_for_session(current_session_token())
+        payload = chat_schemas.parse(chat_schemas.JOIN_CONVERSATION, data)
+        conversation = conversations.agent_conversation(agent, payload["conversation_id"])
+        # Join before reading: a message committed in between arrives twice rather than never.
+        join_room(conversation_room(conversation.id))
+        join_room(conversation_agents_room(conversation.id))
+        missed = conversations.messages_since(conversation, payload["since_seq"], include_internal=True)
+        return {"ok": True, "conversation": conversations.conversation_payload(conversation),
+                "messages": [conversations.message_payload(m) for m in missed]}
+
+    @acked
+    def on_send_message(self, data=None):
+        """An agent's reply or internal note, stored (idempotent on client_msg_id) and acked."""
+        agent = auth_service.agent_for_session(current_session_token())
+        payload = chat_schemas.parse(chat_schemas.AGENT_SEND_MESSAGE, data)
+        message = conversations.send_agent_message(
+            agent, payload["conversation_id"], payload["client_msg_id"], payload["body"], internal=payload["internal"])
+        return {"ok": True, "message": conversations.message_payload(message)}

@@ -4,11 +4,12 @@ from app.models.agent import ROLES, Agent, AgentInvite, AgentSession
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.commerce import Cart, CustomerEvent, Order, OrderItem
+from app.models.conversation import Conversation, Message
 from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Customer, StageTransition
 from app.models.setting import AppSetting
 
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
-    "AppSetting",
+    "AppSetting", "Conversation", "Message",
 ]

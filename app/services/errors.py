@@ -31,3 +31,15 @@ class PermissionDeniedError(DomainError):
 class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
     status = 401
+
+
+class UnauthorizedError(DomainError):
+    """Missing, forged or expired credentials (a visitor token)."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class TooLongError(DomainError):
+    code = "too_long"
+    status = 413

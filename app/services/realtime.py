@@ -42,3 +42,28 @@ def customer_updated(customer_id: int, *, cart_changed: bool) -> None:
     """A customer's profile, stage or cart changed: watching consoles refresh their panels."""
     emit("customer_updated", {"customer_id": customer_id, "cart_changed": cart_changed},
          room=customer_room(customer_id), namespace=CONSOLE)
+
+
+CHAT = "/chat"
+
+
+def conversation_room(conversation_id: int) -> str:
+    """Sockets following one conversation: the visitor's on /chat, agents' on /console."""
+    return f"conversation:{conversation_id}"
+
+
+def conversation_agents_room(conversation_id: int) -> str:
+    """Agents only (on /console): internal notes go here and nowhere else."""
+    return f"conversation:{conversation_id}:agents"
+
+
+def message_created(payload: dict, *, internal: bool) -> None:
+    """A message was committed. A public one goes to `conversation:{id}` on /chat and on /console;
+    an internal note only to `conversation:{id}:agents` on /console. Each console socket of a
+    conversation is in both rooms and gets each message once."""
+    conversation_id = payload["conversation_id"]
+    if internal:
+        emit("message_created", payload, room=conversation_agents_room(conversation_id), namespace=CONSOLE)
+        return
+    emit("message_created", payload, room=conversation_room(conversation_id), namespace=CHAT)
+    emit("message_created", payload, room=conversation_room(conversation_id), namespace=CONSOLE)

@@ -1,0 +1,1 @@
+"""Live chat for the widget: the /chat Socket.IO namespace (events.py) and its payloads (schemas.py)."""

@@ -1,0 +1,159 @@
+"""Wiring of /chat and the console's chat commands, through Flask-SocketIO's test client (W2, W3, W5, W6)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from app.extensions import db, socketio
+from app.models import Message
+from app.services import conversations, widget_identity
+from tests.support.html import csrf_from
+
+CHAT = "/chat"
+CONSOLE = "/console"
+SHOP = "https://shop.example"
+SESSION_URL = "/api/v1/widget/session"
+
+
+def visitor_socket(app, anonymous_id: str):
+    token = conversations.issue_visitor_token(anonymous_id).token
+    sio = socketio.test_client(app, namespace=CHAT, auth={"token": token})
+    assert sio.is_connected(CHAT)
+    return sio
+
+
+def call(sio, event: str, data=None, namespace: str = CHAT):
+    args = () if data is None else (data,)
+    return sio.emit(event, *args, namespace=namespace, callback=True)
+
+
+def created(sio, namespace: str = CHAT) -> list[dict]:
+    return [m["args"][0] for m in sio.get_received(namespace) if m["name"] == "message_created"]
+
+
+def message_count() -> int:
+    return db.session.scalar(db.select(db.func.count(Message.id)))
+
+
+@pytest.fixture
+def agent_socket(app, client, make_agent, auth):
+    auth.login(make_agent().email)
+    token = csrf_from(client.get("/console/").get_data(as_text=True))
+    sio = socketio.test_client(app, namespace=CONSOLE, flask_test_client=client, auth={"csrf_token": token})
+    assert sio.is_connected(CONSOLE)
+    return sio
+
+
+def _expired_token(app, monkeypatch) -> str:
+    """A real token, signed two minutes ago, with a lifetime of one."""
+    app.config["HELPDESK_VISITOR_TOKEN_SECONDS"] = 60
+    now = time.time()
+    with monkeypatch.context() as patched:
+        patched.setattr(time, "time", lambda: now - 120)
+        return conversations.issue_visitor_token("anon-old").token
+
+
+@pytest.mark.parametrize("auth", [None, {}, {"token": "garbage"}, {"token": 42}, "token"])
+def test_connect_without_a_valid_token_is_refused(app, auth):
+    sio = socketio.test_client(app, namespace=CHAT, auth=auth)
+    assert not sio.is_connected(CHAT)
+
+
+def test_forged_and_expired_tokens_and_foreign_origins_are_refused(app, monkeypatch):
+    forged = URLSafeTimedSerializer("not-our-key", salt=conversations.TOKEN_SALT).dumps({"a": "x", "c": None})
+    assert not socketio.test_client(app, namespace=CHAT, auth={"token": forged}).is_connected(CHAT)
+    expired = _expired_token(app, monkeypatch)
+    assert not socketio.test_client(app, namespace=CHAT, auth={"token": expired}).is_connected(CHAT)
+    token = conversations.issue_visitor_token("anon-1").token
+    foreign = socketio.test_client(app, namespace=CHAT, auth={"token": token}, headers={"Origin": "https://evil.test"})
+    assert not foreign.is_connected(CHAT)
+
+
+def test_a_visitor_starts_writes_and_resumes(app):
+    sio = visitor_socket(app, "anon-1")
+    conversation = call(sio, "start_conversation")["conversation"]
+    ack = call(sio, "send_message", {"conversation_id": conversation["id"], "client_msg_id": "m1", "body": "hi"})
+    assert ack["ok"] and ack["message"]["seq"] == 1
+    assert [m["client_msg_id"] for m in created(sio)] == ["m1"]
+    resend = call(sio, "send_message", {"conversation_id": conversation["id"], "client_msg_id": "m1", "body": "hi"})
+    assert resend["message"]["id"] == ack["message"]["id"] and created(sio) == [] and message_count() == 1
+    joined = call(sio, "join_conversation", {"conversation_id": conversation["id"], "since_seq": 0})
+    assert [m["seq"] for m in joined["messages"]] == [1]
+
+
+def test_a_visitor_cannot_join_or_post_to_another_visitors_conversation(app):
+    owner = visitor_socket(app, "anon-owner")
+    conversation_id = call(owner, "start_conversation")["conversation"]["id"]
+    intruder = visitor_socket(app, "anon-intruder")
+    for event, data in [("join_conversation", {"conversation_id": conversation_id}),
+                        ("send_message", {"conversation_id": conversation_id, "client_msg_id": "x", "body": "hey"})]:
+        assert call(intruder, event, data)["error"]["code"] == "not_found"
+    call(owner, "send_message", {"conversation_id": conversation_id, "client_msg_id": "m1", "body": "private"})
+    assert created(intruder) == []
+    assert message_count() == 1
+
+
+@pytest.mark.parametrize("payload", [
+    None, "text", [1, 2], {"conversation_id": "1"}, {"conversation_id": True, "client_msg_id": "m", "body": "x"},
+    {"conversation_id": 1}, {"conversation_id": 1, "client_msg_id": ["m"], "body": "x"},
+    {"conversation_id": 1, "client_msg_id": "m", "body": {"deep": [[[[{}]]]]}}, {"conversation_id": -3},
+])
+def test_malformed_payloads_get_an_error_ack(app, payload):
+    sio = visitor_socket(app, "anon-1")
+    call(sio, "start_conversation")
+    # A good conversation_id makes a whole join_conversation (other keys are ignored), not a send_message.
+    wanted = payload.get("conversation_id") if isinstance(payload, dict) else None
+    joinable = type(wanted) is int and wanted > 0
+    events = ("send_message",) if joinable else ("send_message", "join_conversation")
+    for event in events:
+        ack = call(sio, event, payload)
+        assert ack["ok"] is False and ack["error"]["code"] in ("invalid", "not_found"), ack
+    assert sio.is_connected(CHAT) and message_count() == 0
+
+
+def test_an_oversized_body_gets_an_error_ack(app):
+    sio = visitor_socket(app, "anon-1")
+    conversation_id = call(sio, "start_conversation")["conversation"]["id"]
+    ack = call(sio, "send_message", {"conversation_id": conversation_id, "client_msg_id": "m", "body": "x" * 5001})
+    assert ack["error"]["code"] == "too_long" and message_count() == 0
+
+
+def test_agents_and_visitors_talk_and_notes_stay_with_agents(app, agent_socket):
+    visitor = visitor_socket(app, "anon-1")
+    conversation_id = call(visitor, "start_conversation")["conversation"]["id"]
+    joined = call(agent_socket, "join_conversation", {"conversation_id": conversation_id}, CONSOLE)
+    assert joined["ok"] and joined["messages"] == []
+    call(visitor, "send_message", {"conversation_id": conversation_id, "client_msg_id": "v1", "body": "hi"})
+    assert [m["body"] for m in created(agent_socket, CONSOLE)] == ["hi"]
+    note = {"conversation_id": conversation_id, "client_msg_id": "n1", "body": "VIP", "internal": True}
+    assert call(agent_socket, "send_message", note, CONSOLE)["message"]["internal"] is True
+    reply = {"conversation_id": conversation_id, "client_msg_id": "a1", "body": "Hello!"}
+    assert call(agent_socket, "send_message", reply, CONSOLE)["ok"]
+    assert [m["body"] for m in created(agent_socket, CONSOLE)] == ["VIP", "Hello!"]
+    assert [m["body"] for m in created(visitor)] == ["hi", "Hello!"]
+    resumed = call(visitor, "join_conversation", {"conversation_id": conversation_id, "since_seq": 1})
+    assert [m["body"] for m in resumed["messages"]] == ["Hello!"]
+    bad = call(agent_socket, "send_message", {"conversation_id": conversation_id}, CONSOLE)
+    assert bad["error"]["code"] == "invalid"
+
+
+@pytest.fixture
+def shop(app):
+    app.config["HELPDESK_ALLOWED_ORIGINS"] = [SHOP]
+
+
+def test_the_session_endpoint_issues_tokens_and_checks_user_hash(app, client, shop):
+    response = client.post(SESSION_URL, json={"anonymous_id": "anon-1"}, headers={"Origin": SHOP})
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == SHOP
+    assert conversations.read_visitor_token(response.json["token"]).anonymous_id == "anon-1"
+    proof = widget_identity.user_hash("cust-1")
+    good = {"anonymous_id": "anon-1", "customer_id": "cust-1", "user_hash": proof}
+    assert client.post(SESSION_URL, json=good, headers={"Origin": SHOP}).status_code == 200
+    wrong = {**good, "user_hash": "0" * 64}
+    assert client.post(SESSION_URL, json=wrong, headers={"Origin": SHOP}).status_code == 403
+    foreign = client.post(SESSION_URL, json={"anonymous_id": "a"}, headers={"Origin": "https://evil.test"})
+    assert foreign.status_code == 403
+    assert client.post(SESSION_URL, json={"nothing": 1}, headers={"Origin": SHOP}).status_code == 422

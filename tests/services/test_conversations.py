@@ -1,0 +1,122 @@
+"""The chat service on SQLite and PostgreSQL: tokens, ownership, idempotent sends, order, resume, notes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.extensions import db
+from app.models import Message
+from app.services import conversations, widget_identity
+from app.services.conversations import Visitor
+from app.services.errors import DomainError, NotFoundError, PermissionDeniedError, TooLongError, UnauthorizedError
+
+
+@pytest.fixture
+def agent(any_app, make_agent):
+    return make_agent()
+
+
+def test_token_round_trip_and_identity(any_app):
+    token = conversations.issue_visitor_token("anon-1").token
+    assert conversations.read_visitor_token(token) == Visitor("anon-1", None)
+    proof = widget_identity.user_hash("cust-9")
+    token = conversations.issue_visitor_token("anon-1", "cust-9", proof).token
+    assert conversations.read_visitor_token(token) == Visitor("anon-1", "cust-9")
+    with pytest.raises(PermissionDeniedError):
+        conversations.issue_visitor_token("anon-1", "cust-9", "0" * 64)
+
+
+@pytest.mark.parametrize("token", [None, "", "garbage", 42])
+def test_bad_tokens_are_refused(any_app, token):
+    with pytest.raises(UnauthorizedError):
+        conversations.read_visitor_token(token)
+
+
+def test_forged_and_expired_tokens_are_refused(any_app, monkeypatch):
+    good = conversations.issue_visitor_token("anon-1").token
+    with pytest.raises(UnauthorizedError):
+        conversations.read_visitor_token(good[:-2] + ("AA" if not good.endswith("AA") else "BB"))
+    any_app.config["HELPDESK_VISITOR_TOKEN_SECONDS"] = 60
+    now = time.time()
+    with monkeypatch.context() as patched:
+        patched.setattr(time, "time", lambda: now - 120)  # signed two minutes ago
+        old = conversations.issue_visitor_token("anon-1").token
+    with pytest.raises(UnauthorizedError, match="expired"):
+        conversations.read_visitor_token(old)
+
+
+def test_resend_returns_the_stored_message(any_app):
+    visitor = Visitor("anon-1")
+    conversation = conversations.start_conversation(visitor)
+    first = conversations.send_visitor_message(visitor, conversation.id, "m-1", "hello")
+    again = conversations.send_visitor_message(visitor, conversation.id, "m-1", "hello (resent)")
+    assert (again.id, again.seq, again.body) == (first.id, 1, "hello")
+    assert db.session.scalar(db.select(db.func.count(Message.id))) == 1
+
+
+def test_seq_orders_both_sides_and_resume_returns_the_rest(any_app, agent):
+    visitor = Visitor("anon-1")
+    conversation = conversations.start_conversation(visitor)
+    conversations.send_visitor_message(visitor, conversation.id, "v1", "hi")
+    conversations.send_agent_message(agent, conversation.id, "a1", "hello")
+    conversations.send_visitor_message(visitor, conversation.id, "v2", "help?")
+    conversation = conversations.visitor_conversation(visitor, conversation.id)
+    assert conversation.last_seq == 3
+    since = conversations.messages_since(conversation, 1, include_internal=False)
+    assert [(m.seq, m.client_msg_id) for m in since] == [(2, "a1"), (3, "v2")]
+
+
+def test_a_visitor_reaches_only_their_own_conversations(any_app):
+    mine = conversations.start_conversation(Visitor("anon-1"))
+    other = Visitor("anon-2")
+    conversations.start_conversation(other)
+    for call in (lambda: conversations.visitor_conversation(other, mine.id),
+                 lambda: conversations.send_visitor_message(other, mine.id, "x", "intrusion"),
+                 lambda: conversations.visitor_conversation(other, 999_999)):
+        with pytest.raises(NotFoundError, match="No such conversation"):
+            call()
+    assert db.session.scalar(db.select(db.func.count(Message.id))) == 0
+
+
+def test_anonymous_token_loses_access_once_the_profile_is_identified(any_app):
+    visitor = Visitor("anon-1")
+    conversation = conversations.start_conversation(visitor)
+    identified = Visitor("anon-1", "cust-1")
+    conversations.start_conversation(identified)  # links the anonymous profile to the customer
+    assert conversations.visitor_conversation(identified, conversation.id).id == conversation.id
+    with pytest.raises(NotFoundError):
+        conversations.visitor_conversation(visitor, conversation.id)
+
+
+def test_a_visitor_message_reopens_a_resolved_conversation(any_app):
+    visitor = Visitor("anon-1")
+    conversation = conversations.start_conversation(visitor)
+    conversation.status = "resolved"
+    db.session.commit()
+    conversations.send_visitor_message(visitor, conversation.id, "v1", "one more thing")
+    assert conversations.visitor_conversation(visitor, conversation.id).status == "open"
+
+
+def test_internal_notes_are_hidden_from_the_visitor(any_app, agent):
+    visitor = Visitor("anon-1")
+    conversation = conversations.start_conversation(visitor)
+    conversations.send_agent_message(agent, conversation.id, "n1", "VIP, be nice", internal=True)
+    conversations.send_agent_message(agent, conversation.id, "a1", "Hello!")
+    public = conversations.messages_since(conversation, 0, include_internal=False)
+    everything = conversations.messages_since(conversation, 0, include_internal=True)
+    assert [m.body for m in public] == ["Hello!"]
+    assert [m.body for m in everything] == ["VIP, be nice", "Hello!"]
+
+
+@pytest.mark.parametrize(("client_msg_id", "body", "error"), [
+    ("m", "x" * 5001, TooLongError), ("m", "   ", DomainError), ("", "hi", DomainError),
+    ("m" * 65, "hi", DomainError), (7, "hi", DomainError),
+])
+def test_bad_messages_are_refused_and_nothing_is_stored(any_app, client_msg_id, body, error):
+    visitor = Visitor("anon-1")
+    conversation = conversations.start_conversation(visitor)
+    with pytest.raises(error):
+        conversations.send_visitor_message(visitor, conversation.id, client_msg_id, body)
+    assert db.session.scalar(db.select(db.func.count(Message.id))) == 0
