@@ -23,7 +23,11 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    policy = headers["Content-Security-Policy"]
+    if "frame-ancestors" not in policy or "frame-ancestors 'none'" in policy:
+        # A view that lets named origins frame it (the widget's chat page) sets its own
+        # frame-ancestors; X-Frame-Options cannot express an allow-list, so it is left out there.
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")

@@ -18,11 +18,13 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _csp(helpdesk_url: str) -> str:
-    """The shop's own Content-Security-Policy: the widget script and its requests go to the helpdesk."""
+    """The shop's own Content-Security-Policy: the widget script, its requests and its chat frame go to the
+    helpdesk."""
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' {helpdesk_url}",
         f"connect-src 'self' {helpdesk_url}",
+        f"frame-src {helpdesk_url}",  # the widget's chat opens in an iframe served by the helpdesk
         "style-src 'self'",
         "img-src 'self' data:",
         "object-src 'none'",

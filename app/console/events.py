@@ -14,7 +14,7 @@ from app.chat.schemas import acked
 from app.services import auth as auth_service
 from app.services import conversations, customers
 from app.services.errors import NotFoundError
-from app.services.realtime import agent_room, conversation_agents_room, conversation_room, customer_room
+from app.services.realtime import INBOX_ROOM, agent_room, conversation_agents_room, conversation_room, customer_room
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class ConsoleNamespace(Namespace):
     """Agents' live channel.
 
     connect(auth={"csrf_token"}): needs the console session cookie and the page's CSRF token;
-        refused otherwise. Joins room `agent:{id}`.
+        refused otherwise. Joins rooms `agent:{id}` and `inbox`.
     Client → server:
         get_session() → ack {"agent": {"id", "display_name", "role"}}
         watch_customer({"customer_id": int}) → ack {"ok": true}, or {"ok": false, "error": {"code", "message"}}
@@ -61,6 +61,8 @@ class ConsoleNamespace(Namespace):
             committed (events ingested, erasure); watchers fetch the fresh fragments.
         message_created {message}: to `conversation:{id}` (public) or `conversation:{id}:agents`
             (internal notes) after the commit; a console socket gets each message once.
+        conversation_created {conversation}: to `inbox` after a visitor's conversation is committed.
+        conversation_updated {conversation}: to `inbox` after a status change is committed.
         error {"code", "message"}: a command was refused.
     """
 
@@ -100,6 +102,7 @@ class ConsoleNamespace(Namespace):
             log.info("console socket refused", extra={"reason": "csrf"})
             raise ConnectionRefusedError("unauthorized") from None
         join_room(agent_room(agent.id))
+        join_room(INBOX_ROOM)  # conversation_created / conversation_updated for the inbox pages
         return True
 
     def on_get_session(self, _data=None):

@@ -13,6 +13,7 @@ class Section:
 # Later capabilities add Inbox, Tickets, Customers, Knowledge base and Reports here, in that order.
 SECTIONS: tuple[Section, ...] = (
     Section("Overview", "console.home"),
+    Section("Inbox", "inbox.index"),
     Section("Customers", "console_customers.index"),
     Section("Settings", "console.agents", admin_only=True),
 )

@@ -113,12 +113,14 @@ def agent_conversation(agent: Agent, conversation_id: int, *, lock: bool = False
 
 def start_conversation(visitor: Visitor) -> Conversation:
     """Called by the widget's start_conversation: a new open conversation on the visitor's profile,
-    which is found, linked or created as an ingested event would (profiles.resolve). One commit."""
+    which is found, linked or created as an ingested event would (profiles.resolve). One commit,
+    then `conversation_created` to the agents' inbox room."""
     now = utcnow()
     customer = resolve(visitor.customer_id, visitor.anonymous_id, now, BatchCache())
     conversation = Conversation(customer_id=customer.id, status="open", created_at=now, last_seq=0)
     db.session.add(conversation)
     db.session.commit()
+    realtime.conversation_created(conversation_payload(conversation))
     return conversation
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from app.extensions import db
 from app.models import Agent
 from app.models.base import utcnow
-from app.services import agents
+from app.services import agents, demo_conversations
 from app.services.audit import CLI
 from app.services.demo_customers import demo_events
 from app.services.ingestion import ingest_events
@@ -30,6 +30,7 @@ class SeedReport:
 
     agents_created: int
     events_accepted: int = 0
+    conversations_created: int = 0
 
 
 def seed_demo() -> SeedReport:
@@ -44,4 +45,6 @@ def seed_demo() -> SeedReport:
     result = ingest_events(demo_events(utcnow()), source="demo")
     if result.rejected:
         raise RuntimeError(f"demo events rejected: {result.rejected}")
-    return SeedReport(agents_created=created, events_accepted=result.accepted)
+    # Live chats after the customers exist, through the chat services (skipped for those who have one).
+    chats = demo_conversations.seed_conversations()
+    return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats)

@@ -67,3 +67,18 @@ def message_created(payload: dict, *, internal: bool) -> None:
         return
     emit("message_created", payload, room=conversation_room(conversation_id), namespace=CHAT)
     emit("message_created", payload, room=conversation_room(conversation_id), namespace=CONSOLE)
+
+
+# --- Inbox ----------------------------------------------------------------------------------
+
+INBOX_ROOM = "inbox"  # every console socket joins it on connect: the inbox lists refresh from it
+
+
+def conversation_created(payload: dict) -> None:
+    """A visitor started a conversation (committed): inbox lists on /console refresh."""
+    emit("conversation_created", payload, room=INBOX_ROOM, namespace=CONSOLE)
+
+
+def conversation_updated(payload: dict) -> None:
+    """A conversation's status changed (committed): inbox lists and open conversation pages refresh."""
+    emit("conversation_updated", payload, room=INBOX_ROOM, namespace=CONSOLE)

@@ -20,6 +20,7 @@ AXE = ROOT / "app" / "static" / "vendor" / "axe.min.js"
 AXE_URL = "/static/vendor/axe.min.js"
 # Generous for a slow CI box, short enough that a broken page fails fast.
 TIMEOUT_MS = 10_000
+SHOP_ORIGIN = "http://shop.test"
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,8 @@ def live_server(tmp_path_factory):
     names) and never relies on another test having run.
     """
     tmp = tmp_path_factory.mktemp("browser-server")
-    env = prepared_sqlite(tmp, HELPDESK_RATE_LIMITS="off")
+    # One shop origin, so a test can act as the widget (a python-socketio visitor on /chat).
+    env = prepared_sqlite(tmp, HELPDESK_RATE_LIMITS="off", HELPDESK_ALLOWED_ORIGINS=SHOP_ORIGIN)
     ARTIFACTS.mkdir(exist_ok=True)
     server = LiveServer(env, log_path=ARTIFACTS / "browser-server.log")  # kept for a failed run
     server.start()

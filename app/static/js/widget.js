@@ -10,7 +10,8 @@
 //   Helpdesk.q.push(["identify", {customer_id: "42", user_hash: "…"}]);
 //   Helpdesk.q.push(["track", "product_viewed", {sku: "TEA-01"}]);
 // Events are batched for a moment and sent with fetch (keepalive, so a navigation does not lose
-// them). Nothing here throws into the shop's page: problems are reported with console.warn.
+// them). It also adds a chat button (bottom right) that opens the helpdesk's chat in an iframe.
+// Nothing here throws into the shop's page: problems are reported with console.warn.
 (function (w, d) {
   "use strict";
   var existing = w.Helpdesk;
@@ -159,6 +160,101 @@
     w.setTimeout(function () { send(events, attempt + 1); }, RETRY_DELAY_MS);
   }
 
+  // --- Chat launcher -----------------------------------------------------------------------
+  // A button that opens the chat, served by the helpdesk in an iframe so its styles and the shop's
+  // never mix. Styles go through element.style (CSSOM), which a shop's CSP with style-src 'self'
+  // allows, unlike a style attribute or a <style> element. Who the visitor is goes to the frame by
+  // postMessage, addressed to the helpdesk's origin only; the frame answers only "close".
+
+  var LABELS = { en: ["Open chat", "Close chat", "Chat"], pt: ["Abrir conversa", "Fechar conversa", "Conversa"],
+                 nl: ["Chat openen", "Chat sluiten", "Chat"] };
+  var ACCENT = "#0f766e"; // app.css --accent
+  var chat = { origin: null, button: null, frame: null, open: false };
+
+  function style(el, rules) { for (var k in rules) el.style[k] = rules[k]; }
+
+  function chatLanguage() {
+    var lang = (d.documentElement.lang || "en").slice(0, 2).toLowerCase();
+    return LABELS[lang] ? lang : "en";
+  }
+
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg", svg = d.createElementNS(ns, "svg"), path = d.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function placeFrame() {
+    if (!chat.frame) return;
+    var phone = w.matchMedia && w.matchMedia("(max-width: 480px)").matches;
+    style(chat.frame, phone
+      ? { right: "0", bottom: "0", width: "100%", height: "100%", borderRadius: "0" }
+      : { right: "20px", bottom: "88px", width: "min(380px, calc(100vw - 40px))",
+          height: "min(560px, calc(100vh - 108px))", borderRadius: "12px" });
+  }
+
+  function makeFrame() {
+    var frame = d.createElement("iframe");
+    frame.title = LABELS[chatLanguage()][2];
+    frame.src = chat.origin + "/widget/chat?lang=" + chatLanguage();
+    style(frame, { position: "fixed", zIndex: "2147483001", border: "0", background: "#fff",
+                   boxShadow: "0 8px 28px rgba(16,24,40,.22)" });
+    frame.addEventListener("load", function () {
+      var identity = loadIdentity() || {};
+      frame.contentWindow.postMessage({ type: "helpdesk:init", anonymous_id: anonymousId(),
+        customer_id: identity.customer_id, user_hash: identity.user_hash }, chat.origin);
+    });
+    d.body.appendChild(frame);
+    return frame;
+  }
+
+  function setChatOpen(open) {
+    var labels = LABELS[chatLanguage()];
+    if (open && !chat.frame) chat.frame = makeFrame();
+    else if (open) chat.frame.contentWindow.postMessage({ type: "helpdesk:open" }, chat.origin);
+    if (chat.frame) { placeFrame(); chat.frame.style.display = open ? "block" : "none"; }
+    chat.open = open;
+    chat.button.setAttribute("aria-expanded", String(open));
+    chat.button.setAttribute("aria-label", labels[open ? 1 : 0]);
+    if (!open) chat.button.focus();
+  }
+
+  function dropChat() {
+    // After sign-out the next visitor must not see the customer's conversation.
+    if (!chat.frame) return;
+    chat.frame.parentNode.removeChild(chat.frame);
+    chat.frame = null;
+    if (chat.open) setChatOpen(false);
+  }
+
+  function addLauncher() {
+    var button = d.createElement("button");
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-label", LABELS[chatLanguage()][0]);
+    style(button, { position: "fixed", right: "20px", bottom: "20px", zIndex: "2147483000", width: "56px",
+                    height: "56px", padding: "0", border: "0", borderRadius: "50%", background: ACCENT, color: "#fff",
+                    cursor: "pointer", display: "flex", alignItems: "center", justifyContent: "center",
+                    boxShadow: "0 4px 12px rgba(16,24,40,.25)", outlineOffset: "3px" });
+    button.appendChild(chatIcon());
+    button.addEventListener("click", safe(function () { setChatOpen(!chat.open); }));
+    chat.button = button;
+    d.body.appendChild(button);
+    var narrow = w.matchMedia && w.matchMedia("(max-width: 480px)");
+    if (narrow && narrow.addEventListener) narrow.addEventListener("change", safe(placeFrame)); // a phone turned
+    w.addEventListener("message", safe(function (event) {
+      if (event.origin !== chat.origin || !chat.frame || event.source !== chat.frame.contentWindow) return;
+      if (event.data && event.data.type === "helpdesk:close") setChatOpen(false);
+    }));
+  }
+
   // --- Public API --------------------------------------------------------------------------
 
   function pageProperties() {
@@ -201,6 +297,7 @@
     // page after sign-out, whose page view may already be queued. Call flush() first to send
     // earlier events as the customer's.
     saveIdentity(null);
+    dropChat();
     memory.anonymousId = null;
     if (local) local.removeItem(ANONYMOUS_KEY);
     writeCookie(ANONYMOUS_KEY, "", 0);
@@ -226,7 +323,8 @@
   }
 
   try {
-    endpoint = helpdeskOrigin() + "/api/v1/widget/events";
+    chat.origin = helpdeskOrigin();
+    endpoint = chat.origin + "/api/v1/widget/events";
     var queued = (existing && existing.q) || [];
     w.Helpdesk = {
       loaded: true, version: VERSION, q: { push: run },
@@ -236,6 +334,8 @@
     methods.page();
     w.addEventListener("pagehide", safe(flush));
     d.addEventListener("visibilitychange", safe(function () { if (d.visibilityState === "hidden") flush(); }));
+    if (d.body) addLauncher();
+    else d.addEventListener("DOMContentLoaded", safe(addLauncher));
   } catch (error) {
     warn("could not start", error);
   }

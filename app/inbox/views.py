@@ -1,0 +1,43 @@
+"""Inbox pages: the conversation list (and its live region), a conversation, resolve and reopen."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.console.access import current_actor
+from app.inbox.forms import InboxFilterForm, StatusForm
+from app.inbox.text import linkify
+from app.services import inbox
+
+bp = Blueprint("inbox", __name__, url_prefix="/console/inbox")
+bp.add_app_template_filter(linkify, "linkify")
+
+
+@bp.route("")
+@login_required
+def index():
+    """Conversations, newest activity first, filtered by assignee and status."""
+    form = InboxFilterForm(request.args)
+    rows = inbox.list_conversations(form.to_filter(), current_user.id)
+    return render_template("inbox/index.html", form=form, rows=rows, filters=form.query_args())
+
+
+@bp.route("/<int:conversation_id>")
+@login_required
+def show(conversation_id: int):
+    """One conversation: messages in seq order, the composer and the customer panel."""
+    view = inbox.conversation_view(conversation_id)
+    return render_template("inbox/show.html", view=view, status_form=StatusForm())
+
+
+@bp.route("/<int:conversation_id>/status", methods=["POST"])
+@login_required
+def set_status(conversation_id: int):
+    """Resolve or reopen (a CSRF-protected form), then back to the conversation."""
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    conversation = inbox.set_status(conversation_id, form.status.data, by=current_actor())
+    flash("Conversation resolved." if conversation.status == "resolved" else "Conversation reopened.", "success")
+    return redirect(url_for("inbox.show", conversation_id=conversation_id))

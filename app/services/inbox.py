@@ -1,0 +1,104 @@
+"""The agents' inbox: conversation lists and the conversation view (reads), and status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func
+
+from app.extensions import db
+from app.models import Agent, Conversation, Customer, Message
+from app.models.conversation import CONVERSATION_STATUSES
+from app.services import realtime
+from app.services.audit import Actor
+from app.services.conversations import MAX_RESUME, NOT_FOUND, conversation_payload
+from app.services.customers import CustomerContext, customer_context
+from app.services.errors import DomainError, NotFoundError
+
+ASSIGNEE_FILTERS = ("mine", "unassigned", "all")
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """Which conversations a list shows: whose (`mine`, `unassigned`, `all`) and in which status."""
+
+    assignee: str = "all"
+    status: str | None = "open"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One line of the inbox list."""
+
+    conversation: Conversation
+    customer: Customer
+    last_message: Message | None
+
+    @property
+    def activity_at(self):
+        return self.conversation.last_message_at or self.conversation.created_at
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """A conversation page: the conversation, its messages in seq order, authors' names, the customer."""
+
+    conversation: Conversation
+    messages: list[Message]
+    agent_names: dict[int, str]
+    context: CustomerContext
+
+
+def list_conversations(chosen: InboxFilter, agent_id: int, *, limit: int = PAGE_SIZE) -> list[InboxRow]:
+    """Called by the inbox list: conversations with their customer and last message, newest
+    activity first, at most `limit` (no paging yet: the first slice shows the newest 50)."""
+    activity = func.coalesce(Conversation.last_message_at, Conversation.created_at)
+    query = (
+        db.select(Conversation, Customer, Message)
+        .join(Customer, Customer.id == Conversation.customer_id)
+        .outerjoin(Message, and_(Message.conversation_id == Conversation.id, Message.seq == Conversation.last_seq))
+        .where(Customer.erased_at.is_(None))
+    )
+    if chosen.assignee == "mine":
+        query = query.where(Conversation.assignee_id == agent_id)
+    elif chosen.assignee == "unassigned":
+        query = query.where(Conversation.assignee_id.is_(None))
+    if chosen.status in CONVERSATION_STATUSES:
+        query = query.where(Conversation.status == chosen.status)
+    rows = db.session.execute(query.order_by(activity.desc(), Conversation.id.desc()).limit(limit))
+    return [InboxRow(conversation=c, customer=cu, last_message=m) for c, cu, m in rows]
+
+
+def conversation_view(conversation_id: int) -> ConversationView:
+    """Called by the conversation page: its messages (internal notes included, the newest
+    MAX_RESUME in seq order), the names of the agents who wrote them, and the customer panel."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFoundError(NOT_FOUND)
+    newest = list(db.session.scalars(
+        db.select(Message).where(Message.conversation_id == conversation.id)
+        .order_by(Message.seq.desc()).limit(MAX_RESUME)
+    ))
+    author_ids = {m.author_agent_id for m in newest if m.author_agent_id is not None}
+    names = {row.id: row.display_name for row in db.session.execute(
+        db.select(Agent.id, Agent.display_name).where(Agent.id.in_(author_ids)))} if author_ids else {}
+    return ConversationView(conversation=conversation, messages=newest[::-1], agent_names=names,
+                            context=customer_context(conversation.customer_id))
+
+
+def set_status(conversation_id: int, status: str, *, by: Actor) -> Conversation:
+    """Called by the conversation page's Resolve and Reopen buttons: set the status (one commit),
+    then announce `conversation_updated` to the agents' inbox room. `by` is kept for the audit
+    log that assignment will bring; any agent may change any conversation's status today."""
+    if status not in CONVERSATION_STATUSES:
+        raise DomainError(f"status must be one of {', '.join(CONVERSATION_STATUSES)}.", field="status")
+    conversation = db.session.scalar(
+        db.select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    if conversation is None:
+        raise NotFoundError(NOT_FOUND)
+    conversation.status = status
+    db.session.commit()
+    realtime.conversation_updated(conversation_payload(conversation))
+    return conversation

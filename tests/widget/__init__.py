@@ -1,0 +1,1 @@
+"""Tests of the widget blueprint (/widget.js and the chat page it frames)."""
