@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import realtime, widget_identity
+from app.services import lifecycle, realtime, widget_identity
 from app.services.batch_cache import BatchCache
 from app.services.errors import DomainError, NotFoundError, PermissionDeniedError, TooLongError, UnauthorizedError
 from app.services.profiles import resolve
@@ -117,10 +117,15 @@ def start_conversation(visitor: Visitor) -> Conversation:
     then `conversation_created` to the agents' inbox room."""
     now = utcnow()
     customer = resolve(visitor.customer_id, visitor.anonymous_id, now, BatchCache())
+    # Chatting is engagement (the brief's acquisition stage): the profile is reassessed at once.
+    customer.engaged_at = min(customer.engaged_at or now, now)
+    customer.last_seen_at = max(customer.last_seen_at, now)
+    lifecycle.reassess(customer, lifecycle.current_rules(), now=now)
     conversation = Conversation(customer_id=customer.id, status="open", created_at=now, last_seq=0)
     db.session.add(conversation)
     db.session.commit()
     realtime.conversation_created(conversation_payload(conversation))
+    realtime.customer_updated(customer.id, cart_changed=False)
     return conversation
 
 

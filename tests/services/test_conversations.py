@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app.extensions import db
-from app.models import Message
+from app.models import Customer, Message, StageTransition
 from app.services import conversations, widget_identity
 from app.services.conversations import Visitor
 from app.services.errors import DomainError, NotFoundError, PermissionDeniedError, TooLongError, UnauthorizedError
@@ -120,3 +120,12 @@ def test_bad_messages_are_refused_and_nothing_is_stored(any_app, client_msg_id, 
     with pytest.raises(error):
         conversations.send_visitor_message(visitor, conversation.id, client_msg_id, body)
     assert db.session.scalar(db.select(db.func.count(Message.id))) == 0
+
+
+def test_starting_a_chat_is_engagement_and_moves_the_visitor_to_acquisition(app):
+    conversation = conversations.start_conversation(Visitor(anonymous_id="anon-chat-stage"))
+    customer = db.session.get(Customer, conversation.customer_id)
+    assert customer.stage == "acquisition" and customer.engaged_at is not None
+    assert "engaged" in customer.stage_reason
+    stages = db.session.scalars(db.select(StageTransition.to_stage).where(StageTransition.customer_id == customer.id))
+    assert list(stages) == ["acquisition"]
