@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import ConnectionRefusedError, join_room
 
 from app.chat import schemas
 from app.chat.schemas import acked
+from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import origin_allowed
 from app.services import conversations
 from app.services.conversations import Visitor
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 TOKEN_KEY = "helpdesk.chat.visitor_token"
 
 
-class ChatNamespace(Namespace):
+class ChatNamespace(GuardedNamespace):
     """The widget's live channel (protocol: docs/widget-protocol.md).
 
     connect(auth={"token"}): a visitor token from POST /api/v1/widget/session; refused without a
@@ -41,17 +42,8 @@ class ChatNamespace(Namespace):
         message_created {message}: to `conversation:{id}` after the commit; never internal notes.
     """
 
-    def trigger_event(self, event, *args):
+    def guard(self, handler):
         # Like the console: every command re-checks who the socket is, here from the token.
-        if event in ("connect", "disconnect"):
-            return super().trigger_event(event, *args)
-        handler = getattr(self, f"on_{event}", None)
-        if handler is None:
-            return None
-        return self.socketio._handle_event(self._as_visitor(handler), event, self.namespace, *args)
-
-    @staticmethod
-    def _as_visitor(handler):
         @acked
         def guarded(data=None, *_rest):
             visitor = conversations.read_visitor_token(request.environ.get(TOKEN_KEY))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, Namespace, disconnect, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.auth import current_session_token
 from app.chat import schemas as chat_schemas
 from app.chat.schemas import acked
+from app.guarded_namespace import GuardedNamespace
 from app.services import auth as auth_service
 from app.services import conversations, customers
 from app.services.errors import NotFoundError
@@ -39,7 +40,7 @@ def _refused(code: str, message: str) -> dict:
 BAD_CUSTOMER_ID = "Send {\"customer_id\": <integer>}."
 
 
-class ConsoleNamespace(Namespace):
+class ConsoleNamespace(GuardedNamespace):
     """Agents' live channel.
 
     connect(auth={"csrf_token"}): needs the console session cookie and the page's CSRF token;
@@ -66,19 +67,9 @@ class ConsoleNamespace(Namespace):
         error {"code", "message"}: a command was refused.
     """
 
-    def trigger_event(self, event, *args):
+    def guard(self, handler):
         # Every event re-checks the server-side session: a sign-out, password change or
-        # deactivation ends the socket's rights at its next event. The session cookie is only
-        # readable inside the request context that Flask-SocketIO builds around the handler
-        # (its own trigger_event calls _handle_event the same way), so the check wraps the handler.
-        if event in ("connect", "disconnect"):
-            return super().trigger_event(event, *args)
-        handler = getattr(self, f"on_{event}", None)
-        if handler is None:
-            return None
-        return self.socketio._handle_event(self._signed_in_only(handler), event, self.namespace, *args)
-
-    def _signed_in_only(self, handler):
+        # deactivation ends the socket's rights at its next event.
         def guarded(*args):
             if auth_service.agent_for_session(current_session_token()) is None:
                 # Namespace.emit takes room=, not to=.
