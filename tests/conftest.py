@@ -128,6 +128,20 @@ def post_form(client):
     return post
 
 
+@pytest.fixture
+def console_socket(app, client, make_agent, auth):
+    """A signed-in agent's /console socket (the login cookie and page CSRF token carry over)."""
+    from app.extensions import socketio
+
+    auth.login(make_agent().email)
+    token = csrf_from(client.get("/console/").get_data(as_text=True))
+    sio = socketio.test_client(app, namespace="/console", flask_test_client=client, auth={"csrf_token": token})
+    assert sio.is_connected("/console")
+    yield sio
+    if sio.is_connected("/console"):
+        sio.disconnect("/console")
+
+
 # --- PostgreSQL and Redis -------------------------------------------------------------------
 
 

@@ -10,7 +10,6 @@ from itsdangerous import URLSafeTimedSerializer
 from app.extensions import db, socketio
 from app.models import Message
 from app.services import conversations, widget_identity
-from tests.support.html import csrf_from
 
 CHAT = "/chat"
 CONSOLE = "/console"
@@ -36,15 +35,6 @@ def created(sio, namespace: str = CHAT) -> list[dict]:
 
 def message_count() -> int:
     return db.session.scalar(db.select(db.func.count(Message.id)))
-
-
-@pytest.fixture
-def agent_socket(app, client, make_agent, auth):
-    auth.login(make_agent().email)
-    token = csrf_from(client.get("/console/").get_data(as_text=True))
-    sio = socketio.test_client(app, namespace=CONSOLE, flask_test_client=client, auth={"csrf_token": token})
-    assert sio.is_connected(CONSOLE)
-    return sio
 
 
 def _expired_token(app, monkeypatch) -> str:
@@ -121,22 +111,22 @@ def test_an_oversized_body_gets_an_error_ack(app):
     assert ack["error"]["code"] == "too_long" and message_count() == 0
 
 
-def test_agents_and_visitors_talk_and_notes_stay_with_agents(app, agent_socket):
+def test_agents_and_visitors_talk_and_notes_stay_with_agents(app, console_socket):
     visitor = visitor_socket(app, "anon-1")
     conversation_id = call(visitor, "start_conversation")["conversation"]["id"]
-    joined = call(agent_socket, "join_conversation", {"conversation_id": conversation_id}, CONSOLE)
+    joined = call(console_socket, "join_conversation", {"conversation_id": conversation_id}, CONSOLE)
     assert joined["ok"] and joined["messages"] == []
     call(visitor, "send_message", {"conversation_id": conversation_id, "client_msg_id": "v1", "body": "hi"})
-    assert [m["body"] for m in created(agent_socket, CONSOLE)] == ["hi"]
+    assert [m["body"] for m in created(console_socket, CONSOLE)] == ["hi"]
     note = {"conversation_id": conversation_id, "client_msg_id": "n1", "body": "VIP", "internal": True}
-    assert call(agent_socket, "send_message", note, CONSOLE)["message"]["internal"] is True
+    assert call(console_socket, "send_message", note, CONSOLE)["message"]["internal"] is True
     reply = {"conversation_id": conversation_id, "client_msg_id": "a1", "body": "Hello!"}
-    assert call(agent_socket, "send_message", reply, CONSOLE)["ok"]
-    assert [m["body"] for m in created(agent_socket, CONSOLE)] == ["VIP", "Hello!"]
+    assert call(console_socket, "send_message", reply, CONSOLE)["ok"]
+    assert [m["body"] for m in created(console_socket, CONSOLE)] == ["VIP", "Hello!"]
     assert [m["body"] for m in created(visitor)] == ["hi", "Hello!"]
     resumed = call(visitor, "join_conversation", {"conversation_id": conversation_id, "since_seq": 1})
     assert [m["body"] for m in resumed["messages"]] == ["Hello!"]
-    bad = call(agent_socket, "send_message", {"conversation_id": conversation_id}, CONSOLE)
+    bad = call(console_socket, "send_message", {"conversation_id": conversation_id}, CONSOLE)
     assert bad["error"]["code"] == "invalid"
 
 

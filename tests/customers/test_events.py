@@ -8,22 +8,9 @@ from app.extensions import socketio
 from app.services import customer_privacy
 from app.services.audit import CLI
 from app.services.ingestion import ingest_events
-from tests.support.html import csrf_from
 from tests.support.shop_events import MUG, cart_updated, make_customer
 
 CONSOLE = "/console"
-
-
-@pytest.fixture
-def console_socket(app, client, make_agent, auth):
-    """A signed-in agent's /console socket (the login cookie and page CSRF token carry over)."""
-    auth.login(make_agent().email)
-    token = csrf_from(client.get("/console/").get_data(as_text=True))
-    sio = socketio.test_client(app, namespace=CONSOLE, flask_test_client=client, auth={"csrf_token": token})
-    assert sio.is_connected(CONSOLE)
-    yield sio
-    if sio.is_connected(CONSOLE):
-        sio.disconnect(CONSOLE)
 
 
 def _updates(sio) -> list[dict]:

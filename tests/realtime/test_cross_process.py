@@ -48,13 +48,20 @@ def wait_for_subscriber(redis_url: str, timeout: float = 5.0, count: int = 1) ->
     raise AssertionError(f"fewer than {count} Socket.IO subscribers on {redis_url} within {timeout}s")
 
 
+def two_servers(stack: ExitStack, env: dict, tmp_path):
+    """Servers A and B on the same database and Redis, stopped when the stack closes."""
+    servers = []
+    for name in ("a", "b"):
+        server = helpers.start_server(env, tmp_path / f"{name}.log")
+        stack.callback(server.stop)
+        servers.append(server)
+    return servers
+
+
 def test_deactivation_on_one_server_reaches_the_socket_on_the_other(shared_env, realtime_redis_url, tmp_path):
     env = dict(shared_env, REDIS_URL=realtime_redis_url)
     with ExitStack() as stack:
-        server_a = helpers.start_server(env, tmp_path / "a.log")
-        stack.callback(server_a.stop)
-        server_b = helpers.start_server(env, tmp_path / "b.log")
-        stack.callback(server_b.stop)
+        server_a, server_b = two_servers(stack, env, tmp_path)
         admin = helpers.sign_in(server_a.url, *helpers.ADMIN)
         stack.callback(admin.close)
         bea = helpers.sign_in(server_b.url, *helpers.BEA)
@@ -76,10 +83,7 @@ def test_a_visitor_on_one_server_and_an_agent_on_the_other_talk_both_ways(shared
     """The live-chat issue's two-process requirement: /chat on server A, /console on server B."""
     env = dict(shared_env, REDIS_URL=realtime_redis_url, HELPDESK_ALLOWED_ORIGINS=chat.SHOP)
     with ExitStack() as stack:
-        server_a = helpers.start_server(env, tmp_path / "a.log")
-        stack.callback(server_a.stop)
-        server_b = helpers.start_server(env, tmp_path / "b.log")
-        stack.callback(server_b.stop)
+        server_a, server_b = two_servers(stack, env, tmp_path)
         bea = helpers.sign_in(server_b.url, *helpers.BEA)
         stack.callback(bea.close)
         agent, _events = helpers.connect_console(server_b.url, bea)
