@@ -51,6 +51,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             _env("DATABASE_URL", f"sqlite:///{data_dir / 'helpdesk.db'}")
         )
+        # A server connection can die between uses (restarts, idle timeouts): ping it at checkout.
+        # (Not for SQLite: app/database.py.)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = _env("REDIS_URL")
         self.HELPDESK_ALLOWED_ORIGINS = _env_list("HELPDESK_ALLOWED_ORIGINS")
@@ -62,6 +64,8 @@ class Config:
         self.HELPDESK_IDENTITY_SECRET_PREVIOUS = _env("HELPDESK_IDENTITY_SECRET_PREVIOUS")
         # Lifetime of a chat visitor token (POST /api/v1/widget/session); checked at every /chat command.
         self.HELPDESK_VISITOR_TOKEN_SECONDS = _env_int("HELPDESK_VISITOR_TOKEN_SECONDS", 86_400)
+        # Socket.IO's async mode: auto = gevent under gunicorn's gevent worker, threading elsewhere.
+        self.HELPDESK_ASYNC_MODE = _env("HELPDESK_ASYNC_MODE", "auto")
         # Pub/Sub channels ignore Redis database numbers: deployments sharing a Redis need their own.
         self.HELPDESK_SOCKETIO_CHANNEL = _env("HELPDESK_SOCKETIO_CHANNEL", "helpdesk-socketio")
         # Jobs run in a thread of the web process unless Redis is there to carry them.

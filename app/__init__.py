@@ -54,9 +54,10 @@ def _check_config(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app import auth, jobs, realtime_setup
-    from app.database import configure_engine
+    from app.database import configure_engine, engine_options
     from app.extensions import api, csrf, db, limiter, login_manager, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

@@ -1,7 +1,21 @@
-"""Engine tuning per database: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+"""Engine tuning per database: SQLite gets WAL, a busy timeout, foreign keys, BEGIN IMMEDIATE and
+one writer at a time per process."""
 
-from sqlalchemy import event
+import threading
+
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_S = 5.0
+
+
+def engine_options(config) -> dict:
+    """The engine options for the configured database: a SQLite file cannot drop a connection the
+    way a server can, so it skips the checkout ping, which would cost a statement per chat event."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options["pool_pre_ping"] = False
+    return options
 
 
 def configure_engine(engine: Engine) -> None:
@@ -21,11 +35,36 @@ def configure_engine(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite lets one transaction write at a time, and every transaction here takes the write lock
+    # (BEGIN IMMEDIATE, below). Inside one process the waiting happens on this lock instead of in
+    # SQLite's busy handler: the busy handler sleeps inside C, which under gevent freezes the whole
+    # process, including the greenlet that holds the lock and would release it (a deadlock until
+    # busy_timeout). threading.Lock is gevent's cooperative lock once the worker is patched, and
+    # wakes a waiter as soon as the holder commits, where the busy handler polls with back-off.
+    # Other processes (the CLI, a second server) still meet at SQLite's own lock.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # A DEFERRED transaction that reads and then writes cannot wait for the write lock
-        # (SQLITE_BUSY despite busy_timeout), so every transaction takes it up front.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not writer.acquire(timeout=BUSY_TIMEOUT_S):
+            raise exc.OperationalError("BEGIN IMMEDIATE", {}, TimeoutError("database is locked (in-process writer)"))
+        connection.info["holds_writer"] = True
+        try:
+            # A DEFERRED transaction that reads and then writes cannot wait for the write lock
+            # (SQLITE_BUSY despite busy_timeout), so every transaction takes it up front.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection):
+        if connection.info.pop("holds_writer", False):
+            writer.release()
+
+    # Both fire before the DBAPI call: no other transaction can begin in between, since nothing
+    # yields to another greenlet there, and another thread would wait in busy_timeout for an instant.
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 def insert_ignoring_conflicts(table, index_elements: list[str]):

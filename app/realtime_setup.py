@@ -1,4 +1,4 @@
-"""Binds Flask-SocketIO: threading mode, Redis message queue when configured, origin allow-list."""
+"""Binds Flask-SocketIO: gevent or threading mode, Redis message queue when configured, origin allow-list."""
 
 from __future__ import annotations
 
@@ -26,11 +26,24 @@ def origin_allowed(app: Flask):
     return check
 
 
+def async_mode(app: Flask) -> str:
+    """gevent inside a gevent-patched server (gunicorn's gevent worker), threading elsewhere (tests,
+    the CLI, the RQ worker), unless HELPDESK_ASYNC_MODE names one."""
+    chosen = app.config["HELPDESK_ASYNC_MODE"]
+    if chosen != "auto":
+        return chosen
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
 def init_app(app: Flask) -> None:
     """Initialise Socket.IO on the app with the settings from config."""
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=async_mode(app),
         message_queue=app.config.get("REDIS_URL"),
         channel=app.config["HELPDESK_SOCKETIO_CHANNEL"],
         cors_allowed_origins=origin_allowed(app),

@@ -11,10 +11,10 @@ from app.chat import schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import origin_allowed
-from app.services import conversations
-from app.services.conversations import Visitor
+from app.services import conversations, visitor_tokens
 from app.services.errors import UnauthorizedError
 from app.services.realtime import conversation_room
+from app.services.visitor_tokens import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class ChatNamespace(GuardedNamespace):
         # Like the console: every command re-checks who the socket is, here from the token.
         @acked
         def guarded(data=None, *_rest):
-            visitor = conversations.read_visitor_token(request.environ.get(TOKEN_KEY))
+            visitor = visitor_tokens.read_visitor_token(request.environ.get(TOKEN_KEY))
             return handler(visitor, data)
 
         return guarded
@@ -58,7 +58,7 @@ class ChatNamespace(GuardedNamespace):
             log.info("chat socket refused", extra={"reason": "origin"})
             raise ConnectionRefusedError("origin not allowed")
         try:
-            conversations.read_visitor_token(token)
+            visitor_tokens.read_visitor_token(token)
         except UnauthorizedError as exc:
             log.info("chat socket refused", extra={"reason": "token"})
             raise ConnectionRefusedError(exc.message) from None

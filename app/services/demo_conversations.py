@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer
 from app.services import conversations, inbox
 from app.services.audit import CLI
+from app.services.visitor_tokens import Visitor
 
 AGENT_EMAIL = "bea@demo.shop"
 
@@ -36,7 +37,7 @@ def seed_conversations() -> int:
         customer_id = db.session.scalar(db.select(Customer.id).where(Customer.external_id == external_id))
         if agent is None or customer_id is None or _has_conversation(customer_id):
             continue
-        visitor = conversations.Visitor(anonymous_id=f"demo-chat-{external_id}", customer_id=external_id)
+        visitor = Visitor(anonymous_id=f"demo-chat-{external_id}", customer_id=external_id)
         conversation_id = conversations.start_conversation(visitor).id
         for n, (author, body, internal) in enumerate(lines, start=1):
             client_msg_id = f"demo-{n}"

@@ -9,7 +9,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db, socketio
 from app.models import Message
-from app.services import conversations, widget_identity
+from app.services import visitor_tokens, widget_identity
 
 CHAT = "/chat"
 CONSOLE = "/console"
@@ -18,7 +18,7 @@ SESSION_URL = "/api/v1/widget/session"
 
 
 def visitor_socket(app, anonymous_id: str):
-    token = conversations.issue_visitor_token(anonymous_id).token
+    token = visitor_tokens.issue_visitor_token(anonymous_id).token
     sio = socketio.test_client(app, namespace=CHAT, auth={"token": token})
     assert sio.is_connected(CHAT)
     return sio
@@ -43,7 +43,7 @@ def _expired_token(app, monkeypatch) -> str:
     now = time.time()
     with monkeypatch.context() as patched:
         patched.setattr(time, "time", lambda: now - 120)
-        return conversations.issue_visitor_token("anon-old").token
+        return visitor_tokens.issue_visitor_token("anon-old").token
 
 
 @pytest.mark.parametrize("auth", [None, {}, {"token": "garbage"}, {"token": 42}, "token"])
@@ -53,11 +53,11 @@ def test_connect_without_a_valid_token_is_refused(app, auth):
 
 
 def test_forged_and_expired_tokens_and_foreign_origins_are_refused(app, monkeypatch):
-    forged = URLSafeTimedSerializer("not-our-key", salt=conversations.TOKEN_SALT).dumps({"a": "x", "c": None})
+    forged = URLSafeTimedSerializer("not-our-key", salt=visitor_tokens.TOKEN_SALT).dumps({"a": "x", "c": None})
     assert not socketio.test_client(app, namespace=CHAT, auth={"token": forged}).is_connected(CHAT)
     expired = _expired_token(app, monkeypatch)
     assert not socketio.test_client(app, namespace=CHAT, auth={"token": expired}).is_connected(CHAT)
-    token = conversations.issue_visitor_token("anon-1").token
+    token = visitor_tokens.issue_visitor_token("anon-1").token
     foreign = socketio.test_client(app, namespace=CHAT, auth={"token": token}, headers={"Origin": "https://evil.test"})
     assert not foreign.is_connected(CHAT)
 
@@ -138,7 +138,7 @@ def shop(app):
 def test_the_session_endpoint_issues_tokens_and_checks_user_hash(app, client, shop):
     response = client.post(SESSION_URL, json={"anonymous_id": "anon-1"}, headers={"Origin": SHOP})
     assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == SHOP
-    assert conversations.read_visitor_token(response.json["token"]).anonymous_id == "anon-1"
+    assert visitor_tokens.read_visitor_token(response.json["token"]).anonymous_id == "anon-1"
     proof = widget_identity.user_hash("cust-1")
     good = {"anonymous_id": "anon-1", "customer_id": "cust-1", "user_hash": proof}
     assert client.post(SESSION_URL, json=good, headers={"Origin": SHOP}).status_code == 200

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Conversation
 from app.services import conversations, inbox
 from app.services.audit import CLI
+from app.services.visitor_tokens import Visitor
 from tests.support.shop_events import make_customer
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -18,7 +19,7 @@ XSS = "<img src=x onerror=alert(1)>"
 def _chat(external_id: str, name: str, body: str, *, status: str = "open", assignee=None) -> Conversation:
     """A conversation started by the customer's widget, with one visitor message."""
     make_customer(external_id, name=name)
-    visitor = conversations.Visitor(anonymous_id=f"anon-{external_id}", customer_id=external_id)
+    visitor = Visitor(anonymous_id=f"anon-{external_id}", customer_id=external_id)
     conversation = conversations.start_conversation(visitor)
     conversations.send_visitor_message(visitor, conversation.id, "m1", body)
     if status != "open":

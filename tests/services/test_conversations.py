@@ -8,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, Message, StageTransition
-from app.services import conversations, widget_identity
-from app.services.conversations import Visitor
+from app.services import conversations, visitor_tokens, widget_identity
 from app.services.errors import DomainError, NotFoundError, PermissionDeniedError, TooLongError, UnauthorizedError
+from app.services.visitor_tokens import Visitor
 
 
 @pytest.fixture
@@ -19,32 +19,32 @@ def agent(any_app, make_agent):
 
 
 def test_token_round_trip_and_identity(any_app):
-    token = conversations.issue_visitor_token("anon-1").token
-    assert conversations.read_visitor_token(token) == Visitor("anon-1", None)
+    token = visitor_tokens.issue_visitor_token("anon-1").token
+    assert visitor_tokens.read_visitor_token(token) == Visitor("anon-1", None)
     proof = widget_identity.user_hash("cust-9")
-    token = conversations.issue_visitor_token("anon-1", "cust-9", proof).token
-    assert conversations.read_visitor_token(token) == Visitor("anon-1", "cust-9")
+    token = visitor_tokens.issue_visitor_token("anon-1", "cust-9", proof).token
+    assert visitor_tokens.read_visitor_token(token) == Visitor("anon-1", "cust-9")
     with pytest.raises(PermissionDeniedError):
-        conversations.issue_visitor_token("anon-1", "cust-9", "0" * 64)
+        visitor_tokens.issue_visitor_token("anon-1", "cust-9", "0" * 64)
 
 
 @pytest.mark.parametrize("token", [None, "", "garbage", 42])
 def test_bad_tokens_are_refused(any_app, token):
     with pytest.raises(UnauthorizedError):
-        conversations.read_visitor_token(token)
+        visitor_tokens.read_visitor_token(token)
 
 
 def test_forged_and_expired_tokens_are_refused(any_app, monkeypatch):
-    good = conversations.issue_visitor_token("anon-1").token
+    good = visitor_tokens.issue_visitor_token("anon-1").token
     with pytest.raises(UnauthorizedError):
-        conversations.read_visitor_token(good[:-2] + ("AA" if not good.endswith("AA") else "BB"))
+        visitor_tokens.read_visitor_token(good[:-2] + ("AA" if not good.endswith("AA") else "BB"))
     any_app.config["HELPDESK_VISITOR_TOKEN_SECONDS"] = 60
     now = time.time()
     with monkeypatch.context() as patched:
         patched.setattr(time, "time", lambda: now - 120)  # signed two minutes ago
-        old = conversations.issue_visitor_token("anon-1").token
+        old = visitor_tokens.issue_visitor_token("anon-1").token
     with pytest.raises(UnauthorizedError, match="expired"):
-        conversations.read_visitor_token(old)
+        visitor_tokens.read_visitor_token(old)
 
 
 def test_resend_returns_the_stored_message(any_app):

@@ -1,0 +1,108 @@
+"""The chat's hot path: store one message (or find its resend) in a few prepared Core statements.
+
+A message costs one locking read, one insert, one update and the commit. The statements are built
+once and reused, so SQLAlchemy neither rebuilds nor re-hashes them per message (the ORM unit of
+work and statement construction were most of a message's CPU time; docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, insert, select, update
+
+from app.extensions import db
+from app.models import AnonymousVisitor, Conversation, Customer, Message
+from app.models.base import utcnow
+from app.services.errors import NotFoundError
+
+COLUMNS = ("id", "conversation_id", "seq", "client_msg_id", "author_type", "author_agent_id", "body",
+           "is_internal_note", "created_at")
+OWNERS = ("any", "customer", "anonymous")
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A stored message as the send commands return it (the columns of a Message row)."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    client_msg_id: str
+    author_type: str
+    author_agent_id: int | None
+    body: str
+    is_internal_note: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What append() did: the message, whether it is new, and the conversation's status before."""
+
+    message: ChatMessage
+    created: bool
+    previous_status: str
+
+
+@functools.cache
+def _lock_statement(owner: str):
+    """SELECT the conversation FOR UPDATE, with a message already stored under the client id (a
+    resend) joined in; restricted to the owner's profile for visitors (`owner`: one of OWNERS)."""
+    conversations, stored = Conversation.__table__, Message.__table__.alias("stored")
+    query = (
+        select(conversations.c.status, conversations.c.last_seq, *[stored.c[name] for name in COLUMNS])
+        .select_from(conversations.outerjoin(stored, and_(
+            stored.c.conversation_id == conversations.c.id, stored.c.client_msg_id == bindparam("client_msg_id"))))
+        .where(conversations.c.id == bindparam("conversation_id"))
+        .with_for_update(of=conversations)
+    )
+    if owner == "customer":
+        profile = select(Customer.__table__.c.id).where(Customer.__table__.c.external_id == bindparam("owner"))
+        query = query.where(conversations.c.customer_id == profile.scalar_subquery())
+    elif owner == "anonymous":
+        customers, visitors = Customer.__table__, AnonymousVisitor.__table__
+        profile = (select(customers.c.id).join(visitors, visitors.c.customer_id == customers.c.id)
+                   .where(visitors.c.anonymous_id == bindparam("owner"), customers.c.external_id.is_(None)))
+        query = query.where(conversations.c.customer_id == profile.scalar_subquery())
+    return query
+
+
+@functools.cache
+def _write_statements():
+    messages, conversations = Message.__table__, Conversation.__table__
+    add = insert(messages).returning(messages.c.id)
+    bump = (update(conversations).where(conversations.c.id == bindparam("b_id"))
+            .values(last_seq=bindparam("b_seq"), last_message_at=bindparam("b_at"), status=bindparam("b_status")))
+    return add, bump
+
+
+def append(conversation_id: int, client_msg_id: str, body: str, *, author_type: str, owner: str = "any",
+           owner_value: str | None = None, author_agent_id: int | None = None, internal: bool = False,
+           status_after: str | None = None) -> Stored:
+    """Store a message under the conversation's row lock and commit; or, when client_msg_id is
+    already stored there, release the lock and return that message (created=False).
+
+    NotFoundError when the conversation does not exist or is not the owner's. The next seq is taken
+    under the lock (SQLite: the single writer), so numbers are gap-free and ordered.
+    `status_after` sets the conversation's status in the same commit (None keeps it)."""
+    connection = db.session.connection()
+    row = connection.execute(_lock_statement(owner), {
+        "conversation_id": conversation_id, "client_msg_id": client_msg_id, "owner": owner_value}).one_or_none()
+    if row is None:
+        raise NotFoundError("No such conversation.")
+    if row.id is not None:
+        db.session.rollback()  # nothing to write: release the lock
+        return Stored(ChatMessage(*row[2:]), created=False, previous_status=row.status)
+    add, bump = _write_statements()
+    now, seq = utcnow(), row.last_seq + 1
+    values = {"conversation_id": conversation_id, "seq": seq, "client_msg_id": client_msg_id,
+              "author_type": author_type, "author_agent_id": author_agent_id, "body": body,
+              "is_internal_note": internal, "created_at": now}
+    message_id = connection.execute(add, values).scalar_one()
+    connection.execute(bump, {"b_id": conversation_id, "b_seq": seq, "b_at": now,
+                              "b_status": status_after or row.status})
+    db.session.commit()
+    return Stored(ChatMessage(id=message_id, **values), created=True, previous_status=row.status)
