@@ -60,3 +60,37 @@ def _quiet_logger(name: str) -> logging.Logger:
     logger = logging.getLogger(name)
     logger.setLevel(logging.WARNING)  # the libraries log every packet at INFO
     return logger
+
+
+# One heartbeat task per process, started with its first socket (nothing runs at import or in
+# create_app): it refreshes this process's rows of open sockets (presence) and disconnects widget
+# sockets whose token has expired.
+_heartbeat_started = False
+
+
+def ensure_heartbeat(app: Flask) -> None:
+    """Start this process's heartbeat task if HELPDESK_HEARTBEAT_SECONDS is set and it is not running."""
+    global _heartbeat_started
+    seconds = app.config["HELPDESK_HEARTBEAT_SECONDS"]
+    if not seconds or _heartbeat_started:
+        return
+    _heartbeat_started = True
+    socketio.start_background_task(_beat, app, seconds)
+
+
+def _beat(app: Flask, seconds: int) -> None:
+    from app.services import presence
+
+    log = logging.getLogger("helpdesk.heartbeat")
+    while True:
+        socketio.sleep(seconds)
+        try:
+            with app.app_context():
+                expired = presence.heartbeat()
+        except Exception:  # the database may be away for a moment; the next beat tries again
+            log.exception("heartbeat failed")
+            continue
+        for sid in expired:
+            socketio.emit("error", {"code": "unauthorized", "message": "The visitor token has expired."},
+                          to=sid, namespace="/chat")
+            socketio.server.disconnect(sid, namespace="/chat")

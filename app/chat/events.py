@@ -7,13 +7,15 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
-from app.chat import schemas
+from app.chat import limits, schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
-from app.realtime_setup import origin_allowed
-from app.services import conversations, visitor_tokens
+from app.realtime_setup import ensure_heartbeat, origin_allowed
+from app.services import chat_activity, chat_settings, conversations, presence, visitor_tokens
+from app.services.chat_payloads import message_payload, visitor_conversation_payload
+from app.services.conversations import StartRequest
 from app.services.errors import UnauthorizedError
-from app.services.realtime import conversation_room
+from app.services.realtime import conversation_room, profile_room
 from app.services.visitor_tokens import Visitor
 
 log = logging.getLogger(__name__)
@@ -23,23 +25,26 @@ log = logging.getLogger(__name__)
 TOKEN_KEY = "helpdesk.chat.visitor_token"
 
 
-class ChatNamespace(GuardedNamespace):
-    """The widget's live channel (protocol: docs/widget-protocol.md).
+def _who(visitor: Visitor) -> str:
+    return f"c:{visitor.customer_id}" if visitor.customer_id else f"a:{visitor.anonymous_id}"
 
-    connect(auth={"token"}): a visitor token from POST /api/v1/widget/session; refused without a
-    valid, unexpired one, or from an origin that is neither ours nor in HELPDESK_ALLOWED_ORIGINS.
-    Every command re-reads the token (expiry included) and re-checks ownership of the conversation.
-    Acks are {"ok": true, ...} or {"ok": false, "error": {"code", "message"}} with code
-    invalid, too_long, not_found, unauthorized or internal.
-    Client → server:
-        start_conversation() → ack {"ok", "conversation": {"id", "status", "last_seq", "created_at"}};
-            joins room `conversation:{id}`.
-        join_conversation({"conversation_id", "since_seq"}) → ack {"ok", "conversation", "messages": [...]}
-            (public messages with seq > since_seq, in order); joins room `conversation:{id}`.
-        send_message({"conversation_id", "client_msg_id", "body"}) → ack {"ok", "message"}; a resend
-            with the same client_msg_id acks the stored message and stores nothing.
-    Server → client:
-        message_created {message}: to `conversation:{id}` after the commit; never internal notes.
+
+def _page(auth: dict, key: str, limit: int) -> str | None:
+    value = auth.get(key)
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+class ChatNamespace(GuardedNamespace):
+    """The widget's live channel. The protocol, with every payload, is docs/widget-protocol.md.
+
+    connect(auth={"token", "page_url"?, "page_title"?}): refused without a valid, unexpired token
+    or from an origin that is neither ours nor allowed. Joins `profile:{id}` (all the visitor's tabs).
+    Every command re-reads the token and re-checks ownership of the conversation it names. Acks are
+    {"ok": true, ...} or {"ok": false, "error": {"code", "message", "field"?, "retry_after"?}}.
+    Client → server: get_status, start_conversation, leave_message, list_conversations,
+        join_conversation, send_message, typing, mark_read.
+    Server → client: message_created, conversation_updated, conversation_started, typing, read,
+        error (token expired; the socket is then disconnected).
     """
 
     def guard(self, handler):
@@ -52,24 +57,62 @@ class ChatNamespace(GuardedNamespace):
         return guarded
 
     def on_connect(self, auth=None):
-        """Refuse a foreign origin or a missing, forged or expired token; keep the token."""
-        token = auth.get("token") if isinstance(auth, dict) else None
+        """Refuse a foreign origin or a missing, forged or expired token; record the socket."""
+        auth = auth if isinstance(auth, dict) else {}
         if not origin_allowed(current_app)(request.headers.get("Origin"), request.environ):
             log.info("chat socket refused", extra={"reason": "origin"})
             raise ConnectionRefusedError("origin not allowed")
         try:
-            visitor_tokens.read_visitor_token(token)
+            visitor, expires_at = visitor_tokens.read_visitor_token_expiry(auth.get("token"))
         except UnauthorizedError as exc:
             log.info("chat socket refused", extra={"reason": "token"})
             raise ConnectionRefusedError(exc.message) from None
-        request.environ[TOKEN_KEY] = token
+        request.environ[TOKEN_KEY] = auth["token"]
+        profile_id = conversations.owned_profile_id(visitor)
+        presence.connect(request.sid, presence.CHAT, customer_id=profile_id, expires_at=expires_at,
+                         page_url=_page(auth, "page_url", 2048), page_title=_page(auth, "page_title", 255))
+        if profile_id is not None:
+            join_room(profile_room(profile_id))
+        ensure_heartbeat(current_app._get_current_object())
         return True
 
-    def on_start_conversation(self, visitor: Visitor, _data=None):
-        """Start a conversation on the visitor's profile and follow it."""
-        conversation = conversations.start_conversation(visitor)
+    def on_disconnect(self, *_reason):
+        """Forget the socket (the visitor left the page, or the connection dropped)."""
+        presence.disconnect(request.sid)
+
+    def on_get_status(self, visitor: Visitor, _data=None):
+        """Whether an agent is online now, and what the pre-chat form asks this visitor."""
+        settings = chat_settings.current()
+        profile = conversations.known_contact(visitor)
+        return {"ok": True, "agents_online": presence.agents_online(), "offline_messages": settings.offline_messages,
+                "prechat": chat_settings.widget_config(settings, profile)}
+
+    def on_start_conversation(self, visitor: Visitor, data=None):
+        """Start a conversation on the visitor's profile (idempotent on client_key) and follow it."""
+        payload = schemas.parse(schemas.START_CONVERSATION, data or {})
+        limits.check("starts", _who(visitor))
+        limits.check("starts_ip", request.remote_addr or "-")
+        conversation = conversations.start_conversation(visitor, StartRequest(**payload))
         join_room(conversation_room(conversation.id))
-        return {"ok": True, "conversation": conversations.conversation_payload(conversation)}
+        return {"ok": True, "conversation": visitor_conversation_payload(conversation)}
+
+    def on_leave_message(self, visitor: Visitor, data=None):
+        """Nobody online: keep the visitor's message and email as a conversation for agents."""
+        payload = schemas.parse(schemas.LEAVE_MESSAGE, data)
+        limits.check("starts", _who(visitor))
+        limits.check("starts_ip", request.remote_addr or "-")
+        body, email = payload.pop("body"), payload.pop("email")
+        conversation = conversations.start_conversation(
+            visitor, StartRequest(**payload, channel="offline_message", contact_email=email), first_message=body)
+        join_room(conversation_room(conversation.id))
+        return {"ok": True, "conversation": visitor_conversation_payload(conversation)}
+
+    def on_list_conversations(self, visitor: Visitor, _data=None):
+        """The visitor's conversations, newest first, with their last public message."""
+        return {"ok": True, "conversations": [
+            {**visitor_conversation_payload(row.conversation, row.agent_name),
+             "last_message": message_payload(row.last_message) if row.last_message else None}
+            for row in conversations.visitor_conversations(visitor)]}
 
     def on_join_conversation(self, visitor: Visitor, data=None):
         """Follow one of the visitor's conversations and ack what was missed after since_seq."""
@@ -79,12 +122,27 @@ class ChatNamespace(GuardedNamespace):
         # they have) rather than never.
         join_room(conversation_room(conversation.id))
         missed = conversations.messages_since(conversation, payload["since_seq"], include_internal=False)
-        return {"ok": True, "conversation": conversations.conversation_payload(conversation),
-                "messages": [conversations.message_payload(m) for m in missed]}
+        return {"ok": True, "conversation": visitor_conversation_payload(conversation),
+                "messages": [message_payload(m) for m in missed]}
 
     def on_send_message(self, visitor: Visitor, data=None):
         """Store a visitor's message (idempotent on client_msg_id) and ack it."""
         payload = schemas.parse(schemas.SEND_MESSAGE, data)
+        limits.check("messages", _who(visitor))
         message = conversations.send_visitor_message(
             visitor, payload["conversation_id"], payload["client_msg_id"], payload["body"])
-        return {"ok": True, "message": conversations.message_payload(message)}
+        return {"ok": True, "message": message_payload(message)}
+
+    def on_typing(self, visitor: Visitor, data=None):
+        """The visitor started or stopped typing: the agents see it."""
+        payload = schemas.parse(schemas.TYPING, data)
+        limits.check("signals", _who(visitor))
+        chat_activity.visitor_typing(visitor, payload["conversation_id"], payload["typing"])
+        return {"ok": True}
+
+    def on_mark_read(self, visitor: Visitor, data=None):
+        """The visitor has seen the messages up to seq: the agents see "Seen"."""
+        payload = schemas.parse(schemas.MARK_READ, data)
+        limits.check("signals", _who(visitor))
+        chat_activity.visitor_read(visitor, payload["conversation_id"], payload["seq"])
+        return {"ok": True}

@@ -34,9 +34,62 @@ class AgentSendMessage(SendMessage):
     internal = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
+class Typing(_Payload):
+    typing = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+    internal = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class MarkRead(_Payload):
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class StartConversation(Schema):
+    """start_conversation: every field optional (an empty payload starts a plain chat)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    client_key = fields.String(load_default=None)
+    page_url = fields.String(load_default=None)
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+
+
+class LeaveMessage(StartConversation):
+    email = fields.String(required=True)
+    body = fields.String(required=True)
+
+
+class Assign(_Payload):
+    agent_id = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=1))
+
+
+class SetPresence(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    presence = fields.String(required=True)
+
+
+class ReachOut(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    customer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    client_key = fields.String(required=True)
+    body = fields.String(required=True)
+
+
 JOIN_CONVERSATION = JoinConversation()
 SEND_MESSAGE = SendMessage()
 AGENT_SEND_MESSAGE = AgentSendMessage()
+TYPING = Typing()
+MARK_READ = MarkRead()
+START_CONVERSATION = StartConversation()
+LEAVE_MESSAGE = LeaveMessage()
+ASSIGN = Assign()
+SET_PRESENCE = SetPresence()
+REACH_OUT = ReachOut()
+CONVERSATION = _Payload()
 
 
 def parse(schema: Schema, data) -> dict:
@@ -49,8 +102,8 @@ def parse(schema: Schema, data) -> dict:
         raise DomainError(f"Invalid payload: {exc.messages}"[:500]) from None
 
 
-def error_ack(code: str, message: str) -> dict:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def error_ack(code: str, message: str, **extra) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message, **extra}}
 
 
 def acked(handler):
@@ -64,7 +117,10 @@ def acked(handler):
         except DomainError as exc:
             db.session.rollback()
             log.info("chat command refused", extra={"command": handler.__name__, "code": exc.code})
-            return error_ack(exc.code, exc.message)
+            extra = {"retry_after": exc.retry_after} if hasattr(exc, "retry_after") else {}
+            if exc.field:
+                extra["field"] = exc.field
+            return error_ack(exc.code, exc.message, **extra)
         except Exception:
             db.session.rollback()
             log.exception("chat command failed", extra={"command": handler.__name__})

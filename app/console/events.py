@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.auth import current_session_token
-from app.chat import schemas as chat_schemas
-from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
+from app.inbox.events import InboxEvents
+from app.realtime_setup import ensure_heartbeat
 from app.services import auth as auth_service
-from app.services import conversations, customers
+from app.services import customers
 from app.services.errors import NotFoundError
-from app.services.realtime import INBOX_ROOM, agent_room, conversation_agents_room, conversation_room, customer_room
+from app.services.realtime import INBOX_ROOM, agent_room, customer_room
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def _refused(code: str, message: str) -> dict:
 BAD_CUSTOMER_ID = "Send {\"customer_id\": <integer>}."
 
 
-class ConsoleNamespace(GuardedNamespace):
-    """Agents' live channel.
+class ConsoleNamespace(InboxEvents, GuardedNamespace):
+    """Agents' live channel. The chat's commands and facts are InboxEvents' (app/inbox/events.py).
 
     connect(auth={"csrf_token"}): needs the console session cookie and the page's CSRF token;
         refused otherwise. Joins rooms `agent:{id}` and `inbox`.
@@ -50,20 +50,10 @@ class ConsoleNamespace(GuardedNamespace):
         watch_customer({"customer_id": int}) → ack {"ok": true}, or {"ok": false, "error": {"code", "message"}}
             (code "invalid" or "not_found"). Joins room `customer:{id}`; repeat after each reconnect.
         unwatch_customer({"customer_id": int}) → ack {"ok": true}: leaves that room.
-        join_conversation({"conversation_id", "since_seq"}) → ack {"ok", "conversation", "messages"}
-            (every message after since_seq, internal notes included); joins `conversation:{id}`
-            (public messages) and `conversation:{id}:agents` (internal notes). Any active agent.
-        send_message({"conversation_id", "client_msg_id", "body", "internal": false}) → ack
-            {"ok", "message"}; idempotent on client_msg_id. internal: true makes a note that only
-            agents see. Chat acks' errors: {"ok": false, "error": {"code", "message"}}.
     Server → client:
         session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads.
         customer_updated {"customer_id", "cart_changed"}: to `customer:{id}` after a change is
             committed (events ingested, erasure); watchers fetch the fresh fragments.
-        message_created {message}: to `conversation:{id}` (public) or `conversation:{id}:agents`
-            (internal notes) after the commit; a console socket gets each message once.
-        conversation_created {conversation}: to `inbox` after a visitor's conversation is committed.
-        conversation_updated {conversation}: to `inbox` after a status change is committed.
         error {"code", "message"}: a command was refused.
     """
 
@@ -94,7 +84,13 @@ class ConsoleNamespace(GuardedNamespace):
             raise ConnectionRefusedError("unauthorized") from None
         join_room(agent_room(agent.id))
         join_room(INBOX_ROOM)  # conversation_created / conversation_updated for the inbox pages
+        self.agent_connected(agent)
+        ensure_heartbeat(current_app._get_current_object())
         return True
+
+    def on_disconnect(self, *_reason):
+        """Forget the socket; its agent may now be offline, and a conversation may have lost a viewer."""
+        self.agent_disconnected()
 
     def on_get_session(self, _data=None):
         """Ack with the signed-in agent, so the page knows who the live channel belongs to."""
@@ -121,25 +117,3 @@ class ConsoleNamespace(GuardedNamespace):
             return _refused("invalid", BAD_CUSTOMER_ID)
         leave_room(customer_room(customer_id))
         return {"ok": True}
-
-    @acked
-    def on_join_conversation(self, data=None):
-        """Follow a conversation: join its two agent-side rooms, ack what came after since_seq."""
-        agent = auth_service.agent_for_session(current_session_token())
-        payload = chat_schemas.parse(chat_schemas.JOIN_CONVERSATION, data)
-        conversation = conversations.agent_conversation(agent, payload["conversation_id"])
-        # Join before reading: a message committed in between arrives twice rather than never.
-        join_room(conversation_room(conversation.id))
-        join_room(conversation_agents_room(conversation.id))
-        missed = conversations.messages_since(conversation, payload["since_seq"], include_internal=True)
-        return {"ok": True, "conversation": conversations.conversation_payload(conversation),
-                "messages": [conversations.message_payload(m) for m in missed]}
-
-    @acked
-    def on_send_message(self, data=None):
-        """An agent's reply or internal note, stored (idempotent on client_msg_id) and acked."""
-        agent = auth_service.agent_for_session(current_session_token())
-        payload = chat_schemas.parse(chat_schemas.AGENT_SEND_MESSAGE, data)
-        message = conversations.send_agent_message(
-            agent, payload["conversation_id"], payload["client_msg_id"], payload["body"], internal=payload["internal"])
-        return {"ok": True, "message": conversations.message_payload(message)}

@@ -1,15 +1,16 @@
 """All models, imported here so that Alembic and the app see the whole metadata."""
 
-from app.models.agent import ROLES, Agent, AgentInvite, AgentSession
+from app.models.agent import PRESENCES, ROLES, Agent, AgentInvite, AgentSession
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.commerce import Cart, CustomerEvent, Order, OrderItem
 from app.models.conversation import Conversation, Message
 from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Customer, StageTransition
+from app.models.realtime import RealtimeConnection
 from app.models.setting import AppSetting
 
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
-    "AppSetting", "Conversation", "Message",
+    "AppSetting", "Conversation", "Message", "PRESENCES", "RealtimeConnection",
 ]

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, utcnow
 
 ROLES = ("admin", "agent")
+PRESENCES = ("online", "away", "offline")  # what an agent chose; no open console counts as offline
 
 
 class Agent(UserMixin, TimestampMixin, db.Model):
@@ -28,6 +29,10 @@ class Agent(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    presence: Mapped[str] = mapped_column(String(16), default="offline", nullable=False)
+    presence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Round-robin: the next new conversation goes to the available agent assigned longest ago.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sessions: Mapped[list[AgentSession]] = relationship(
         back_populates="agent", cascade="all, delete-orphan", passive_deletes=True

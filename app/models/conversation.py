@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -12,6 +12,9 @@ from app.models.base import UTCDateTime, utcnow
 
 CONVERSATION_STATUSES = ("open", "pending", "resolved")
 AUTHOR_TYPES = ("visitor", "agent", "system")
+# How a conversation began: the visitor wrote in the widget, left a message while no agent was
+# online, or an agent reached out to a visitor on the site.
+CHANNELS = ("chat", "offline_message", "proactive")
 MAX_BODY_CHARS = 5000
 
 
@@ -23,14 +26,32 @@ class Conversation(db.Model):
     """
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        # The widget's own id for a start_conversation: a retried start finds the first one.
+        UniqueConstraint("customer_id", "client_key", name="uq_conversations_customer_id_client_key"),
+        Index("ix_conversations_status_assignee_id", "status", "assignee_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="open", nullable=False)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_seq: Mapped[int] = mapped_column(default=0, nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), default="chat", nullable=False)
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    # Read positions ("seen" receipts) and unread counters, kept by the message path.
+    agent_read_seq: Mapped[int] = mapped_column(default=0, nullable=False)
+    visitor_read_seq: Mapped[int] = mapped_column(default=0, nullable=False)
+    unread_for_agents: Mapped[int] = mapped_column(default=0, nullable=False)
+    unread_for_visitor: Mapped[int] = mapped_column(default=0, nullable=False)
+    # What the widget said when the conversation began: the page, the pre-chat form's answers, the
+    # email given with a message left while nobody was online.
+    page_url: Mapped[str | None] = mapped_column(String(2048))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    prechat: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Message(db.Model):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import lifecycle, message_store, realtime
+from app.services import assignment, chat_settings, lifecycle, message_store, realtime
 from app.services.batch_cache import BatchCache
+from app.services.chat_payloads import conversation_payload, excerpt, message_payload, visitor_conversation_payload
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
 from app.services.profiles import resolve
@@ -17,7 +22,30 @@ from app.services.visitor_tokens import Visitor, check_id
 
 MAX_ID_CHARS = 64
 MAX_RESUME = 500  # messages per join ack; a client further behind joins again from the last seq it got
+MAX_LISTED = 20  # conversations in the widget's list
+MAX_ANSWER_CHARS = 500
 NOT_FOUND = "No such conversation."  # the same words whether it exists or not: ids cannot be probed
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """What the widget may say when a conversation begins (all optional)."""
+
+    client_key: str | None = None  # the widget's id for this start: a retried start finds the first
+    page_url: str | None = None
+    answers: dict | None = None  # the pre-chat form: {"name", "email", custom keys}
+    channel: str = "chat"
+    contact_email: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitorConversation:
+    """One line of the widget's conversation list."""
+
+    conversation: Conversation
+    last_message: Message | None
+    agent_name: str | None
 
 
 def _owned_profile(visitor: Visitor):
@@ -33,24 +61,33 @@ def _owned_profile(visitor: Visitor):
     )
 
 
-def _owned_profile_id(visitor: Visitor) -> int | None:
+def owned_profile_id(visitor: Visitor) -> int | None:
+    """The visitor's profile id, if they have one they may act for."""
     return db.session.scalar(select(_owned_profile(visitor)))
+
+
+def known_contact(visitor: Visitor) -> dict:
+    """The name and email the visitor's profile already has (the pre-chat form skips them)."""
+    query = select(Customer.name, Customer.email).where(Customer.id == _owned_profile(visitor))
+    row = db.session.execute(query).first()
+    return {"name": row.name, "email": row.email} if row else {}
 
 
 def visitor_conversation(visitor: Visitor, conversation_id: int, *, lock: bool = False) -> Conversation:
     """The visitor's own conversation; NotFoundError for another's or a missing one alike."""
-    query = db.select(Conversation).where(Conversation.id == conversation_id)
+    query = select(Conversation).where(Conversation.id == conversation_id,
+                                       Conversation.customer_id == _owned_profile(visitor))
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=Conversation)
     conversation = db.session.scalar(query.execution_options(populate_existing=True))
-    if conversation is None or conversation.customer_id != _owned_profile_id(visitor):
+    if conversation is None:
         raise NotFoundError(NOT_FOUND)
     return conversation
 
 
 def agent_conversation(agent: Agent, conversation_id: int, *, lock: bool = False) -> Conversation:
     """Any conversation, for any active agent (inbox permissions come with the inbox)."""
-    query = db.select(Conversation).where(Conversation.id == conversation_id)
+    query = select(Conversation).where(Conversation.id == conversation_id)
     if lock:
         query = query.with_for_update()
     conversation = db.session.scalar(query.execution_options(populate_existing=True))
@@ -59,81 +96,202 @@ def agent_conversation(agent: Agent, conversation_id: int, *, lock: bool = False
     return conversation
 
 
-def start_conversation(visitor: Visitor) -> Conversation:
-    """Called by the widget's start_conversation: a new open conversation on the visitor's profile,
-    which is found, linked or created as an ingested event would (profiles.resolve). One commit,
-    then `conversation_created` to the agents' inbox room."""
+def _check_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 2048 or not value.startswith(("http://", "https://")):
+        raise DomainError("page_url must be an http(s) address of at most 2,048 characters.", field="page_url")
+    return value
+
+
+def _check_email(value, field: str = "email", *, required: bool = False) -> str | None:
+    if value in (None, "") and not required:
+        return None
+    if not isinstance(value, str) or len(value) > 254 or not EMAIL.match(value.strip()):
+        raise DomainError("Enter a valid email address.", field=field)
+    return value.strip()
+
+
+def _check_answers(answers: dict | None) -> dict:
+    """The pre-chat answers, against the form the admin set: known keys only, required ones there."""
+    settings = chat_settings.current()
+    answers = answers or {}
+    if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+        raise DomainError("answers must be an object of text values.", field="answers")
+    if any(len(v) > MAX_ANSWER_CHARS for v in answers.values()):
+        raise TooLongError(f"An answer holds at most {MAX_ANSWER_CHARS} characters.", field="answers")
+    known = {"name", "email"} | {f.key for f in settings.prechat_fields}
+    kept = {k: v.strip() for k, v in answers.items() if k in known and v.strip()}
+    if "email" in kept:
+        kept["email"] = _check_email(kept["email"])
+    for f in settings.prechat_fields if settings.prechat_enabled else ():
+        if f.required and f.key not in kept:
+            raise DomainError(f"Please answer “{f.label}”.", field=f.key)
+    return kept
+
+
+def _check_start(request: StartRequest) -> StartRequest:
+    if request.client_key is not None:
+        check_id(request.client_key, "client_key", MAX_ID_CHARS)
+    _check_url(request.page_url)
+    if request.channel not in ("chat", "offline_message"):
+        raise DomainError("channel must be chat or offline_message.", field="channel")
+    email = _check_email(request.contact_email, "email", required=request.channel == "offline_message")
+    return StartRequest(request.client_key, request.page_url, _check_answers(request.answers), request.channel,
+                        email)
+
+
+def _existing_start(customer_id: int, client_key: str | None) -> Conversation | None:
+    if client_key is None:
+        return None
+    return db.session.scalar(select(Conversation).where(Conversation.customer_id == customer_id,
+                                                        Conversation.client_key == client_key))
+
+
+def _profile_for_chat(visitor: Visitor, answers: dict, email: str | None) -> Customer:
+    """The visitor's profile, found or created as an ingested event would (profiles.resolve).
+    Chatting is engagement (the brief's acquisition stage), so it is reassessed; a name and email
+    from the pre-chat form fill the profile's when it has none (they never overwrite)."""
     now = utcnow()
     customer = resolve(visitor.customer_id, visitor.anonymous_id, now, BatchCache())
-    # Chatting is engagement (the brief's acquisition stage): the profile is reassessed at once.
     customer.engaged_at = min(customer.engaged_at or now, now)
     customer.last_seen_at = max(customer.last_seen_at, now)
+    if answers.get("name") and not customer.name:
+        customer.name = answers["name"][:200]
+    if (answers.get("email") or email) and not customer.email:
+        customer.email = answers.get("email") or email
     lifecycle.reassess(customer, lifecycle.current_rules(), now=now)
-    conversation = Conversation(customer_id=customer.id, status="open", created_at=now, last_seq=0)
+    return customer
+
+
+def start_conversation(visitor: Visitor, request: StartRequest | None = None, first_message: str | None = None,
+                       ) -> Conversation:
+    """Called by the widget's start_conversation (and leave_message, with a first message): a new
+    open conversation on the visitor's profile, given to an available agent by round-robin.
+    Idempotent on request.client_key: a retried start returns the first conversation. One commit,
+    then `conversation_created` to the inbox, the assignment's facts, and `conversation_started`
+    to the visitor's other tabs."""
+    request = _check_start(request or StartRequest())
+    if first_message is not None:
+        _check_body(first_message)
+    customer = _profile_for_chat(visitor, request.answers, request.contact_email)
+    existing = _existing_start(customer.id, request.client_key)
+    if existing is not None:
+        db.session.rollback()
+        return existing
+    conversation = Conversation(
+        customer_id=customer.id, status="open", created_at=utcnow(), last_seq=0, channel=request.channel,
+        client_key=request.client_key, page_url=request.page_url, prechat=request.answers or None,
+        contact_email=request.contact_email)
     db.session.add(conversation)
-    db.session.commit()
-    realtime.conversation_created(conversation_payload(conversation))
-    realtime.customer_updated(customer.id, cart_changed=False)
+    db.session.flush()
+    first = None
+    if first_message is not None:
+        first = message_store.add_in_transaction(conversation, first_message, author_type="visitor", internal=False)
+    note = assignment.assign_new(conversation)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same client_key committed by a concurrent retry (PostgreSQL)
+        db.session.rollback()
+        return _existing_start(owned_profile_id(visitor), request.client_key)
+    _announce_start(conversation, customer.id, first, note)
     return conversation
 
 
-def _check_message(client_msg_id, body) -> None:
-    check_id(client_msg_id, "client_msg_id", MAX_ID_CHARS)
+def _announce_start(conversation: Conversation, customer_id: int, first: Message | None, note: Message | None):
+    payload = conversation_payload(conversation)
+    realtime.conversation_created(payload)
+    if note is not None:
+        assignment.announce(conversation, None, note)
+    if first is not None:
+        realtime.conversation_activity(_activity(conversation.id, message_payload(first), conversation.assignee_id,
+                                                 conversation.unread_for_agents))
+    realtime.customer_updated(customer_id, cart_changed=False)
+    realtime.visitor_conversation_started(customer_id, {"conversation": visitor_conversation_payload(conversation)})
+
+
+def _check_body(body) -> None:
     if not isinstance(body, str) or not body.strip():
         raise DomainError("body must be non-empty text.", field="body")
     if len(body) > MAX_BODY_CHARS:
         raise TooLongError(f"A message holds at most {MAX_BODY_CHARS} characters.", field="body")
 
 
+def check_message(client_msg_id, body) -> None:
+    check_id(client_msg_id, "client_msg_id", MAX_ID_CHARS)
+    _check_body(body)
+
+
+def _activity(conversation_id: int, message: dict, assignee_id: int | None, unread: int) -> dict:
+    return {"conversation_id": conversation_id, "seq": message["seq"], "author_type": message["author_type"],
+            "excerpt": excerpt(message["body"]), "assignee_id": assignee_id, "unread_for_agents": unread}
+
+
 def send_visitor_message(visitor: Visitor, conversation_id: int, client_msg_id: str, body: str) -> ChatMessage:
     """Called by the widget's send_message. Idempotent on client_msg_id: a resend returns the stored
-    message and announces nothing. A resolved conversation reopens. After the commit,
-    `message_created` goes to the conversation's rooms (/chat and /console), and
-    `conversation_updated` to the inbox when the message reopened it."""
-    _check_message(client_msg_id, body)
+    message and announces nothing. A resolved or pending conversation (re)opens. After the
+    commit: `message_created` to the conversation's rooms (/chat and /console),
+    `conversation_activity` for the badges, and `conversation_updated` when it reopened."""
+    check_message(client_msg_id, body)
     owner = ("customer", visitor.customer_id) if visitor.customer_id else ("anonymous", visitor.anonymous_id)
-    # A customer writing again reopens a resolved conversation.
     stored = message_store.append(conversation_id, client_msg_id, body, author_type="visitor", owner=owner[0],
                                   owner_value=owner[1], status_after="open")
     if stored.created:
-        realtime.message_created(message_payload(stored.message), internal=False)
-        if stored.previous_status == "resolved":
-            realtime.conversation_updated({"id": conversation_id, "status": "open", "last_seq": stored.message.seq})
+        payload = message_payload(stored.message)
+        realtime.message_created(payload, internal=False)
+        realtime.conversation_activity(_activity(conversation_id, payload, stored.assignee_id,
+                                                 stored.unread_for_agents))
+        if stored.previous_status != "open":
+            _announce_status(conversation_id)
     return stored.message
 
 
 def send_agent_message(agent: Agent, conversation_id: int, client_msg_id: str, body: str,
                        internal: bool = False) -> ChatMessage:
     """Called by the console's send_message. Idempotent on client_msg_id like the visitor's.
-    An internal note is announced to agents only (`conversation:{id}:agents` on /console)."""
-    _check_message(client_msg_id, body)
+    An internal note is announced to agents only (`conversation:{id}:agents` on /console); a
+    public reply also clears the agents' unread count (`conversation_activity`)."""
+    check_message(client_msg_id, body)
     stored = message_store.append(conversation_id, client_msg_id, body, author_type="agent",
                                   author_agent_id=agent.id, internal=bool(internal))
     if stored.created:
-        realtime.message_created(message_payload(stored.message), internal=stored.message.is_internal_note)
+        payload = message_payload(stored.message)
+        realtime.message_created(payload, internal=stored.message.is_internal_note)
+        if not stored.message.is_internal_note:
+            realtime.conversation_activity(_activity(conversation_id, payload, stored.assignee_id, 0))
     return stored.message
+
+
+def _announce_status(conversation_id: int) -> None:
+    """After a status change is committed: the inbox and the visitor's widget."""
+    conversation = db.session.get(Conversation, conversation_id)
+    realtime.conversation_updated(conversation_payload(conversation))
+    realtime.visitor_conversation_updated(visitor_conversation_payload(conversation))
 
 
 def messages_since(conversation: Conversation, since_seq: int, *, include_internal: bool) -> list[Message]:
     """Messages after since_seq in seq order (at most MAX_RESUME), for a client resuming after a
     reconnect. Visitors never get internal notes."""
-    query = db.select(Message).where(Message.conversation_id == conversation.id, Message.seq > since_seq)
+    query = select(Message).where(Message.conversation_id == conversation.id, Message.seq > since_seq)
     if not include_internal:
         query = query.where(Message.is_internal_note.is_(False))
     return list(db.session.scalars(query.order_by(Message.seq).limit(MAX_RESUME)))
 
 
-def message_payload(message: Message | ChatMessage) -> dict:
-    """The wire form of a message (acks, message_created, resume)."""
-    return {
-        "id": message.id, "conversation_id": message.conversation_id, "seq": message.seq,
-        "client_msg_id": message.client_msg_id, "author_type": message.author_type,
-        "author_agent_id": message.author_agent_id, "body": message.body,
-        "internal": message.is_internal_note, "created_at": message.created_at.isoformat(),
-    }
-
-
-def conversation_payload(conversation: Conversation) -> dict:
-    """The wire form of a conversation."""
-    return {"id": conversation.id, "status": conversation.status, "last_seq": conversation.last_seq,
-            "created_at": conversation.created_at.isoformat()}
+def visitor_conversations(visitor: Visitor, limit: int = MAX_LISTED) -> list[VisitorConversation]:
+    """Called by the widget's list_conversations: the visitor's conversations, newest activity
+    first, each with its last public message (one indexed lookup each, at most `limit`) and the
+    answering agent's name."""
+    rows = db.session.execute(
+        select(Conversation, Agent.display_name)
+        .outerjoin(Agent, Agent.id == Conversation.assignee_id)
+        .where(Conversation.customer_id == _owned_profile(visitor))
+        .order_by(Conversation.last_message_at.is_(None), Conversation.last_message_at.desc(),
+                  Conversation.id.desc()).limit(limit)).all()
+    listed = []
+    for conversation, agent_name in rows:
+        last = db.session.scalar(select(Message).where(and_(
+            Message.conversation_id == conversation.id, Message.is_internal_note.is_(False)))
+            .order_by(Message.seq.desc()).limit(1))
+        listed.append(VisitorConversation(conversation, last, agent_name))
+    return listed

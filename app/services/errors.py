@@ -43,3 +43,14 @@ class UnauthorizedError(DomainError):
 class TooLongError(DomainError):
     code = "too_long"
     status = 413
+
+
+class RateLimitedError(DomainError):
+    """Too many commands from one visitor in a while; `retry_after` says in how many seconds."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -9,9 +9,10 @@ from sqlalchemy import and_, func
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services import realtime
+from app.services import assignment, realtime
 from app.services.audit import Actor
-from app.services.conversations import MAX_RESUME, NOT_FOUND, conversation_payload
+from app.services.chat_payloads import conversation_payload, visitor_conversation_payload
+from app.services.conversations import MAX_RESUME, NOT_FOUND
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 
@@ -88,9 +89,10 @@ def conversation_view(conversation_id: int) -> ConversationView:
 
 
 def set_status(conversation_id: int, status: str, *, by: Actor) -> Conversation:
-    """Called by the conversation page's Resolve and Reopen buttons: set the status (one commit),
-    then announce `conversation_updated` to the agents' inbox room. `by` is kept for the audit
-    log that assignment will bring; any agent may change any conversation's status today."""
+    """Called by the conversation page's status buttons: set the status (one commit), then announce
+    `conversation_updated` to the inbox and to the visitor's widget. A resolved chat frees its
+    agent's capacity, so waiting conversations may be handed over. Any agent may change any
+    conversation's status."""
     if status not in CONVERSATION_STATUSES:
         raise DomainError(f"status must be one of {', '.join(CONVERSATION_STATUSES)}.", field="status")
     conversation = db.session.scalar(
@@ -98,7 +100,13 @@ def set_status(conversation_id: int, status: str, *, by: Actor) -> Conversation:
     )
     if conversation is None:
         raise NotFoundError(NOT_FOUND)
+    if conversation.status == status:
+        db.session.rollback()
+        return conversation
     conversation.status = status
     db.session.commit()
     realtime.conversation_updated(conversation_payload(conversation))
+    realtime.visitor_conversation_updated(visitor_conversation_payload(conversation))
+    if status == "resolved":
+        assignment.assign_waiting()
     return conversation

@@ -80,5 +80,72 @@ def conversation_created(payload: dict) -> None:
 
 
 def conversation_updated(payload: dict) -> None:
-    """A conversation's status changed (committed): inbox lists and open conversation pages refresh."""
+    """A conversation's status or assignee changed (committed): inbox lists and open conversation
+    pages refresh."""
     emit("conversation_updated", payload, room=INBOX_ROOM, namespace=CONSOLE)
+
+
+def conversation_assigned(payload: dict, previous_assignee: int | None) -> None:
+    """A conversation changed hands: its new assignee's consoles (a notification) and the old one's."""
+    for agent_id in {payload.get("assignee_id"), previous_assignee} - {None}:
+        emit("conversation_assigned", payload, room=agent_room(agent_id), namespace=CONSOLE)
+
+
+def conversation_activity(payload: dict) -> None:
+    """A message in a conversation changed its unread count or excerpt: to its assignee's consoles,
+    or to every console while nobody has it (title badge, inbox line, desktop notification).
+    Not to everyone for every message: with hundreds of chats that fan-out would cost more than
+    the messages themselves."""
+    assignee = payload.get("assignee_id")
+    room = agent_room(assignee) if assignee else INBOX_ROOM
+    emit("conversation_activity", payload, room=room, namespace=CONSOLE)
+
+
+def presence_changed(payload: dict) -> None:
+    """An agent went online, away or offline: every console (the transfer list, the team's status)."""
+    emit("presence_changed", payload, room=INBOX_ROOM, namespace=CONSOLE)
+
+
+VISITORS_ROOM = "visitors"  # consoles showing the visitors-on-site list
+
+
+def visitors_changed() -> None:
+    """A visitor's widget connected or went away: the visitors-on-site lists refresh."""
+    emit("visitors_changed", {}, room=VISITORS_ROOM, namespace=CONSOLE)
+
+
+def viewers_changed(conversation_id: int, viewers: list[dict]) -> None:
+    """Who is looking at a conversation now (collision detection): to its agents."""
+    emit("viewers_changed", {"conversation_id": conversation_id, "viewers": viewers},
+         room=conversation_agents_room(conversation_id), namespace=CONSOLE)
+
+
+def typing(conversation_id: int, payload: dict, *, to_visitor: bool) -> None:
+    """Someone is typing (or stopped): always to the conversation's agents, and to the visitor's
+    widget when an agent types. Not stored."""
+    emit("typing", payload, room=conversation_agents_room(conversation_id), namespace=CONSOLE)
+    if to_visitor:
+        emit("typing", payload, room=conversation_room(conversation_id), namespace=CHAT)
+
+
+def read(conversation_id: int, payload: dict) -> None:
+    """A side read up to a seq ("seen" receipts): to both sides of the conversation."""
+    emit("read", payload, room=conversation_room(conversation_id), namespace=CHAT)
+    emit("read", payload, room=conversation_agents_room(conversation_id), namespace=CONSOLE)
+
+
+def profile_room(customer_id: int) -> str:
+    """Every widget socket of one visitor profile (on /chat): their conversation list and
+    proactive chats reach all of their tabs."""
+    return f"profile:{customer_id}"
+
+
+def visitor_conversation_updated(payload: dict) -> None:
+    """The visitor-side state of a conversation changed (status, who answers): to its widget room."""
+    emit("conversation_updated", payload, room=conversation_room(payload["id"]), namespace=CHAT)
+
+
+def visitor_conversation_started(customer_id: int, payload: dict) -> None:
+    """A conversation began for this visitor (another tab, or an agent reaching out): to every
+    widget socket of the profile, which joins it and shows it."""
+    emit("conversation_started", payload, room=profile_room(customer_id), namespace=CHAT)

@@ -61,12 +61,18 @@ def issue_visitor_token(
 
 def read_visitor_token(token) -> Visitor:
     """The visitor a token speaks for; UnauthorizedError when it is missing, forged or expired."""
+    return read_visitor_token_expiry(token)[0]
+
+
+def read_visitor_token_expiry(token) -> tuple[Visitor, datetime]:
+    """The visitor and when the token expires; UnauthorizedError as read_visitor_token."""
     if not isinstance(token, str) or not token or len(token) > 2000:
         raise UnauthorizedError("A visitor token is required.")
     try:
-        data = _serializer().loads(token, max_age=token_seconds())
+        data, signed_at = _serializer().loads(token, max_age=token_seconds(), return_timestamp=True)
     except SignatureExpired:
         raise UnauthorizedError("The visitor token has expired: ask for a new one.") from None
     except BadSignature:
         raise UnauthorizedError("The visitor token is not valid.") from None
-    return Visitor(anonymous_id=data["a"], customer_id=data.get("c"))
+    visitor = Visitor(anonymous_id=data["a"], customer_id=data.get("c"))
+    return visitor, signed_at + timedelta(seconds=token_seconds())

@@ -118,9 +118,13 @@ def test_resolve_and_reopen_need_csrf(auth, post_form, chats):
     assert post_form(path, {"status": "closed"}).status_code == 400
 
 
-def test_set_status_announces_to_the_inbox_room(app, monkeypatch, chats):
+def test_set_status_announces_to_the_inbox_room_and_the_widget(app, monkeypatch, chats):
     sent = []
     monkeypatch.setattr("app.services.realtime.emit", lambda event, payload, **kw: sent.append((event, payload, kw)))
-    inbox.set_status(chats["free"].id, "pending", by=CLI)
-    assert sent == [("conversation_updated", sent[0][1], {"room": "inbox", "namespace": "/console"})]
-    assert sent[0][1]["status"] == "pending"
+    conversation_id = chats["free"].id
+    inbox.set_status(conversation_id, "pending", by=CLI)
+    assert [(event, kw) for event, _, kw in sent] == [
+        ("conversation_updated", {"room": "inbox", "namespace": "/console"}),
+        ("conversation_updated", {"room": f"conversation:{conversation_id}", "namespace": "/chat"})]
+    assert sent[0][1]["status"] == sent[1][1]["status"] == "pending"
+    assert "assignee_id" in sent[0][1] and "assignee_id" not in sent[1][1]  # the widget's view is narrower
