@@ -68,10 +68,10 @@ class ChatNamespace(GuardedNamespace):
             log.info("chat socket refused", extra={"reason": "token"})
             raise ConnectionRefusedError(exc.message) from None
         request.environ[TOKEN_KEY] = auth["token"]
-        profile_id = conversations.owned_profile_id(visitor)
+        profile_id, owned = conversations.profile_on_site(visitor)
         presence.connect(request.sid, presence.CHAT, customer_id=profile_id, expires_at=expires_at,
                          page_url=_page(auth, "page_url", 2048), page_title=_page(auth, "page_title", 255))
-        if profile_id is not None:
+        if owned:
             join_room(profile_room(profile_id))
         ensure_heartbeat(current_app._get_current_object())
         return True

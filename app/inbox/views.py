@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.console.access import current_actor
@@ -11,6 +11,8 @@ from app.inbox.text import linkify
 from app.services import inbox
 
 bp = Blueprint("inbox", __name__, url_prefix="/console/inbox")
+STATUS_FLASH = {"resolved": "Conversation resolved.", "open": "Conversation reopened.",
+                "pending": "Conversation marked pending: waiting for the customer."}
 bp.add_app_template_filter(linkify, "linkify")
 
 
@@ -21,6 +23,14 @@ def index():
     form = InboxFilterForm(request.args)
     rows = inbox.list_conversations(form.to_filter(), current_user.id)
     return render_template("inbox/index.html", form=form, rows=rows, filters=form.query_args())
+
+
+@bp.route("/unread")
+@login_required
+def unread():
+    """{"conversations": {id: unread}}: the open chats, this agent's or nobody's, with unread
+    messages (the console's title badge starts from it)."""
+    return jsonify(conversations=inbox.unread_conversations(current_user.id))
 
 
 @bp.route("/<int:conversation_id>")
@@ -39,5 +49,5 @@ def set_status(conversation_id: int):
     if not form.validate_on_submit():
         abort(400)
     conversation = inbox.set_status(conversation_id, form.status.data, by=current_actor())
-    flash("Conversation resolved." if conversation.status == "resolved" else "Conversation reopened.", "success")
+    flash(STATUS_FLASH[conversation.status], "success")
     return redirect(url_for("inbox.show", conversation_id=conversation_id))

@@ -66,6 +66,24 @@ def owned_profile_id(visitor: Visitor) -> int | None:
     return db.session.scalar(select(_owned_profile(visitor)))
 
 
+def profile_on_site(visitor: Visitor) -> tuple[int, bool]:
+    """Called by the widget's connect: the profile of the visitor now on the site, found or created
+    as a page view would (the widget's first events may still be on their way), and whether the
+    token may act for it (an anonymous token does not own an identified profile). Flushes; the
+    connection's record commits it."""
+    owned = owned_profile_id(visitor)
+    if owned is not None:
+        return owned, True
+    try:
+        customer = resolve(visitor.customer_id, visitor.anonymous_id, utcnow(), BatchCache())
+        db.session.flush()
+    except IntegrityError:  # the widget's first events made the same profile just now (PostgreSQL)
+        db.session.rollback()
+        customer = resolve(visitor.customer_id, visitor.anonymous_id, utcnow(), BatchCache())
+        db.session.flush()
+    return customer.id, customer.external_id == visitor.customer_id
+
+
 def known_contact(visitor: Visitor) -> dict:
     """The name and email the visitor's profile already has (the pre-chat form skips them)."""
     query = select(Customer.name, Customer.email).where(Customer.id == _owned_profile(visitor))

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, or_
 
 from app.extensions import db
-from app.models import FLAGS, Cart, Customer, CustomerEvent, Order, StageTransition
-from app.services import orders
+from app.models import FLAGS, Cart, Conversation, Customer, CustomerEvent, Order, StageTransition
+from app.services import orders, presence
 from app.services.errors import DomainError, NotFoundError
 
 
@@ -21,6 +21,11 @@ class CustomerContext:
     cart: Cart | None
     orders: list[Order]
     transitions: list[StageTransition]
+    conversations: list[Conversation] = ()  # the latest, newest first
+    online: bool = False  # the widget is open on the shop's site now
+
+
+CONVERSATIONS_SHOWN = 5
 
 
 def get_customer(customer_id: int) -> Customer:
@@ -38,7 +43,8 @@ def get_by_external_id(external_id: str) -> Customer:
 
 
 def customer_context(customer_id: int, *, order_limit: int = 20) -> CustomerContext:
-    """The profile, current cart, latest orders with items and the stage history."""
+    """The profile, current cart, latest orders with items, the stage history, the latest
+    conversations and whether the visitor is on the site now."""
     customer = get_customer(customer_id)
     transitions = list(
         db.session.scalars(
@@ -52,6 +58,10 @@ def customer_context(customer_id: int, *, order_limit: int = 20) -> CustomerCont
         cart=db.session.get(Cart, customer.id),
         orders=orders.recent_orders(customer.id, order_limit),
         transitions=transitions,
+        conversations=list(db.session.scalars(
+            db.select(Conversation).where(Conversation.customer_id == customer.id)
+            .order_by(Conversation.id.desc()).limit(CONVERSATIONS_SHOWN))),
+        online=bool(presence.live_visitor_sids(customer.id)),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services import assignment, realtime
+from app.services import assignment, chat_settings, presence, realtime
 from app.services.audit import Actor
 from app.services.chat_payloads import conversation_payload, visitor_conversation_payload
 from app.services.conversations import MAX_RESUME, NOT_FOUND
@@ -35,6 +35,7 @@ class InboxRow:
     conversation: Conversation
     customer: Customer
     last_message: Message | None
+    assignee_name: str | None = None
 
     @property
     def activity_at(self):
@@ -49,16 +50,28 @@ class ConversationView:
     messages: list[Message]
     agent_names: dict[int, str]
     context: CustomerContext
+    team: list[TeamMember]  # who it can be transferred to
+    question_labels: dict[str, str]  # the pre-chat form's questions, by key
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    id: int
+    display_name: str
+    presence: str  # effective: offline without an open console
 
 
 def list_conversations(chosen: InboxFilter, agent_id: int, *, limit: int = PAGE_SIZE) -> list[InboxRow]:
     """Called by the inbox list: conversations with their customer and last message, newest
     activity first, at most `limit` (no paging yet: the first slice shows the newest 50)."""
     activity = func.coalesce(Conversation.last_message_at, Conversation.created_at)
+    # The excerpt is the last message agents see as a message: a system note says who was
+    # assigned, which is no excerpt of the chat, but a visitor's or agent's words are.
     query = (
-        db.select(Conversation, Customer, Message)
+        db.select(Conversation, Customer, Message, Agent.display_name)
         .join(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(Message, and_(Message.conversation_id == Conversation.id, Message.seq == Conversation.last_seq))
+        .outerjoin(Agent, Agent.id == Conversation.assignee_id)
         .where(Customer.erased_at.is_(None))
     )
     if chosen.assignee == "mine":
@@ -68,7 +81,7 @@ def list_conversations(chosen: InboxFilter, agent_id: int, *, limit: int = PAGE_
     if chosen.status in CONVERSATION_STATUSES:
         query = query.where(Conversation.status == chosen.status)
     rows = db.session.execute(query.order_by(activity.desc(), Conversation.id.desc()).limit(limit))
-    return [InboxRow(conversation=c, customer=cu, last_message=m) for c, cu, m in rows]
+    return [InboxRow(conversation=c, customer=cu, last_message=m, assignee_name=name) for c, cu, m, name in rows]
 
 
 def conversation_view(conversation_id: int) -> ConversationView:
@@ -84,8 +97,22 @@ def conversation_view(conversation_id: int) -> ConversationView:
     author_ids = {m.author_agent_id for m in newest if m.author_agent_id is not None}
     names = {row.id: row.display_name for row in db.session.execute(
         db.select(Agent.id, Agent.display_name).where(Agent.id.in_(author_ids)))} if author_ids else {}
+    team_presence = presence.team_presence()
+    team = [TeamMember(a.id, a.display_name, team_presence.get(a.id, "offline")) for a in db.session.scalars(
+        db.select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name))]
     return ConversationView(conversation=conversation, messages=newest[::-1], agent_names=names,
-                            context=customer_context(conversation.customer_id))
+                            context=customer_context(conversation.customer_id), team=team,
+                            question_labels={f.key: f.label for f in chat_settings.current().prechat_fields})
+
+
+def unread_conversations(agent_id: int) -> dict[int, int]:
+    """Open conversations with messages agents have not read, that are this agent's or nobody's:
+    {conversation_id: unread}, for the console's title badge."""
+    rows = db.session.execute(
+        db.select(Conversation.id, Conversation.unread_for_agents)
+        .where(Conversation.status == "open", Conversation.unread_for_agents > 0,
+               (Conversation.assignee_id == agent_id) | Conversation.assignee_id.is_(None)).limit(500))
+    return dict(rows.all())
 
 
 def set_status(conversation_id: int, status: str, *, by: Actor) -> Conversation:

@@ -147,3 +147,63 @@ def test_the_session_endpoint_issues_tokens_and_checks_user_hash(app, client, sh
     foreign = client.post(SESSION_URL, json={"anonymous_id": "a"}, headers={"Origin": "https://evil.test"})
     assert foreign.status_code == 403
     assert client.post(SESSION_URL, json={"nothing": 1}, headers={"Origin": SHOP}).status_code == 422
+
+
+def test_a_flood_from_one_visitor_is_limited_and_other_visitors_are_not(app):
+    app.config["HELPDESK_LIMIT_CHAT_MESSAGES"] = "3 per minute"
+    flooder, other = visitor_socket(app, "anon-flood"), visitor_socket(app, "anon-calm")
+    mine = call(flooder, "start_conversation")["conversation"]["id"]
+    theirs = call(other, "start_conversation")["conversation"]["id"]
+    acks = [call(flooder, "send_message", {"conversation_id": mine, "client_msg_id": f"f{n}", "body": "spam"})
+            for n in range(5)]
+    assert [a["ok"] for a in acks] == [True, True, True, False, False]
+    assert acks[3]["error"]["code"] == "rate_limited" and acks[3]["error"]["retry_after"] >= 1
+    assert flooder.is_connected(CHAT)  # refused, not dropped
+    assert call(other, "send_message", {"conversation_id": theirs, "client_msg_id": "o1", "body": "hi"})["ok"]
+    assert message_count() == 4
+
+
+def test_status_start_with_a_client_key_list_typing_and_read(app, console_socket):
+    visitor = visitor_socket(app, "anon-1")
+    status = call(visitor, "get_status")
+    assert status == {"ok": True, "agents_online": False, "offline_messages": True,
+                      "prechat": {"enabled": False, "fields": []}}
+    first = call(visitor, "start_conversation", {"client_key": "k1", "page_url": "https://shop.example/cart"})
+    again = call(visitor, "start_conversation", {"client_key": "k1"})
+    assert first["conversation"]["id"] == again["conversation"]["id"]
+    conversation_id = first["conversation"]["id"]
+    assert call(visitor, "start_conversation", {"page_url": "javascript:alert(1)"})["error"]["field"] == "page_url"
+    call(visitor, "send_message", {"conversation_id": conversation_id, "client_msg_id": "v1", "body": "Hello?"})
+    listed = call(visitor, "list_conversations")["conversations"]
+    assert [(c["id"], c["last_message"]["body"]) for c in listed] == [(conversation_id, "Hello?")]
+
+    joined = call(console_socket, "join_conversation", {"conversation_id": conversation_id}, CONSOLE)
+    assert [v["display_name"] for v in joined["viewers"]] and joined["conversation"]["unread_for_agents"] == 1
+    console_socket.get_received(CONSOLE)
+    assert call(visitor, "typing", {"conversation_id": conversation_id, "typing": True})["ok"]
+    assert call(console_socket, "mark_read", {"conversation_id": conversation_id, "seq": 1}, CONSOLE)["ok"]
+    names = [m["name"] for m in console_socket.get_received(CONSOLE)]
+    assert "typing" in names and "read" in names
+    assert [m["args"][0]["reader"] for m in visitor.get_received(CHAT) if m["name"] == "read"] == ["agent"]
+    assert call(visitor, "mark_read", {"conversation_id": conversation_id, "seq": "1"})["error"]["code"] == "invalid"
+
+
+def test_leave_message_and_agent_commands(app, console_socket, make_agent):
+    visitor = visitor_socket(app, "anon-1")
+    bad = call(visitor, "leave_message", {"email": "not an email", "body": "Call me"})
+    assert bad["error"]["field"] == "email" and message_count() == 0
+    left = call(visitor, "leave_message", {"email": "ana@example.com", "body": "Call me", "client_key": "l1"})
+    conversation_id = left["conversation"]["id"]
+    assert left["conversation"]["channel"] == "offline_message" and message_count() == 1
+    me = call(console_socket, "get_session", namespace=CONSOLE)["agent"]["id"]
+    assert call(console_socket, "set_presence", {"presence": "online"}, CONSOLE) == {"ok": True, "presence": "online"}
+    assert call(console_socket, "set_presence", {"presence": "busy"}, CONSOLE)["error"]["code"] == "invalid"
+    other = make_agent()
+    claimed = call(console_socket, "assign", {"conversation_id": conversation_id, "agent_id": me}, CONSOLE)
+    assert claimed["conversation"]["assignee_id"] == me
+    moved = call(console_socket, "assign", {"conversation_id": conversation_id, "agent_id": other.id}, CONSOLE)
+    assert moved["conversation"]["assignee_id"] == other.id
+    assert call(console_socket, "assign", {"conversation_id": conversation_id, "agent_id": None},
+                CONSOLE)["conversation"]["assignee_id"] is None
+    missing = call(console_socket, "assign", {"conversation_id": 999, "agent_id": me}, CONSOLE)
+    assert missing["error"]["code"] == "not_found"

@@ -11,15 +11,19 @@ from app.services.audit import CLI
 from app.services.errors import DomainError, NotFoundError
 
 
-def test_demo_seed_makes_conversations_in_three_states_once(app):
+def test_demo_seed_makes_conversations_in_every_state_once(app):
     first = demo.seed_demo()
     second = demo.seed_demo()
-    assert first.conversations_created == 3 and second.conversations_created == 0
-    statuses = sorted(db.session.scalars(db.select(Conversation.status)))
-    assert statuses == ["open", "pending", "resolved"]
-    assert db.session.scalar(db.select(db.func.count(Message.id)).where(Message.is_internal_note.is_(True))) == 1
+    assert first.conversations_created == 5 and second.conversations_created == 0
+    assigned = Conversation.assignee_id.is_not(None)
+    rows = db.session.execute(db.select(Conversation.status, Conversation.channel, assigned).order_by(Conversation.id))
+    assert [tuple(r) for r in rows] == [("open", "chat", True), ("pending", "chat", True), ("resolved", "chat", True),
+                                        ("open", "chat", False), ("open", "offline_message", False)]
+    notes = db.select(db.func.count(Message.id)).where(Message.is_internal_note.is_(True),
+                                                      Message.author_type == "agent")
+    assert db.session.scalar(notes) == 1
     rows = inbox.list_conversations(inbox.InboxFilter(assignee="all", status=None), agent_id=1)
-    assert len(rows) == 3 and all(row.last_message is not None for row in rows)
+    assert len(rows) == 5 and all(row.last_message is not None for row in rows)
 
 
 def test_set_status_refuses_unknown_status_and_conversation(app):

@@ -37,7 +37,90 @@
     socket.on("error", function (payload) {
       if (payload && payload.code === "unauthorized") window.location.reload();
     });
-    window.helpdeskConsole = { socket: socket };
+    window.helpdeskConsole = { socket: socket, me: me };
+    presenceSwitch(socket);
+    unreadBadge(socket);
+    notifications(socket);
+  }
+
+  const shell = document.querySelector("[data-me]");
+  const me = shell ? Number(shell.getAttribute("data-me")) : null;
+
+  // The agent's chat status: online agents get new chats by round-robin.
+  function presenceSwitch(socket) {
+    const box = document.querySelector("[data-presence]");
+    if (!box) return;
+    const select = box.querySelector("select");
+    const paint = function (value) {
+      box.className = "presence presence--" + value;
+      select.value = value;
+    };
+    select.addEventListener("change", function () {
+      const wanted = select.value;
+      socket.timeout(10000).emit("set_presence", { presence: wanted }, function (err, ack) {
+        if (err || !ack || !ack.ok) { show("is-offline", "Status not saved"); return; }
+        paint(ack.presence);
+      });
+    });
+    socket.on("presence_changed", function (p) { if (p && p.agent_id === me) paint(p.presence); });
+  }
+
+  // "(3) Inbox · Helpdesk": open chats, mine or nobody's, with messages no agent has read.
+  function unreadBadge(socket) {
+    const base = document.title;
+    let unread = {};
+    const paint = function () {
+      const n = Object.keys(unread).filter(function (id) { return unread[id] > 0; }).length;
+      document.title = n ? "(" + n + ") " + base : base;
+      document.querySelectorAll("[data-unread-total]").forEach(function (el) {
+        el.textContent = n ? String(n) : "";
+        el.hidden = !n;
+      });
+    };
+    const load = function () {
+      fetch("/console/inbox/unread", { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data) { unread = data.conversations; paint(); } })
+        .catch(function () { /* kept as it was */ });
+    };
+    socket.on("connect", load);
+    socket.on("conversation_activity", function (a) {
+      if (!a || (a.assignee_id && a.assignee_id !== me)) { if (a) delete unread[a.conversation_id]; paint(); return; }
+      unread[a.conversation_id] = a.unread_for_agents;
+      paint();
+    });
+    socket.on("conversation_assigned", function (c) {
+      if (c && c.assignee_id && c.assignee_id !== me) delete unread[c.id];
+      else if (c && c.unread_for_agents) unread[c.id] = c.unread_for_agents;
+      paint();
+    });
+    socket.on("conversation_updated", function (c) { if (c && c.status !== "open") { delete unread[c.id]; paint(); } });
+    window.helpdeskConsole.unread = function () { return unread; };
+  }
+
+  // Desktop notifications, when the agent allowed them and is looking elsewhere.
+  function notifications(socket) {
+    const button = document.querySelector("[data-notify-toggle]");
+    if (!("Notification" in window)) return;
+    if (button && Notification.permission === "default") {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        Notification.requestPermission().then(function () { button.hidden = true; });
+      });
+    }
+    const notify = function (title, body, conversationId) {
+      if (Notification.permission !== "granted" || (document.visibilityState === "visible" && document.hasFocus())) return;
+      const note = new Notification(title, { body: body || "", tag: "conversation-" + conversationId });
+      note.onclick = function () { window.focus(); window.location.href = "/console/inbox/" + conversationId; };
+    };
+    socket.on("conversation_activity", function (a) {
+      if (a && a.author_type === "visitor" && (!a.assignee_id || a.assignee_id === me)) {
+        notify("New chat message", a.excerpt, a.conversation_id);
+      }
+    });
+    socket.on("conversation_assigned", function (c) {
+      if (c && c.assignee_id === me) notify("A chat was assigned to you", "", c.id);
+    });
   }
 
   // Fields that matter for one choice only (the password when "Set a password now" is chosen).

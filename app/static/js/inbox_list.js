@@ -1,5 +1,6 @@
-// Inbox list: on conversation_created or conversation_updated, fetch this page again and swap
-// the list region (#inbox-list) for the fresh one. The markup is Jinja's, escaped on the server.
+// Inbox list: on conversation_created, _updated, _assigned or _activity, fetch this page again and
+// swap the list region (#inbox-list) for the fresh one, at most once a second while messages flow.
+// The markup is Jinja's, escaped on the server.
 (function () {
   "use strict";
 
@@ -7,6 +8,12 @@
   const announcer = document.querySelector("[data-inbox-announcer]");
   let busy = false;
   let again = false;
+  let timer = null;
+
+  function soon() {
+    if (timer) return;
+    timer = window.setTimeout(function () { timer = null; refresh(); }, 1000);
+  }
 
   function refresh() {
     if (busy) { again = true; return; }
@@ -38,6 +45,8 @@
     if (!region || !socket) return;
     socket.on("conversation_created", refresh);
     socket.on("conversation_updated", refresh);
+    socket.on("conversation_assigned", refresh);
+    socket.on("conversation_activity", soon);
     let connectedBefore = false;
     // After a reconnect, catch up on what arrived while offline.
     socket.on("connect", function () {

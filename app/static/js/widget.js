@@ -162,14 +162,18 @@
 
   // --- Chat launcher -----------------------------------------------------------------------
   // A button that opens the chat, served by the helpdesk in an iframe so its styles and the shop's
-  // never mix. Styles go through element.style (CSSOM), which a shop's CSP with style-src 'self'
-  // allows, unlike a style attribute or a <style> element. Who the visitor is goes to the frame by
-  // postMessage, addressed to the helpdesk's origin only; the frame answers only "close".
+  // never mix. The frame is loaded (hidden) once the page has loaded, not only when the chat is
+  // opened: its socket is what makes the visitor "on the site" for agents, and how an agent's
+  // proactive message or reply reaches a closed chat (a popup and a badge on the launcher). Styles
+  // go through element.style (CSSOM), which a shop's CSP with style-src 'self' allows, unlike a
+  // style attribute or a <style> element. Who the visitor is goes to the frame by postMessage,
+  // addressed to the helpdesk's origin only; the frame answers only close, unread and proactive.
 
-  var LABELS = { en: ["Open chat", "Close chat", "Chat"], pt: ["Abrir conversa", "Fechar conversa", "Conversa"],
-                 nl: ["Chat openen", "Chat sluiten", "Chat"] };
+  var LABELS = { en: ["Open chat", "Close chat", "Chat", "unread", "Dismiss"],
+                 pt: ["Abrir conversa", "Fechar conversa", "Conversa", "por ler", "Dispensar"],
+                 nl: ["Chat openen", "Chat sluiten", "Chat", "ongelezen", "Sluiten"] };
   var ACCENT = "#0f766e"; // app.css --accent
-  var chat = { origin: null, button: null, frame: null, open: false };
+  var chat = { origin: null, button: null, frame: null, open: false, badge: null, popup: null, unread: 0 };
 
   function style(el, rules) { for (var k in rules) el.style[k] = rules[k]; }
 
@@ -200,59 +204,131 @@
           height: "min(560px, calc(100vh - 108px))", borderRadius: "12px" });
   }
 
+  function post(message) {
+    if (chat.frame && chat.frame.contentWindow) chat.frame.contentWindow.postMessage(message, chat.origin);
+  }
+
   function makeFrame() {
     var frame = d.createElement("iframe");
     frame.title = LABELS[chatLanguage()][2];
     frame.src = chat.origin + "/widget/chat?lang=" + chatLanguage();
-    style(frame, { position: "fixed", zIndex: "2147483001", border: "0", background: "#fff",
+    style(frame, { position: "fixed", zIndex: "2147483001", border: "0", background: "#fff", display: "none",
                    boxShadow: "0 8px 28px rgba(16,24,40,.22)" });
     frame.addEventListener("load", function () {
       var identity = loadIdentity() || {};
-      frame.contentWindow.postMessage({ type: "helpdesk:init", anonymous_id: anonymousId(),
-        customer_id: identity.customer_id, user_hash: identity.user_hash }, chat.origin);
+      post({ type: "helpdesk:init", anonymous_id: anonymousId(), customer_id: identity.customer_id,
+             user_hash: identity.user_hash, page_url: w.location.href.slice(0, 2048),
+             page_title: (d.title || "").slice(0, 255), open: chat.open });
     });
     d.body.appendChild(frame);
-    return frame;
+    chat.frame = frame;
+    placeFrame();
+  }
+
+  function paintLauncher() {
+    var labels = LABELS[chatLanguage()];
+    var label = labels[chat.open ? 1 : 0] + (chat.unread && !chat.open ? " (" + chat.unread + " " + labels[3] + ")" : "");
+    chat.button.setAttribute("aria-expanded", String(chat.open));
+    chat.button.setAttribute("aria-label", label);
+    chat.badge.textContent = chat.unread ? String(chat.unread) : "";
+    chat.badge.style.display = chat.unread && !chat.open ? "flex" : "none";
   }
 
   function setChatOpen(open) {
-    var labels = LABELS[chatLanguage()];
-    if (open && !chat.frame) chat.frame = makeFrame();
-    else if (open) chat.frame.contentWindow.postMessage({ type: "helpdesk:open" }, chat.origin);
-    if (chat.frame) { placeFrame(); chat.frame.style.display = open ? "block" : "none"; }
+    if (!chat.frame) makeFrame();
+    if (open) dropPopup();
     chat.open = open;
-    chat.button.setAttribute("aria-expanded", String(open));
-    chat.button.setAttribute("aria-label", labels[open ? 1 : 0]);
+    placeFrame();
+    chat.frame.style.display = open ? "block" : "none";
+    post({ type: open ? "helpdesk:open" : "helpdesk:hidden" });
+    paintLauncher();
     if (!open) chat.button.focus();
   }
 
+  function dropPopup() {
+    if (chat.popup && chat.popup.parentNode) chat.popup.parentNode.removeChild(chat.popup);
+    chat.popup = null;
+  }
+
+  // An agent reached out: a small card above the launcher with their words; it opens the chat.
+  function showPopup(agent, text) {
+    if (chat.open) return;
+    dropPopup();
+    var card = d.createElement("div"), open = d.createElement("button"), who = d.createElement("strong"),
+        body = d.createElement("span"), dismiss = d.createElement("button");
+    card.setAttribute("role", "status");
+    style(card, { position: "fixed", right: "20px", bottom: "88px", zIndex: "2147483000", maxWidth: "300px",
+                  display: "flex", alignItems: "flex-start", gap: "4px", background: "#fff", color: "#1b2430",
+                  borderRadius: "12px", boxShadow: "0 8px 28px rgba(16,24,40,.22)", padding: "4px",
+                  font: "15px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" });
+    open.type = "button";
+    style(open, { flex: "1", textAlign: "left", background: "transparent", border: "0", padding: "10px 8px 10px 12px",
+                  color: "inherit", font: "inherit", cursor: "pointer" });
+    who.textContent = agent;
+    style(who, { display: "block", fontSize: "13px", color: "#566272", marginBottom: "2px" });
+    body.textContent = text.length > 160 ? text.slice(0, 159) + "…" : text;
+    open.appendChild(who);
+    open.appendChild(body);
+    open.addEventListener("click", safe(function () { setChatOpen(true); }));
+    dismiss.type = "button";
+    dismiss.textContent = "×";
+    dismiss.setAttribute("aria-label", LABELS[chatLanguage()][4]);
+    style(dismiss, { background: "transparent", border: "0", fontSize: "20px", lineHeight: "1", width: "32px",
+                     height: "32px", cursor: "pointer", color: "#566272", borderRadius: "6px" });
+    dismiss.addEventListener("click", safe(dropPopup));
+    card.appendChild(open);
+    card.appendChild(dismiss);
+    d.body.appendChild(card);
+    chat.popup = card;
+  }
+
+  function fromFrame(event) {
+    if (event.origin !== chat.origin || !chat.frame || event.source !== chat.frame.contentWindow) return;
+    var data = event.data || {};
+    if (data.type === "helpdesk:close") setChatOpen(false);
+    if (data.type === "helpdesk:unread" && typeof data.count === "number") { chat.unread = data.count; paintLauncher(); }
+    if (data.type === "helpdesk:proactive" && typeof data.text === "string") showPopup(String(data.agent || ""), data.text);
+  }
+
   function dropChat() {
-    // After sign-out the next visitor must not see the customer's conversation.
+    // After sign-out the next visitor must not see the customer's conversation: a new frame, later,
+    // for the new anonymous visitor (reset() changes the id right after this).
     if (!chat.frame) return;
     chat.frame.parentNode.removeChild(chat.frame);
     chat.frame = null;
-    if (chat.open) setChatOpen(false);
+    dropPopup();
+    chat.unread = 0;
+    chat.open = false;
+    paintLauncher();
+    w.setTimeout(safe(function () { if (!chat.frame) makeFrame(); }), 0);
   }
 
   function addLauncher() {
-    var button = d.createElement("button");
+    var button = d.createElement("button"), badge = d.createElement("span");
     button.type = "button";
-    button.setAttribute("aria-expanded", "false");
-    button.setAttribute("aria-label", LABELS[chatLanguage()][0]);
     style(button, { position: "fixed", right: "20px", bottom: "20px", zIndex: "2147483000", width: "56px",
                     height: "56px", padding: "0", border: "0", borderRadius: "50%", background: ACCENT, color: "#fff",
                     cursor: "pointer", display: "flex", alignItems: "center", justifyContent: "center",
                     boxShadow: "0 4px 12px rgba(16,24,40,.25)", outlineOffset: "3px" });
+    style(badge, { position: "absolute", top: "-4px", right: "-4px", minWidth: "22px", height: "22px",
+                   padding: "0 6px", borderRadius: "11px", background: "#b42318", color: "#fff", fontSize: "12px",
+                   fontWeight: "700", display: "none", alignItems: "center", justifyContent: "center",
+                   font: "700 12px/1 system-ui, sans-serif" });
+    badge.setAttribute("aria-hidden", "true");
     button.appendChild(chatIcon());
+    button.appendChild(badge);
     button.addEventListener("click", safe(function () { setChatOpen(!chat.open); }));
     chat.button = button;
+    chat.badge = badge;
+    paintLauncher();
     d.body.appendChild(button);
     var narrow = w.matchMedia && w.matchMedia("(max-width: 480px)");
     if (narrow && narrow.addEventListener) narrow.addEventListener("change", safe(placeFrame)); // a phone turned
-    w.addEventListener("message", safe(function (event) {
-      if (event.origin !== chat.origin || !chat.frame || event.source !== chat.frame.contentWindow) return;
-      if (event.data && event.data.type === "helpdesk:close") setChatOpen(false);
-    }));
+    w.addEventListener("message", safe(fromFrame));
+    // Once the shop's own page has loaded, so the frame never competes with it.
+    var preload = safe(function () { if (!chat.frame) makeFrame(); });
+    if (d.readyState === "complete") w.setTimeout(preload, 0);
+    else w.addEventListener("load", function () { w.setTimeout(preload, 0); });
   }
 
   // --- Public API --------------------------------------------------------------------------

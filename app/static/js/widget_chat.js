@@ -1,42 +1,71 @@
 // The widget's chat, inside the iframe that /widget.js opens on a shop's page (docs/widget-protocol.md).
 // The shop page says who the visitor is by postMessage ({type: "helpdesk:init", anonymous_id,
-// customer_id?, user_hash?}); only the parent frame on an allowed origin is listened to. Then: a
-// visitor token (POST /api/v1/widget/session), the /chat socket, and the conversation's id and last
-// seq in localStorage, so a reload resumes it. Visitor and agent text is only set with textContent.
+// customer_id?, user_hash?, page_url, page_title}); only the parent frame on an allowed origin is
+// listened to. Then: a visitor token (POST /api/v1/widget/session), the /chat socket (also while the
+// chat is closed: the visitor counts as on the site, and an agent can reach out), and the current
+// conversation's id and last seq in localStorage, so a reload resumes it. Views: home (earlier
+// conversations), chat (one conversation, or a new one), offline (leave a message). Visitor and
+// agent text is only ever set with textContent.
 (function (w, d) {
   "use strict";
   var TEXTS = {
     en: { title: "Chat with us", intro: "Write to us here and someone from the team will answer in this window.",
-          label: "Your message", send: "Send", close: "Close chat", log: "Messages", you: "You", team: "Support",
-          sending: "Sending…", failed: "Not sent", offline: "Connection lost. Reconnecting…",
-          unavailable: "The chat could not start. Please try again later." },
+          label: "Your message", send: "Send", close: "Close chat", back: "Your conversations", log: "Messages",
+          you: "You", team: "Support", sending: "Sending…", failed: "Not sent", offline: "Connection lost. Reconnecting…",
+          unavailable: "The chat could not start. Please try again later.", start: "New conversation",
+          yours: "Your conversations", online: "We're online and usually answer within minutes.",
+          away: "We're away right now. Leave your email and a message, and we'll write back.",
+          email_label: "Your email", message_label: "What can we help with?", leave: "Send message",
+          left: "Thanks! We have your message and will reply to {email}.", prechat: "Before we start",
+          name_label: "Your name", seen: "Seen", typing: "{name} is typing…", pending: "Waiting for your answer",
+          resolved: "This conversation is closed. Write again to reopen it.", open: "Open", closed: "Closed",
+          limited: "Too many messages: try again in {s} s.", answer: "Please answer this question.",
+          email_bad: "Please enter a valid email address.", optional: "(optional)" },
     pt: { title: "Fale connosco", intro: "Escreva-nos aqui e alguém da equipa responde nesta janela.",
-          label: "A sua mensagem", send: "Enviar", close: "Fechar conversa", log: "Mensagens", you: "Você",
-          team: "Apoio", sending: "A enviar…", failed: "Não enviada", offline: "Ligação perdida. A religar…",
-          unavailable: "Não foi possível iniciar a conversa. Tente mais tarde." },
+          label: "A sua mensagem", send: "Enviar", close: "Fechar conversa", back: "As suas conversas", log: "Mensagens",
+          you: "Você", team: "Apoio", sending: "A enviar…", failed: "Não enviada", offline: "Ligação perdida. A religar…",
+          unavailable: "Não foi possível iniciar a conversa. Tente mais tarde.", start: "Nova conversa",
+          yours: "As suas conversas", online: "Estamos online e costumamos responder em minutos.",
+          away: "Neste momento não estamos disponíveis. Deixe o seu email e uma mensagem e respondemos-lhe.",
+          email_label: "O seu email", message_label: "Em que podemos ajudar?", leave: "Enviar mensagem",
+          left: "Obrigado! Recebemos a sua mensagem e responderemos para {email}.", prechat: "Antes de começar",
+          name_label: "O seu nome", seen: "Vista", typing: "{name} está a escrever…", pending: "À espera da sua resposta",
+          resolved: "Esta conversa está encerrada. Escreva de novo para a reabrir.", open: "Aberta", closed: "Encerrada",
+          limited: "Demasiadas mensagens: tente daqui a {s} s.", answer: "Responda a esta pergunta, por favor.",
+          email_bad: "Indique um email válido.", optional: "(opcional)" },
     nl: { title: "Chat met ons", intro: "Schrijf ons hier en iemand van het team antwoordt in dit venster.",
-          label: "Je bericht", send: "Versturen", close: "Chat sluiten", log: "Berichten", you: "Jij",
-          team: "Support", sending: "Versturen…", failed: "Niet verstuurd",
+          label: "Je bericht", send: "Versturen", close: "Chat sluiten", back: "Je gesprekken", log: "Berichten",
+          you: "Jij", team: "Support", sending: "Versturen…", failed: "Niet verstuurd",
           offline: "Verbinding verbroken. Opnieuw verbinden…",
-          unavailable: "De chat kon niet starten. Probeer het later opnieuw." }
+          unavailable: "De chat kon niet starten. Probeer het later opnieuw.", start: "Nieuw gesprek",
+          yours: "Je gesprekken", online: "We zijn online en antwoorden meestal binnen enkele minuten.",
+          away: "We zijn nu niet bereikbaar. Laat je e-mailadres en een bericht achter, dan schrijven we terug.",
+          email_label: "Je e-mailadres", message_label: "Waarmee kunnen we helpen?", leave: "Bericht versturen",
+          left: "Bedankt! We hebben je bericht en antwoorden naar {email}.", prechat: "Voordat we beginnen",
+          name_label: "Je naam", seen: "Gezien", typing: "{name} typt…", pending: "Wacht op je antwoord",
+          resolved: "Dit gesprek is gesloten. Schrijf opnieuw om het te heropenen.", open: "Open", closed: "Gesloten",
+          limited: "Te veel berichten: probeer het over {s} s opnieuw.", answer: "Beantwoord deze vraag alsjeblieft.",
+          email_bad: "Vul een geldig e-mailadres in.", optional: "(optioneel)" }
   };
-  var ACK_MS = 10000;
-  var RETRY_MS = 5000;
+  var ACK_MS = 10000, RETRY_MS = 5000, TYPING_MS = 3000, TYPING_SHOWN_MS = 6000;
   var PAGE = 500; // join_conversation acks at most this many messages
   var t = TEXTS[d.documentElement.lang] || TEXTS.en;
   var root = d.body;
   var origins = JSON.parse(root.getAttribute("data-origins") || "[]");
-  var list = d.querySelector("[data-log]");
-  var scroller = d.querySelector("[data-scroll]");
-  var status = d.querySelector("[data-status]");
-  var form = d.querySelector("[data-composer]");
-  var input = form.querySelector("textarea");
-  var parentOrigin = null, identity = null, token = null, socket = null, storeKey = null;
+  function $(selector) { return d.querySelector(selector); }
+  var list = $("[data-log]"), scroller = $("[data-scroll]"), status = $("[data-status]"), form = $("[data-composer]");
+  var input = form.querySelector("textarea"), typingLine = $("[data-typing]"), subtitle = $("[data-subtitle]");
+  var prechat = $("[data-prechat]"), prechatFields = $("[data-prechat-fields]");
+  var parentOrigin = null, identity = null, token = null, socket = null, storeKey = null, page = {};
   var conversation = null; // {id, seq}: seq is the highest one received, kept for the next visit
   var last = 0; // the highest seq on screen: what a (re)join asks to follow
   var shown = {}, pending = {}, bubbles = {}, inflight = {};
-  var starting = false;
+  var starting = false, startKey = null, isOpen = false, unread = 0, readSent = 0, typingSentAt = 0;
+  var agentReadSeq = 0, typingTimer = null, config = null, earlier = [], view = "chat";
 
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key] === undefined ? "" : values[key]; });
+  }
   d.querySelectorAll("[data-text]").forEach(function (el) { el.textContent = t[el.getAttribute("data-text")]; });
   d.querySelectorAll("[data-label]").forEach(function (el) { el.setAttribute("aria-label", t[el.getAttribute("data-label")]); });
 
@@ -57,6 +86,86 @@
   }
 
   function say(message) { status.textContent = message || ""; }
+  function tell(message) { if (parentOrigin) w.parent.postMessage(message, parentOrigin); }
+
+  // --- Views -------------------------------------------------------------------------------
+
+  function show(name) {
+    view = name;
+    root.setAttribute("data-view", name);
+    $("[data-home]").hidden = name !== "home";
+    $("[data-thread]").hidden = name !== "chat";
+    $("[data-offline]").hidden = name !== "offline";
+    form.hidden = name !== "chat";
+    $("[data-back]").hidden = name === "home" || !earlier.length;
+    $("[data-intro]").hidden = Boolean(conversation) || list.children.length > 0;
+    paintPrechat();
+    if (name === "home") paintHome();
+  }
+
+  // Which view opening the chat shows: the current conversation, the list of earlier ones, a new
+  // conversation, or, with nobody online, the form that leaves a message.
+  function route() {
+    if (conversation || Object.keys(pending).length) return show("chat");
+    if (earlier.length) return show("home");
+    if (config && !config.agents_online && config.offline_messages) return show("offline");
+    show("chat");
+  }
+
+  function paintHome() {
+    var box = $("[data-list]");
+    $("[data-home-intro]").textContent = config && !config.agents_online ? t.away : t.online;
+    box.textContent = "";
+    earlier.forEach(function (c) {
+      var li = d.createElement("li"), button = d.createElement("button"), who = d.createElement("span"),
+          text = d.createElement("span");
+      button.type = "button";
+      button.className = "chat__item";
+      who.className = "chat__item-who";
+      who.textContent = (c.agent_name || t.team) + " · " + (c.status === "resolved" ? t.closed : t.open);
+      text.className = "chat__item-text";
+      text.textContent = c.last_message ? c.last_message.body : "…";
+      button.appendChild(who);
+      button.appendChild(text);
+      button.addEventListener("click", function () { openConversation(c.id); });
+      li.appendChild(button);
+      box.appendChild(li);
+    });
+  }
+
+  function paintPrechat() {
+    var fields = config && config.prechat && config.prechat.enabled && !conversation ? config.prechat.fields : [];
+    prechat.hidden = !fields.length || view !== "chat";
+    if (prechatFields.getAttribute("data-built") === "1" || !fields.length) return;
+    prechatFields.setAttribute("data-built", "1");
+    fields.forEach(function (f) {
+      var id = "prechat-" + f.key, label = d.createElement("label"), field = d.createElement("input");
+      label.setAttribute("for", id);
+      label.textContent = (f.label || (f.key === "email" ? t.email_label : t.name_label)) + (f.required ? "" : " " + t.optional);
+      field.id = id;
+      field.name = f.key;
+      field.className = "chat__field";
+      field.type = f.type === "email" ? "email" : "text";
+      field.maxLength = 500;
+      if (f.key === "email") field.autocomplete = "email";
+      if (f.key === "name") field.autocomplete = "name";
+      field.required = Boolean(f.required);
+      prechatFields.appendChild(label);
+      prechatFields.appendChild(field);
+    });
+  }
+
+  function answers() {
+    var out = {};
+    prechatFields.querySelectorAll("input").forEach(function (field) { if (field.value.trim()) out[field.name] = field.value.trim(); });
+    return out;
+  }
+
+  function paintAgent(c) {
+    if (!c) { subtitle.textContent = ""; return; }
+    var state = c.status === "resolved" ? t.resolved : c.status === "pending" ? t.pending : "";
+    subtitle.textContent = [c.agent_name, state].filter(Boolean).join(" · ");
+  }
 
   // --- Messages on screen ------------------------------------------------------------------
 
@@ -73,6 +182,15 @@
   }
 
   function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
+
+  function paintSeen() {
+    var mine = Array.prototype.filter.call(list.querySelectorAll(".msg--mine[data-seq]"), function (li) {
+      li.removeAttribute("data-seen");
+      return Number(li.getAttribute("data-seq")) <= agentReadSeq;
+    });
+    var lastSeen = mine[mine.length - 1];
+    if (lastSeen) lastSeen.setAttribute("data-seen", t.seen);
+  }
 
   function render(m) {
     if (!conversation || m.conversation_id !== conversation.id || shown[m.seq]) return;
@@ -91,7 +209,21 @@
     list.insertBefore(li, next || null);
     if (m.seq > last) last = m.seq;
     if (m.seq > conversation.seq) { conversation.seq = m.seq; save(); }
+    if (!mine) { typingLine.textContent = ""; if (!isOpen || d.visibilityState !== "visible") { unread += 1; tell({ type: "helpdesk:unread", count: unread }); } }
+    $("[data-intro]").hidden = true;
+    paintSeen();
     scrollDown();
+    markRead();
+  }
+
+  function clearThread() {
+    list.textContent = "";
+    shown = {};
+    last = 0;
+    agentReadSeq = 0;
+    readSent = 0;
+    typingLine.textContent = "";
+    paintAgent(null);
   }
 
   // --- Commands ----------------------------------------------------------------------------
@@ -108,30 +240,61 @@
     save();
   }
 
+  function joined(ack) {
+    agentReadSeq = ack.conversation.agent_read_seq || 0;
+    paintAgent(ack.conversation);
+    ack.messages.forEach(render);
+    if (ack.messages.length === PAGE) return join();
+    paintSeen();
+    flush();
+  }
+
   function join() {
     command("join_conversation", { conversation_id: conversation.id, since_seq: last }, function (ack) {
       if (!ack.ok) {
         if (ack.error.code === "not_found") forget(); // not this visitor's (any more): start afresh
         return flush();
       }
-      ack.messages.forEach(render);
-      if (ack.messages.length === PAGE) join();
-      else flush();
+      joined(ack);
     });
+  }
+
+  function adopt(c) {
+    if (conversation && conversation.id === c.id) return;
+    clearThread();
+    conversation = { id: c.id, seq: 0 };
+    save();
+    paintAgent(c);
+  }
+
+  function openConversation(id) {
+    adopt({ id: id });
+    show("chat");
+    if (socket && socket.connected) join();
   }
 
   function start() {
     if (starting) return;
     starting = true;
-    socket.timeout(ACK_MS).emit("start_conversation", {}, function (err, ack) {
+    startKey = startKey || uuid();
+    var payload = { client_key: startKey, answers: answers() };
+    if (page.url) payload.page_url = page.url;
+    socket.timeout(ACK_MS).emit("start_conversation", payload, function (err, ack) {
       starting = false;
-      if (err || !ack || !ack.ok) return;
-      conversation = { id: ack.conversation.id, seq: 0 };
-      shown = {}; // seqs number each conversation's messages afresh
-      last = 0;
-      save();
+      if (err || !ack) return; // retried with the same client_key after reconnecting: never two
+      if (!ack.ok) return refusedStart(ack.error);
+      startKey = null;
+      adopt(ack.conversation);
+      show("chat");
       flush();
     });
+  }
+
+  function refusedStart(error) {
+    Object.keys(pending).forEach(refused);
+    say(error.code === "rate_limited" ? fill(t.limited, { s: error.retry_after }) : error.message);
+    var field = error.field && prechatFields.querySelector('[name="' + error.field + '"]');
+    if (field) field.focus();
   }
 
   function sendOne(id) {
@@ -145,6 +308,7 @@
       var code = ack.error.code;
       if (code === "not_found") { forget(); flush(); }
       else if (code === "unauthorized") { token = null; socket.disconnect(); connect(); }
+      else if (code === "rate_limited") { say(fill(t.limited, { s: ack.error.retry_after })); w.setTimeout(flush, ack.error.retry_after * 1000); }
       else if (code !== "internal") refused(id);
       else w.setTimeout(flush, RETRY_MS);
     });
@@ -154,6 +318,7 @@
     var li = bubbles[id];
     delete pending[id];
     delete bubbles[id];
+    if (!li) return;
     li.removeAttribute("data-pending");
     li.classList.add("msg--failed");
     li.firstChild.textContent = t.you + " · " + t.failed;
@@ -165,6 +330,62 @@
     if (!ids.length) return;
     if (!conversation) return start(); // only once there is something to say
     ids.forEach(sendOne);
+  }
+
+  function markRead() {
+    if (!socket || !socket.connected || !conversation || !isOpen || d.visibilityState !== "visible") return;
+    if (unread) { unread = 0; tell({ type: "helpdesk:unread", count: 0 }); }
+    if (last <= readSent) return;
+    readSent = last;
+    socket.emit("mark_read", { conversation_id: conversation.id, seq: last });
+  }
+
+  function typing() {
+    if (!socket || !socket.connected || !conversation || Date.now() - typingSentAt < TYPING_MS) return;
+    typingSentAt = Date.now();
+    socket.emit("typing", { conversation_id: conversation.id, typing: true });
+  }
+
+  // --- Facts from the server ---------------------------------------------------------------
+
+  function onStarted(data) {
+    var c = data.conversation;
+    if (!conversation || data.proactive) {
+      adopt(c);
+      if (socket.connected) join();
+      if (isOpen) show("chat");
+    }
+    if (data.proactive && data.message && !isOpen) {
+      tell({ type: "helpdesk:proactive", text: data.message.body, agent: c.agent_name || t.team });
+    }
+    refreshList();
+  }
+
+  function onUpdated(c) {
+    if (conversation && c.id === conversation.id) { paintAgent(c); agentReadSeq = c.agent_read_seq || agentReadSeq; paintSeen(); }
+  }
+
+  function onTyping(data) {
+    if (!conversation || data.conversation_id !== conversation.id || data.author_type !== "agent") return;
+    w.clearTimeout(typingTimer);
+    typingLine.textContent = data.typing ? fill(t.typing, { name: data.agent_name || t.team }) : "";
+    if (data.typing) typingTimer = w.setTimeout(function () { typingLine.textContent = ""; }, TYPING_SHOWN_MS);
+  }
+
+  function onRead(data) {
+    if (conversation && data.conversation_id === conversation.id && data.reader === "agent") {
+      agentReadSeq = data.seq;
+      paintSeen();
+    }
+  }
+
+  function refreshList(done) {
+    command("list_conversations", {}, function (ack) {
+      if (ack.ok) earlier = ack.conversations;
+      if (view === "home") paintHome();
+      $("[data-back]").hidden = view === "home" || !earlier.length;
+      if (done) done();
+    });
   }
 
   // --- Connection --------------------------------------------------------------------------
@@ -189,34 +410,53 @@
       .catch(function () { say(t.unavailable); w.setTimeout(connect, RETRY_MS); });
   }
 
+  function connected() {
+    say("");
+    inflight = {};
+    command("get_status", {}, function (ack) {
+      if (!ack.ok) return;
+      config = ack;
+      refreshList(function () { if (isOpen && view !== "chat") route(); else if (isOpen && !conversation && !list.children.length) route(); });
+    });
+    if (conversation) join();
+    else flush();
+  }
+
   function begin(data) {
     identity = { anonymous_id: String(data.anonymous_id) };
     if (data.customer_id && data.user_hash) {
       identity.customer_id = String(data.customer_id);
       identity.user_hash = String(data.user_hash);
     }
+    page = { url: typeof data.page_url === "string" ? data.page_url.slice(0, 2048) : undefined,
+             title: typeof data.page_title === "string" ? data.page_title.slice(0, 255) : undefined };
     storeKey = "helpdesk_chat:" + parentOrigin + ":" + (identity.customer_id ? "c:" + identity.customer_id : "a:" + identity.anonymous_id);
     try { conversation = store && JSON.parse(store.getItem(storeKey)); } catch (broken) { conversation = null; }
-    socket = w.io("/chat", { autoConnect: false, auth: function (cb) { cb({ token: token }); } });
-    socket.on("connect", function () {
-      say("");
-      inflight = {};
-      if (conversation) join();
-      else flush();
-    });
+    socket = w.io("/chat", { autoConnect: false, auth: function (cb) { cb({ token: token, page_url: page.url, page_title: page.title }); } });
+    socket.on("connect", connected);
     socket.on("disconnect", function () { say(t.offline); });
     socket.on("connect_error", function () {
       // A refusal (expired token) is not retried by the client itself; a network error is.
       if (!socket.active) { token = null; w.setTimeout(connect, RETRY_MS); }
     });
+    socket.on("error", function (data) { if (data && data.code === "unauthorized") token = null; });
     socket.on("message_created", render);
+    socket.on("conversation_started", onStarted);
+    socket.on("conversation_updated", onUpdated);
+    socket.on("typing", onTyping);
+    socket.on("read", onRead);
     connect();
   }
 
   // --- The shop page -----------------------------------------------------------------------
 
-  function closeChat() {
-    if (parentOrigin) w.parent.postMessage({ type: "helpdesk:close" }, parentOrigin);
+  function closeChat() { tell({ type: "helpdesk:close" }); }
+
+  function opened() {
+    isOpen = true;
+    if (view !== "chat" || (!conversation && !list.children.length)) route();
+    markRead();
+    if (view === "chat") input.focus();
   }
 
   w.addEventListener("message", function (event) {
@@ -226,27 +466,60 @@
       parentOrigin = event.origin;
       begin(data);
     }
-    if (data.type === "helpdesk:init" || data.type === "helpdesk:open") input.focus();
+    if ((data.type === "helpdesk:init" && data.open) || data.type === "helpdesk:open") opened();
+    if (data.type === "helpdesk:hidden") isOpen = false;
   });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = input.value.trim();
     if (!body) return;
+    var missing = prechatFields.querySelector("input:invalid");
+    if (!prechat.hidden && missing) { say(missing.type === "email" && missing.value ? t.email_bad : t.answer); missing.focus(); return; }
     var id = uuid();
     pending[id] = body;
     bubbles[id] = bubble(true, body);
     bubbles[id].setAttribute("data-pending", "");
     bubbles[id].firstChild.textContent = t.you + " · " + t.sending;
     list.appendChild(bubbles[id]);
+    $("[data-intro]").hidden = true;
     input.value = "";
+    say("");
     scrollDown();
     flush();
   });
+
+  $("[data-offline-form]").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var email = $("#offline-email"), body = $("#offline-body"), error = $("[data-offline-error]");
+    if (!email.checkValidity() || !email.value) { error.textContent = t.email_bad; email.focus(); return; }
+    if (!body.value.trim()) { error.textContent = t.answer; body.focus(); return; }
+    if (!socket || !socket.connected) { error.textContent = t.offline; return; }
+    startKey = startKey || uuid();
+    command("leave_message", { client_key: startKey, email: email.value, body: body.value, page_url: page.url }, function (ack) {
+      if (!ack.ok) { error.textContent = ack.error.code === "rate_limited" ? fill(t.limited, { s: ack.error.retry_after }) : ack.error.message; return; }
+      startKey = null;
+      error.textContent = "";
+      adopt(ack.conversation);
+      show("chat");
+      join();
+      say(fill(t.left, { email: email.value }));
+    });
+  });
+
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
   });
-  d.querySelector("[data-close]").addEventListener("click", closeChat);
+  input.addEventListener("input", typing);
+  $("[data-new]").addEventListener("click", function () {
+    forget();
+    clearThread();
+    show(config && !config.agents_online && config.offline_messages ? "offline" : "chat");
+    if (view === "chat") input.focus();
+  });
+  $("[data-back]").addEventListener("click", function () { refreshList(); show("home"); });
+  $("[data-close]").addEventListener("click", closeChat);
   d.addEventListener("keydown", function (event) { if (event.key === "Escape") closeChat(); });
+  d.addEventListener("visibilitychange", markRead);
   if (w.parent === w) say(t.unavailable); // opened on its own, not by /widget.js
 })(window, document);
