@@ -1,9 +1,12 @@
-"""The agent console: the shell, settings (agents, API keys, audit log, lifecycle) and the agent's account."""
+"""The agent console: the shell, settings (agents, API keys, audit log, lifecycle, canned responses)
+and the agent's account (with their own canned responses)."""
 
-from app.console import lifecycle_views
+from app.console import canned_views, lifecycle_views
 from app.console.views import bp
 
-# Settings › Lifecycle lives in its own module; its routes join this blueprint here, explicitly.
+# Settings › Lifecycle and the canned responses live in their own modules; their routes join this
+# blueprint here, explicitly.
 lifecycle_views.register(bp)
+canned_views.register(bp)
 
 __all__ = ["bp"]

@@ -24,7 +24,7 @@ from app.services import audit, placeholders
 from app.services.audit import Actor
 from app.services.conversations import NOT_FOUND as NO_CONVERSATION
 from app.services.customers import customer_context
-from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, StaleEditError
 from app.services.placeholders import Rendered
 
 TEAM = None  # the owner_id of the team's responses
@@ -95,8 +95,9 @@ def _in_scope(owner_id: int | None):
 
 
 def list_responses(owner_id: int | None) -> list[CannedResponse]:
-    """One scope's responses by shortcut (Settings › Canned responses, or My canned responses)."""
-    query = db.select(CannedResponse).where(_in_scope(owner_id)).order_by(CannedResponse.shortcut)
+    """One scope's responses by title (Settings › Canned responses, or My canned responses)."""
+    order = (func.lower(CannedResponse.title), CannedResponse.shortcut)
+    query = db.select(CannedResponse).where(_in_scope(owner_id)).order_by(*order)
     return list(db.session.scalars(query))
 
 
@@ -163,7 +164,7 @@ def create_response(draft: Draft, *, owner_id: int | None, by: Actor) -> CannedR
 def update_response(response_id: int, draft: Draft, *, owner_id: int | None, by: Actor,
                     version: int | None = None) -> CannedResponse:
     """Called by the edit forms: change a response (one commit). Saving unchanged text again changes
-    nothing; an edit of an older `version` than the stored one is a ConflictError (STALE)."""
+    nothing; an edit of an older `version` than the stored one is a StaleEditError."""
     agent_id = _check_may_manage(owner_id, by)
     response = get_response(response_id, owner_id=owner_id)
     clean = _clean(draft)
@@ -171,7 +172,7 @@ def update_response(response_id: int, draft: Draft, *, owner_id: int | None, by:
     if not changed:
         return response
     if version is not None and version != response.version:
-        raise ConflictError(STALE)
+        raise StaleEditError(STALE)
     other = find_by_shortcut(owner_id, clean.shortcut)
     if other is not None and other.id != response.id:
         raise _taken(owner_id, clean.shortcut)
@@ -185,7 +186,7 @@ def update_response(response_id: int, draft: Draft, *, owner_id: int | None, by:
         raise _taken(owner_id, clean.shortcut) from None
     except StaleDataError:  # a concurrent save of this response won: keep theirs, say so
         db.session.rollback()
-        raise ConflictError(STALE) from None
+        raise StaleEditError(STALE) from None
     return response
 
 

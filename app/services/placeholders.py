@@ -15,16 +15,16 @@ from app.services.errors import DomainError
 
 # Name -> what it is, in the order the settings page lists them.
 PLACEHOLDERS: dict[str, str] = {
-    "customer.first_name": "The customer's first name",
-    "customer.name": "The customer's full name",
-    "customer.email": "The customer's email address",
-    "customer.stage": "The customer's lifecycle stage, for example Conversion",
-    "cart.total": "The cart's total with its currency, for example 42.50 EUR",
-    "cart.item_count": "How many items are in the cart",
-    "order.last_number": "The shop's number of the customer's latest order",
-    "agent.first_name": "Your first name",
-    "agent.name": "Your name as the team sees it",
-    "shop.name": "The shop's name",
+    "customer.first_name": "Customer's first name",
+    "customer.name": "Customer's full name",
+    "customer.email": "Customer's email address",
+    "customer.stage": "Lifecycle stage, such as Conversion",
+    "cart.total": "Cart total with currency, such as 42.50 EUR",
+    "cart.item_count": "Number of items in the cart",
+    "order.last_number": "Number of the latest order",
+    "agent.first_name": "First name of the agent who inserts it",
+    "agent.name": "Full name of the agent who inserts it",
+    "shop.name": "Your shop's name",
 }
 
 # Anything between double braces is meant as a placeholder; what is inside is checked apart.
