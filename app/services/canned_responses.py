@@ -178,7 +178,7 @@ def update_response(response_id: int, draft: Draft, *, owner_id: int | None, by:
         raise _taken(owner_id, clean.shortcut)
     response.title, response.shortcut, response.body = clean.title, clean.shortcut, clean.body
     response.updated_by_id = agent_id
-    _audit("updated", response, by, changed=changed)
+    _audit("updated", response, by, changed=", ".join(changed))
     try:
         db.session.commit()
     except IntegrityError:  # the shortcut was saved at this moment by another request

@@ -145,6 +145,8 @@ def test_an_edit_of_an_older_version_is_refused_and_an_unchanged_resend_is_a_no_
         canned.update_response(response.id, _draft(body="Three days."), owner_id=TEAM, by=by, version=opened)
     assert db.session.get(CannedResponse, response.id).body == "Two days."
     assert _audit_actions() == ["canned_response.created", "canned_response.updated"]
+    updated = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "canned_response.updated"))
+    assert updated.details == {"shortcut": "ship", "title": "Shipping times", "changed": "body"}
 
 
 def test_renaming_onto_a_taken_shortcut_is_a_conflict(people):
