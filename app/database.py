@@ -79,3 +79,9 @@ def insert_ignoring_conflicts(table, index_elements: list[str]):
 
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, for `.like(pattern, escape="\\")`: % and _ typed by
+    a user are literal characters, not wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -1,11 +1,13 @@
-"""The agent console: the shell, settings (agents, API keys, audit log, widget, lifecycle, chat) and
-the agent's account."""
+"""The agent console: the shell, settings (agents, API keys, audit log, widget, lifecycle, chat,
+canned responses) and the agent's account (with their own canned responses)."""
 
-from app.console import chat_settings_views, lifecycle_views
+from app.console import canned_views, chat_settings_views, lifecycle_views
 from app.console.views import bp
 
-# Settings › Lifecycle and › Chat live in their own modules; their routes join this blueprint here.
+# Settings › Lifecycle, › Chat and the canned responses live in their own modules; their routes join
+# this blueprint here, explicitly.
 lifecycle_views.register(bp)
 chat_settings_views.register(bp)
+canned_views.register(bp)
 
 __all__ = ["bp"]

@@ -4,16 +4,21 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
+from app.models.conversation import MAX_BODY_CHARS
+from app.services.canned_responses import Draft
 from app.services.passwords import MAX_LENGTH, MIN_LENGTH
 
 ROLE_CHOICES = [SelectChoice("agent", "Agent"), SelectChoice("admin", "Admin")]
@@ -59,6 +64,33 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired("Repeat the password."), EqualTo("password", "The passwords differ.")],
     )
+
+
+class CannedResponseForm(FlaskForm):
+    """A canned response (the service checks the shortcut's form and the placeholders); `version`
+    is the one the editor opened, so that a colleague's later change is not overwritten unseen."""
+
+    # Lengths and the shortcut's form are checked by the service, with its messages; a browser
+    # sends the body's line breaks as two characters where the service counts one.
+    title = StringField("Title", validators=[DataRequired("Enter a title.")],
+                        description="What agents see in the list, for example \u201cShipping times\u201d.",
+                        render_kw={"maxlength": MAX_TITLE_CHARS})
+    shortcut = StringField(
+        "Shortcut", validators=[DataRequired("Enter a shortcut.")],
+        description=f"Type / and the shortcut in an empty reply to find it: up to {MAX_SHORTCUT_CHARS} "
+                    "lower-case letters, digits, - and _.",
+    )
+    body = TextAreaField("Text", validators=[DataRequired("Write the text of the response.")],
+                         description="Plain text. The placeholders listed below are filled in for the "
+                                     "customer when an agent inserts the response.",
+                         render_kw={"rows": 8, "maxlength": MAX_BODY_CHARS})
+    version = HiddenField()
+
+    def draft(self) -> Draft:
+        return Draft(title=self.title.data or "", shortcut=self.shortcut.data or "", body=self.body.data or "")
+
+    def opened_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
 
 
 def _number(label: str, low, high, hint: str, field=IntegerField, **kwargs):

@@ -3,6 +3,7 @@
 from app.models.agent import PRESENCES, ROLES, Agent, AgentInvite, AgentSession
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
+from app.models.canned_response import CannedResponse
 from app.models.commerce import Cart, CustomerEvent, Order, OrderItem
 from app.models.conversation import Conversation, Message
 from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Customer, StageTransition
@@ -12,5 +13,5 @@ from app.models.setting import AppSetting
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
-    "AppSetting", "Conversation", "Message", "PRESENCES", "RealtimeConnection",
+    "AppSetting", "CannedResponse", "Conversation", "Message", "PRESENCES", "RealtimeConnection",
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_
 
+from app.database import contains_pattern
 from app.extensions import db
 from app.models import FLAGS, Cart, Conversation, Customer, CustomerEvent, Order, StageTransition
 from app.services import orders, presence
@@ -103,9 +104,7 @@ def list_customers(filters: CustomerFilter, *, after: str | None = None, limit: 
     if filters.segment:
         query = query.where(Customer.segment == filters.segment)
     if filters.search:
-        # % and _ typed by the agent are literal characters, not wildcards.
-        text = filters.search.strip().lower()[:100]
-        term = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        term = contains_pattern(filters.search.strip().lower()[:100])  # % and _ are literal
         query = query.where(or_(func.lower(Customer.name).like(term, escape="\\"),
                                 Customer.email.like(term, escape="\\"),
                                 Customer.external_id == filters.search.strip()))

@@ -23,6 +23,12 @@ class ConflictError(DomainError):
     status = 409
 
 
+class StaleEditError(ConflictError):
+    """An edit made on an older version of something that has changed since."""
+
+    code = "stale"
+
+
 class PermissionDeniedError(DomainError):
     code = "forbidden"
     status = 403
