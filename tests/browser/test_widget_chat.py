@@ -43,7 +43,18 @@ def _shown(frame) -> list[str]:
     return frame.locator(".msg__body").all_inner_texts()
 
 
-def test_a_visitor_chats_from_the_shop_and_the_agent_reply_arrives_live(browser, demo, artifacts):  # noqa: F811
+@pytest.fixture
+def agent_online(demo):  # noqa: F811
+    """Bea with a console open and her status set to online: the widget offers a live chat."""
+    session = helpers.sign_in(demo.server.url, *helpers.BEA)
+    client, _events = helpers.connect_console(demo.server.url, session)
+    assert client.call("set_presence", {"presence": "online"}, namespace=helpers.CONSOLE, timeout=5)["ok"]
+    yield client
+    client.disconnect()
+    session.close()
+
+
+def test_a_visitor_chats_from_the_shop_and_the_agent_reply_arrives_live(browser, demo, artifacts, agent_online):  # noqa: F811
     context = browser.new_context(base_url=demo.shop_url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -65,7 +76,7 @@ def test_a_visitor_chats_from_the_shop_and_the_agent_reply_arrives_live(browser,
     with sqlite3.connect(demo.database) as db:
         rows = db.execute("SELECT conversation_id, seq, author_type, body FROM messages"
                           " WHERE body = ?", (QUESTION,)).fetchall()
-    assert len(rows) == 1 and rows[0][1:3] == (1, "visitor")
+    assert len(rows) == 1 and rows[0][1:3] == (2, "visitor")  # seq 1: the note that Bea was assigned
     conversation_id = rows[0][0]
 
     page.evaluate("() => { window.__sameDocument = true; }")
@@ -117,11 +128,13 @@ def test_the_launcher_and_chat_follow_the_page_language(browser, demo, artifacts
     expect(page.get_by_role("button", name="Fechar conversa")).to_be_visible()
     frame = page.frame_locator('iframe[title="Conversa"]')
     expect(frame.get_by_role("heading", name="Fale connosco")).to_be_visible()
-    expect(frame.get_by_label("A sua mensagem")).to_be_visible()
+    # Nobody is online in this test: the form that leaves a message, in Portuguese.
+    expect(frame.get_by_label("O seu email")).to_be_focused()
+    expect(frame.get_by_label("Em que podemos ajudar?")).to_be_visible()
     context.close()
 
 
-def test_a_signed_in_customer_chats_as_themselves(browser, demo):  # noqa: F811
+def test_a_signed_in_customer_chats_as_themselves(browser, demo, agent_online):  # noqa: F811
     """The shop page hands customer_id and user_hash to the frame: the conversation is Omar's."""
     context = browser.new_context(base_url=demo.shop_url)
     context.set_default_timeout(TIMEOUT_MS)

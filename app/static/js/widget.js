@@ -210,8 +210,9 @@
 
   function makeFrame() {
     var frame = d.createElement("iframe");
-    frame.title = LABELS[chatLanguage()][2];
-    frame.src = chat.origin + "/widget/chat?lang=" + chatLanguage();
+    chat.lang = chatLanguage();
+    frame.title = LABELS[chat.lang][2];
+    frame.src = chat.origin + "/widget/chat?lang=" + chat.lang;
     style(frame, { position: "fixed", zIndex: "2147483001", border: "0", background: "#fff", display: "none",
                    boxShadow: "0 8px 28px rgba(16,24,40,.22)" });
     frame.addEventListener("load", function () {
@@ -235,6 +236,11 @@
   }
 
   function setChatOpen(open) {
+    if (open && chat.frame && chat.lang !== chatLanguage()) {
+      // The page changed its language since the frame was loaded (a single-page shop): reload it.
+      chat.frame.parentNode.removeChild(chat.frame);
+      chat.frame = null;
+    }
     if (!chat.frame) makeFrame();
     if (open) dropPopup();
     chat.open = open;

@@ -416,7 +416,10 @@
     command("get_status", {}, function (ack) {
       if (!ack.ok) return;
       config = ack;
-      refreshList(function () { if (isOpen && view !== "chat") route(); else if (isOpen && !conversation && !list.children.length) route(); });
+      refreshList(function () {
+        // Opened before the status came: now the right view (a list, or the form with nobody online).
+        if (isOpen && (view !== "chat" || (!conversation && !list.children.length))) { route(); focusView(); }
+      });
     });
     if (conversation) join();
     else flush();
@@ -452,11 +455,17 @@
 
   function closeChat() { tell({ type: "helpdesk:close" }); }
 
+  function focusView() {
+    var target = view === "chat" ? (prechat.hidden ? input : prechatFields.querySelector("input") || input)
+      : view === "offline" ? $("#offline-email") : $("[data-new]");
+    target.focus();
+  }
+
   function opened() {
     isOpen = true;
     if (view !== "chat" || (!conversation && !list.children.length)) route();
     markRead();
-    if (view === "chat") input.focus();
+    focusView();
   }
 
   w.addEventListener("message", function (event) {
@@ -515,7 +524,7 @@
     forget();
     clearThread();
     show(config && !config.agents_online && config.offline_messages ? "offline" : "chat");
-    if (view === "chat") input.focus();
+    focusView();
   });
   $("[data-back]").addEventListener("click", function () { refreshList(); show("home"); });
   $("[data-close]").addEventListener("click", closeChat);
