@@ -65,12 +65,15 @@ def list_conversations(chosen: InboxFilter, agent_id: int, *, limit: int = PAGE_
     """Called by the inbox list: conversations with their customer and last message, newest
     activity first, at most `limit` (no paging yet: the first slice shows the newest 50)."""
     activity = func.coalesce(Conversation.last_message_at, Conversation.created_at)
-    # The excerpt is the last message agents see as a message: a system note says who was
-    # assigned, which is no excerpt of the chat, but a visitor's or agent's words are.
+    # The excerpt is the last message written by someone: a system note (who was assigned) is no
+    # excerpt of the chat. Found newest first on the (conversation_id, seq) index.
+    last_written = (db.select(Message.seq).where(Message.conversation_id == Conversation.id,
+                                                 Message.author_type != "system")
+                    .order_by(Message.seq.desc()).limit(1).correlate(Conversation).scalar_subquery())
     query = (
         db.select(Conversation, Customer, Message, Agent.display_name)
         .join(Customer, Customer.id == Conversation.customer_id)
-        .outerjoin(Message, and_(Message.conversation_id == Conversation.id, Message.seq == Conversation.last_seq))
+        .outerjoin(Message, and_(Message.conversation_id == Conversation.id, Message.seq == last_written))
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
         .where(Customer.erased_at.is_(None))
     )
