@@ -47,10 +47,19 @@ def _allowed_origin() -> str | None:
     return origin if origin == own and request.endpoint == "widget_events.post_widget_session" else None
 
 
+def _native_client() -> bool:
+    """A token request with no Origin at all: not a browser (browsers send Origin on every POST
+    fetch), so a native app. The Origin check keeps other web sites from using the chat through
+    visitors' browsers; a non-browser client could send any Origin it liked, so refusing it a
+    token would protect nothing."""
+    return request.headers.get("Origin") is None and request.endpoint == "widget_events.post_widget_session"
+
+
 @bp.before_request
 def check_origin():
-    """Only pages of the configured shops may send events (a server uses /api/v1/events)."""
-    if _allowed_origin() is None:
+    """Only pages of the configured shops may send events (a server uses /api/v1/events); visitor
+    tokens also go to the chat page and to native apps."""
+    if _allowed_origin() is None and not _native_client():
         origin = (request.headers.get("Origin") or "")[:200]
         log.info("widget events refused", extra={"reason": "origin", "origin": origin})
         abort(403, description="This site's Origin is not allowed to send events. Add it to HELPDESK_ALLOWED_ORIGINS; "

@@ -9,7 +9,18 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import AnonymousVisitor, Cart, Customer, CustomerEvent, Order, OrderItem, StageTransition
+from app.models import (
+    AnonymousVisitor,
+    Cart,
+    Conversation,
+    Customer,
+    CustomerEvent,
+    Message,
+    Order,
+    OrderItem,
+    RealtimeConnection,
+    StageTransition,
+)
 from app.models.base import utcnow
 from app.services import audit, realtime
 from app.services.audit import Actor
@@ -90,6 +101,7 @@ def export_customer(customer_id: int, *, by: Actor) -> dict:
         "nps_score": customer.nps_score,
         "anonymous_ids": anonymous_ids,
         "events": _events(customer, anonymous_ids),
+        "conversations": _conversations(customer.id),
     }
     # The audit row says who exported whom, never what: no personal data in the log.
     audit.record("customer.exported", actor=by, target=customer)
@@ -97,16 +109,46 @@ def export_customer(customer_id: int, *, by: Actor) -> dict:
     return _plain(document)
 
 
+def _conversations(customer_id: int) -> list[dict]:
+    """The customer's chats with what they and the agents said to them (internal notes are the
+    team's own records, not the customer's words)."""
+    conversations = db.session.scalars(db.select(Conversation).where(Conversation.customer_id == customer_id)
+                                       .order_by(Conversation.id))
+    return [{
+        "id": c.id, "status": c.status, "channel": c.channel, "created_at": c.created_at,
+        "contact_email": c.contact_email, "page_url": c.page_url, "prechat": c.prechat,
+        "messages": [{"seq": m.seq, "author_type": m.author_type, "body": m.body, "created_at": m.created_at}
+                     for m in db.session.scalars(db.select(Message).where(
+                         Message.conversation_id == c.id, Message.is_internal_note.is_(False)).order_by(Message.seq))],
+    } for c in conversations]
+
+
+ERASED_TEXT = "(erased on request)"
+
+
+def _anonymise_conversations(customer_id: int) -> int:
+    """Keep the customer's conversations for the shop's records (counts, times, who answered),
+    without anything said in them or about the customer: every body replaced, the pre-chat
+    answers, contact email and pages cleared. Returns how many messages were blanked."""
+    ids = db.select(Conversation.id).where(Conversation.customer_id == customer_id).scalar_subquery()
+    blanked = db.session.execute(db.update(Message).where(Message.conversation_id.in_(ids))
+                                 .values(body=ERASED_TEXT)).rowcount
+    db.session.execute(db.update(Conversation).where(Conversation.customer_id == customer_id)
+                       .values(prechat=None, contact_email=None, page_url=None, client_key=None))
+    return blanked
+
+
 def erase_customer(customer_id: int, *, by: Actor) -> dict:
-    """Erase a customer on request: delete their events, cart, orders, stage history and visitor
-    ids, and blank the profile. One commit; the audit event keeps only counts and the internal id.
-    Watching consoles are told (`customer_updated`) and find the profile gone (404).
+    """Erase a customer on request: delete their events, cart, orders, stage history, visitor
+    ids and open sockets' records, blank what was said in their conversations, and blank the
+    profile. One commit; the audit event keeps only counts and the internal id. Watching consoles
+    are told (`customer_updated`) and find the profile gone (404).
 
     The row itself stays as an anonymous tombstone (`erased_at` set, every personal field and fact
     cleared) rather than being deleted: SQLite would hand a deleted newest id to the next customer,
     so the audit log and any console still open on the old id would point at someone else; and
-    conversations and tickets, kept for the shop's records, can keep their customer id. None
-    exist yet, so there is nothing else to anonymise. Returns the counts deleted.
+    conversations (and, later, tickets), kept for the shop's records, keep their customer id.
+    Returns the counts deleted or blanked.
     """
     customer = get_customer(customer_id)
     anonymous_ids = _anonymous_ids(customer.id)
@@ -118,6 +160,8 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
         "orders": _delete(Order, Order.customer_id == customer.id),
         "stage_transitions": _delete(StageTransition, StageTransition.customer_id == customer.id),
         "visitors": _delete(AnonymousVisitor, AnonymousVisitor.customer_id == customer.id),
+        "connections": _delete(RealtimeConnection, RealtimeConnection.customer_id == customer.id),
+        "messages_blanked": _anonymise_conversations(customer.id),
     }
     _blank_profile(customer, utcnow())
     audit.record("customer.erased", actor=by, target=customer, details=counts)

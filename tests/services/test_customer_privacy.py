@@ -57,7 +57,8 @@ def test_erase_deletes_everything_about_the_customer_and_nothing_else(app):
 
     counts = customer_privacy.erase_customer(gone_id, by=ADMIN)
 
-    assert counts == {"events": 6, "carts": 1, "order_items": 4, "orders": 2, "stage_transitions": 4, "visitors": 1}
+    assert counts == {"events": 6, "carts": 1, "order_items": 4, "orders": 2, "stage_transitions": 4, "visitors": 1,
+                      "connections": 0, "messages_blanked": 0}
     db.session.expire_all()
     with pytest.raises(NotFoundError):
         customers.get_customer(gone_id)
@@ -138,3 +139,28 @@ def test_an_erased_customer_can_be_neither_exported_nor_erased_again(app, use_ca
     customer_privacy.erase_customer(customer.id, by=ADMIN)
     with pytest.raises(NotFoundError):
         use_case(customer.id, by=ADMIN)
+
+
+def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
+    from app.models import Conversation, Message
+    from app.services import conversations, presence
+    from app.services.conversations import StartRequest
+    from app.services.visitor_tokens import Visitor
+
+    agent, visitor = make_agent(), Visitor("anon-erase", "c-chat")
+    conversation = conversations.start_conversation(visitor, StartRequest(
+        page_url="https://shop.test/cart", answers={"email": "chat@example.com"}))
+    conversations.send_visitor_message(visitor, conversation.id, "v1", "My address is 1 Main St")
+    conversations.send_agent_message(agent, conversation.id, "a1", "Thanks, shipping to 1 Main St")
+    presence.connect("w-erase", presence.CHAT, customer_id=conversation.customer_id)
+    exported = customer_privacy.export_customer(conversation.customer_id, by=ADMIN)
+    assert [m["body"] for m in exported["conversations"][0]["messages"]] == [
+        "My address is 1 Main St", "Thanks, shipping to 1 Main St"]
+
+    counts = customer_privacy.erase_customer(conversation.customer_id, by=ADMIN)
+    assert (counts["messages_blanked"], counts["connections"]) == (2, 1)
+    db.session.expire_all()
+    kept = db.session.get(Conversation, conversation.id)
+    assert (kept.page_url, kept.prechat, kept.contact_email) == (None, None, None)
+    bodies = set(db.session.scalars(db.select(Message.body).where(Message.conversation_id == conversation.id)))
+    assert bodies == {customer_privacy.ERASED_TEXT}

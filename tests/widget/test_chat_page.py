@@ -63,11 +63,18 @@ def test_the_chat_page_gets_a_token_from_the_helpdesk_own_origin(app, client):
     assert response.status_code == 200 and response.json["token"]
 
 
-@pytest.mark.parametrize("origin", ["http://localhost:8080", "https://localhost", "https://evil.example", None])
+@pytest.mark.parametrize("origin", ["http://localhost:8080", "https://localhost", "https://evil.example", "null"])
 def test_other_origins_still_get_no_token(app, client, origin):
     app.config["HELPDESK_ALLOWED_ORIGINS"] = SHOPS
-    headers = {"Origin": origin} if origin else {}
-    assert client.post(SESSION_URL, json={"anonymous_id": "anon-x"}, headers=headers).status_code == 403
+    assert client.post(SESSION_URL, json={"anonymous_id": "anon-x"}, headers={"Origin": origin}).status_code == 403
+
+
+def test_a_native_app_without_an_origin_gets_a_token_but_sends_no_events(app, client):
+    app.config["HELPDESK_ALLOWED_ORIGINS"] = SHOPS
+    response = client.post(SESSION_URL, json={"anonymous_id": "app-device-1"})
+    assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response.headers
+    events = client.post("/api/v1/widget/events", json={"anonymous_id": "app-device-1", "events": []})
+    assert events.status_code == 403
 
 
 def test_events_are_still_refused_from_the_helpdesk_own_origin(app, client):
