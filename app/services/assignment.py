@@ -16,9 +16,10 @@ WAITING_BATCH = 20
 
 
 def _open_count():
-    """Open (not resolved) conversations assigned to Agent, as a correlated subquery."""
+    """Open conversations assigned to Agent, as a correlated subquery. Pending ones (waiting for
+    the customer's answer) do not take up the agent's capacity until the customer writes again."""
     return (select(func.count(Conversation.id))
-            .where(Conversation.assignee_id == Agent.id, Conversation.status != "resolved")
+            .where(Conversation.assignee_id == Agent.id, Conversation.status == "open")
             .correlate(Agent).scalar_subquery())
 
 

@@ -188,3 +188,75 @@ def test_an_agent_reaches_out_to_a_visitor_on_the_site(browser, demo, artifacts,
     assert shop_problems == [] and agent_problems == []
     shop_context.close()
     agent_context.close()
+
+
+def _admin(browser, demo):  # noqa: F811
+    from tests.browser.test_demo_shop import _console_as_admin
+
+    return _console_as_admin(browser, demo)
+
+
+def _set_prechat(admin, on: bool) -> None:
+    admin.goto("/console/settings/chat")
+    form = admin.locator("[data-chat-settings-form]")
+    for label in ("Ask visitors a few questions before the chat starts", "Ask for their email",
+                  "The email is required"):
+        form.get_by_label(label).set_checked(on)
+    form.get_by_label("More questions").fill("Order number *" if on else "")
+    form.get_by_role("button", name="Save chat settings").click()
+    expect(admin.locator(".alert--success")).to_contain_text("Chat settings saved")
+
+
+def test_the_pre_chat_form_and_a_returning_visitors_conversations(browser, demo, artifacts, assert_accessible):  # noqa: F811
+    admin_context, admin = _admin(browser, demo)
+    _set_prechat(admin, True)
+    assert_accessible(admin)
+    admin.screenshot(path=artifacts / "settings-chat.png", full_page=True)
+    agent_context, agent, _ = _agent(browser, demo)
+    shop_context, shop, shop_problems = _visitor(browser, demo)
+    try:
+        shop.get_by_role("button", name="Open chat").click()
+        chat = shop.frame_locator('iframe[title="Chat"]')
+        expect(chat.get_by_text("Before we start")).to_be_visible()
+        expect(chat.get_by_label("Your name (optional)")).to_be_focused()
+        chat.get_by_label("Your message").fill("Where is my parcel?")
+        chat.get_by_label("Your message").press("Enter")
+        expect(chat.locator("[data-status]")).to_have_text("Please answer this question.")
+        chat.get_by_label("Your name (optional)").fill("Rui Costa")
+        chat.get_by_role("textbox", name="Your email").fill("rui@example.com")
+        chat.get_by_label("Order number").fill("A-1042")
+        chat.get_by_role("button", name="Send").click()
+        expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
+        expect(chat.get_by_text("Before we start")).to_be_hidden()
+        shop.screenshot(path=artifacts / "live-chat-prechat-sent.png")
+
+        conversation_id = _stored(demo, "SELECT id FROM conversations WHERE contact_email IS NULL AND prechat LIKE ?",
+                                  "%A-1042%")[0][0]
+        agent.goto(f"/console/inbox/{conversation_id}")
+        expect(agent.locator(".conversation__facts")).to_contain_text("Order number")
+        expect(agent.locator(".conversation__facts")).to_contain_text("A-1042")
+        expect(agent.locator("#conversation-title")).to_have_text("Rui Costa")  # the profile took the name
+
+        # Back to the list: the conversation is there; a second one starts while it stays open,
+        # and the form no longer asks for the email the profile now has.
+        chat.get_by_role("button", name="Your conversations").click()
+        expect(chat.locator(".chat__item")).to_have_count(1)
+        chat.get_by_role("button", name="New conversation").click()
+        expect(chat.get_by_label("Order number")).to_be_visible()
+        expect(chat.get_by_role("textbox", name="Your email")).to_have_count(0)
+        expect(chat.get_by_role("textbox", name="Your name (optional)")).to_have_count(0)
+        chat.get_by_label("Order number").fill("A-1043")
+        chat.get_by_label("Your message").fill("And a second question.")
+        chat.get_by_label("Your message").press("Enter")
+        expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
+        chat.get_by_role("button", name="Your conversations").click()
+        expect(chat.locator(".chat__item")).to_have_count(2)
+        frame = shop.locator('iframe[title="Chat"]').element_handle().content_frame()
+        check_widget_accessible(frame)
+        shop.screenshot(path=artifacts / "live-chat-conversations.png")
+        assert shop_problems == []
+    finally:
+        _set_prechat(admin, False)
+        shop_context.close()
+        agent_context.close()
+        admin_context.close()

@@ -241,3 +241,13 @@ def assert_refused(client: socketio.Client, events: Events) -> str:
     # An empty ack is python-socketio acknowledging a handler that returned None; data is a leak.
     assert not [a for a in answers if a], f"the revoked socket was answered: {answers}"
     return first
+
+
+def close_client(client: socketio.Client) -> None:
+    """Disconnect, and close the WebSocket too: python-engineio leaves it open when the server
+    dropped the connection (a transport error), which would leave its socket to the garbage
+    collector (a ResourceWarning)."""
+    ws = getattr(client.eio, "ws", None)
+    client.disconnect()
+    if ws is not None:
+        ws.shutdown()  # close() returns early, socket open, once websocket-client saw the drop

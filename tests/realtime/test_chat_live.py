@@ -83,3 +83,24 @@ def test_visitor_and_agent_talk_and_a_reconnecting_visitor_gets_what_it_missed_o
         assert drain(visitor_inbox) == []  # nothing arrives a second time
     finally:
         visitor.disconnect()
+
+
+def test_an_oversized_frame_drops_only_its_sender(console_server):
+    """W5: a frame over HELPDESK_SOCKET_MAX_BYTES (64 KiB) closes that socket; another visitor's
+    chat goes on, and the server is alive."""
+    big, _ = connect_visitor(console_server.url, visitor_token(console_server.url, "anon-big"))
+    calm, calm_inbox = connect_visitor(console_server.url, visitor_token(console_server.url, "anon-calm"))
+    dropped: queue.Queue = queue.Queue()
+    big.on("disconnect", lambda *reason: dropped.put(reason), namespace=CHAT)
+    try:
+        mine = big.call("start_conversation", namespace=CHAT, timeout=5)["conversation"]["id"]
+        theirs = calm.call("start_conversation", namespace=CHAT, timeout=5)["conversation"]["id"]
+        big.emit("send_message", {"conversation_id": mine, "client_msg_id": "huge", "body": "x" * 200_000},
+                 namespace=CHAT)
+        dropped.get(timeout=5)
+        ack = calm.call("send_message", {"conversation_id": theirs, "client_msg_id": "ok", "body": "still here"},
+                        namespace=CHAT, timeout=5)
+        assert ack["ok"] and requests.get(console_server.url + "/healthz", timeout=5).status_code == 200
+    finally:
+        helpers.close_client(big)
+        calm.disconnect()

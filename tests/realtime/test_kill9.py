@@ -89,12 +89,7 @@ class Visitor:
 
     def close(self) -> None:
         if self.client is not None:
-            # python-engineio leaves its WebSocket open when the server vanishes (a transport
-            # error); close it here so its socket is not left to the garbage collector.
-            ws = getattr(self.client.eio, "ws", None)
-            self.client.disconnect()
-            if ws is not None:
-                ws.close()
+            helpers.close_client(self.client)
 
 
 def stored(database: Path, conversation_id: int) -> list[tuple[int, str]]:

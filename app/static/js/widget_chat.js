@@ -136,8 +136,10 @@
   function paintPrechat() {
     var fields = config && config.prechat && config.prechat.enabled && !conversation ? config.prechat.fields : [];
     prechat.hidden = !fields.length || view !== "chat";
-    if (prechatFields.getAttribute("data-built") === "1" || !fields.length) return;
-    prechatFields.setAttribute("data-built", "1");
+    var signature = JSON.stringify(fields);
+    if (prechatFields.getAttribute("data-built") === signature) return;
+    prechatFields.setAttribute("data-built", signature);
+    prechatFields.textContent = "";
     fields.forEach(function (f) {
       var id = "prechat-" + f.key, label = d.createElement("label"), field = d.createElement("input");
       label.setAttribute("for", id);
@@ -410,12 +412,19 @@
       .catch(function () { say(t.unavailable); w.setTimeout(connect, RETRY_MS); });
   }
 
-  function connected() {
-    say("");
-    inflight = {};
+  function loadStatus(done) {
     command("get_status", {}, function (ack) {
       if (!ack.ok) return;
       config = ack;
+      paintPrechat();
+      if (done) done();
+    });
+  }
+
+  function connected() {
+    say("");
+    inflight = {};
+    loadStatus(function () {
       refreshList(function () {
         // Opened before the status came: now the right view (a list, or the form with nobody online).
         if (isOpen && (view !== "chat" || (!conversation && !list.children.length))) { route(); focusView(); }
@@ -525,6 +534,8 @@
     clearThread();
     show(config && !config.agents_online && config.offline_messages ? "offline" : "chat");
     focusView();
+    // What the pre-chat form asks may have changed (the profile has the email now).
+    if (socket && socket.connected) loadStatus(function () { if (view === "chat") show("chat"); });
   });
   $("[data-back]").addEventListener("click", function () { refreshList(); show("home"); });
   $("[data-close]").addEventListener("click", closeChat);
