@@ -1,6 +1,6 @@
 """Request and response schemas for /api/v1 (marshmallow); they also generate the OpenAPI document."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.models.customer import STAGES
 
@@ -111,3 +111,38 @@ class WidgetSessionRequestSchema(Schema):
 class WidgetSessionSchema(Schema):
     token = fields.String(required=True)
     expires_at = fields.DateTime(required=True)
+
+
+class ChatMessageOutSchema(Schema):
+    seq = fields.Integer(required=True, metadata={"description": "Order in the conversation, 1, 2, 3…"})
+    author_type = fields.String(required=True, metadata={"description": "`visitor` or `agent`."})
+    author_name = fields.String(allow_none=True, metadata={"description": "The agent's name, for agents."})
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ConversationOutSchema(Schema):
+    id = fields.Integer(required=True)
+    customer_id = fields.String(allow_none=True, metadata={"description": "The shop's id of the customer, if known."})
+    status = fields.String(required=True, metadata={"description": "`open`, `pending` or `resolved`."})
+    channel = fields.String(required=True, metadata={"description": "`chat`, `offline_message` or `proactive`."})
+    assignee = fields.String(allow_none=True, metadata={"description": "The name of the agent who has it."})
+    created_at = fields.DateTime(required=True)
+    last_message_at = fields.DateTime(allow_none=True)
+    message_count = fields.Integer(required=True, metadata={"description": "Public messages."})
+
+
+class ConversationListSchema(Schema):
+    conversations = fields.List(fields.Nested(ConversationOutSchema), required=True)
+
+
+class ConversationDetailSchema(ConversationOutSchema):
+    messages = fields.List(fields.Nested(ChatMessageOutSchema), required=True,
+                           metadata={"description": "Public messages after `since_seq`, at most 500, in order."})
+
+
+MAX_ID = 2**31 - 1  # the largest id or seq either database stores in these columns
+
+
+class ConversationQuerySchema(Schema):
+    since_seq = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))

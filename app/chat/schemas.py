@@ -11,17 +11,18 @@ from app.extensions import db
 from app.services.errors import DomainError
 
 log = logging.getLogger(__name__)
+MAX_ID = 2**31 - 1  # larger ids and seqs cannot exist, and the databases cannot even compare them
 
 
 class _Payload(Schema):
     class Meta:
         unknown = EXCLUDE  # newer clients may send more; only the known keys are read
 
-    conversation_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    conversation_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class JoinConversation(_Payload):
-    since_seq = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    since_seq = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_ID))
 
 
 class SendMessage(_Payload):
@@ -40,7 +41,7 @@ class Typing(_Payload):
 
 
 class MarkRead(_Payload):
-    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ID))
 
 
 class StartConversation(Schema):
@@ -60,7 +61,7 @@ class LeaveMessage(StartConversation):
 
 
 class Assign(_Payload):
-    agent_id = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=1))
+    agent_id = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class SetPresence(Schema):
@@ -74,7 +75,7 @@ class ReachOut(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    customer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    customer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     client_key = fields.String(required=True)
     body = fields.String(required=True)
 

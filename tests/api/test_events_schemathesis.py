@@ -20,14 +20,14 @@ CHECKS = ",".join([
 ])
 
 
-def test_schemathesis_finds_no_server_error_on_events_and_profiles(tmp_path):
+def test_schemathesis_finds_no_server_error_on_events_profiles_and_conversations(tmp_path):
     env = prepared_sqlite(tmp_path, HELPDESK_RATE_LIMITS="off", LOG_LEVEL="WARNING")
     key = flask_cli(env, "helpdesk", "create-api-key", "--name", "fuzz").strip()
     with LiveServer(env, log_path=tmp_path / "server.log") as server:
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "run", server.url + "/api/v1/openapi.json",
              "-H", f"Authorization: Bearer {key}", "--checks", CHECKS, "--max-examples", "150", "--seed", "4",
-             "--include-path-regex", "^/api/v1/(events|customers)", "--generation-database", "none",
+             "--include-path-regex", "^/api/v1/(events|customers|conversations)", "--generation-database", "none",
              "--no-color", "--report-dir", str(tmp_path / "report")],
             cwd=tmp_path, capture_output=True, text=True, timeout=240,
         )

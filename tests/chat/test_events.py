@@ -90,13 +90,14 @@ def test_a_visitor_cannot_join_or_post_to_another_visitors_conversation(app):
     None, "text", [1, 2], {"conversation_id": "1"}, {"conversation_id": True, "client_msg_id": "m", "body": "x"},
     {"conversation_id": 1}, {"conversation_id": 1, "client_msg_id": ["m"], "body": "x"},
     {"conversation_id": 1, "client_msg_id": "m", "body": {"deep": [[[[{}]]]]}}, {"conversation_id": -3},
+    {"conversation_id": 2**70, "client_msg_id": "m", "body": "x"}, {"conversation_id": 1, "since_seq": 2**64},
 ])
 def test_malformed_payloads_get_an_error_ack(app, payload):
     sio = visitor_socket(app, "anon-1")
     call(sio, "start_conversation")
     # A good conversation_id makes a whole join_conversation (other keys are ignored), not a send_message.
     wanted = payload.get("conversation_id") if isinstance(payload, dict) else None
-    joinable = type(wanted) is int and wanted > 0
+    joinable = type(wanted) is int and 0 < wanted < 2**31 and payload.get("since_seq", 0) < 2**31
     events = ("send_message",) if joinable else ("send_message", "join_conversation")
     for event in events:
         ack = call(sio, event, payload)
