@@ -29,10 +29,25 @@ def _problems(page) -> list[str]:
     return problems
 
 
-def _agent(browser, demo, presence: str = "Online"):  # noqa: F811
+# Desktop notifications, recorded: the page believes they are allowed and that it is in the
+# background (another window has the focus), so the console shows them.
+RECORD_NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = class {
+  constructor(title, options) { window.__notifications.push([title, (options || {}).body || ""]); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+document.hasFocus = () => false;
+"""
+
+
+def _agent(browser, demo, presence: str = "Online", *, notifications: bool = False):  # noqa: F811
     """Bea signed in to the console, her chat status set from the shell's switch."""
     context = browser.new_context(base_url=demo.server.url, viewport={"width": 1366, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    if notifications:
+        context.add_init_script(RECORD_NOTIFICATIONS)
     page = context.new_page()
     problems = _problems(page)
     page.goto("/console/login")
@@ -61,7 +76,7 @@ def _stored(demo, sql: str, *args):  # noqa: F811
 
 
 def test_done_a_visitor_on_the_shop_chats_with_an_agent_who_sees_the_cart(browser, demo, artifacts, assert_accessible):  # noqa: F811
-    agent_context, agent, agent_problems = _agent(browser, demo)
+    agent_context, agent, agent_problems = _agent(browser, demo, notifications=True)
     agent.get_by_role("navigation", name="Console").get_by_role("link", name="Inbox").click()
     expect(agent.locator("body[data-inbox-live]")).to_have_count(1)
 
@@ -81,12 +96,15 @@ def test_done_a_visitor_on_the_shop_chats_with_an_agent_who_sees_the_cart(browse
     expect(row).to_be_visible()
     expect(row).to_contain_text("Yours")
     expect(agent).to_have_title(re.compile(r"^\(\d+\) "))  # the unread badge in the title
+    notes = agent.evaluate("() => window.__notifications")
+    assert ["New chat message", QUESTION] in notes, notes
     row.get_by_role("link").click()
     expect(agent.locator("[data-conversation][data-joined]")).to_have_count(1)
     expect(agent.locator(".message--visitor .message__body")).to_have_text([QUESTION])
     panel = agent.locator(".customer-panel")
     expect(panel).to_contain_text("Assam breakfast tea")  # the visitor's cart, beside the chat
     expect(panel).to_contain_text("On the site")
+    expect(chat.locator(".msg--mine[data-seen]")).to_have_count(1)  # the agent has read it: "Seen"
 
     # Typing both ways, then the reply and its "Seen".
     chat.get_by_label("Your message").press_sequentially("Also")
