@@ -37,10 +37,54 @@
     socket.on("error", function (payload) {
       if (payload && payload.code === "unauthorized") window.location.reload();
     });
-    window.helpdeskConsole = { socket: socket, me: me };
+    window.helpdeskConsole = { socket: socket, me: me, uuid: uuid, liveRegion: liveRegion };
     presenceSwitch(socket);
     unreadBadge(socket);
     notifications(socket);
+  }
+
+  // A random id for a command a page may retry (client_msg_id, client_key).
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  // A region of the page kept fresh by fetching the page again and swapping the element with this
+  // id for the fresh one (the markup is Jinja's, escaped on the server). refresh() fetches now (once
+  // more afterwards if asked while busy); soon() at most once per `wait` ms. onSwap runs after a
+  // change was swapped in.
+  function liveRegion(id, wait, onSwap) {
+    let busy = false, again = false, timer = null;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (response.redirected || response.status === 401) { window.location.reload(); return null; }
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          if (!html) return;
+          const fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+          const current = document.getElementById(id);
+          if (!fresh || !current || fresh.isEqualNode(current)) return;
+          current.replaceWith(document.importNode(fresh, true));
+          if (onSwap) onSwap();
+        })
+        .catch(function () { /* offline: the next fact or reconnect refreshes again */ })
+        .finally(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
+    }
+    function soon() {
+      if (timer) return;
+      timer = window.setTimeout(function () { timer = null; refresh(); }, wait);
+    }
+    return { refresh: refresh, soon: soon };
   }
 
   const shell = document.querySelector("[data-me]");

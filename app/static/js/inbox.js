@@ -36,14 +36,6 @@
     return list.querySelector('[data-seq="' + Number(seq) + '"]') !== null;
   }
 
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    const bytes = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
-    else for (let i = 0; i < 16; i += 1) bytes[i] = Math.floor(Math.random() * 256);
-    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
   // Text with http(s) addresses as links: text nodes and <a> elements only, never parsed HTML.
   function fillBody(el, text) {
     let last = 0;
@@ -197,7 +189,8 @@
     const body = input.value;
     if (!body.trim()) { say("Write a message first.", true); input.focus(); return; }
     if (!socket.connected) { say("Not connected: the message was not sent. Try again when Live.", true); return; }
-    const payload = { conversation_id: conversationId, client_msg_id: uuid(), body: body, internal: internal.checked };
+    const payload = { conversation_id: conversationId, client_msg_id: window.helpdeskConsole.uuid(), body: body,
+                      internal: internal.checked };
     say("Sending…", false);
     typing(socket, false);
     socket.timeout(10000).emit("send_message", payload, function (err, ack) {
