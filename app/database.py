@@ -35,6 +35,12 @@ def configure_engine(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _one_writer_per_process(engine)
+
+
+def _one_writer_per_process(engine: Engine) -> None:
+    """Every transaction takes SQLite's write lock up front (BEGIN IMMEDIATE), after a lock of
+    this process's own."""
     # SQLite lets one transaction write at a time, and every transaction here takes the write lock
     # (BEGIN IMMEDIATE, below). Inside one process the waiting happens on this lock instead of in
     # SQLite's busy handler: the busy handler sleeps inside C, which under gevent freezes the whole
