@@ -42,9 +42,20 @@ document.hasFocus = () => false;
 """
 
 
-def _agent(browser, demo, presence: str = "Online", *, notifications: bool = False):  # noqa: F811
+@pytest.fixture
+def contexts():
+    """Browser contexts to close after the test, passed or not: a console left open would keep Bea
+    online for the next test."""
+    opened: list = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def _agent(browser, demo, contexts, presence: str = "Online", *, notifications: bool = False):  # noqa: F811
     """Bea signed in to the console, her chat status set from the shell's switch."""
     context = browser.new_context(base_url=demo.server.url, viewport={"width": 1366, "height": 900})
+    contexts.append(context)
     context.set_default_timeout(TIMEOUT_MS)
     if notifications:
         context.add_init_script(RECORD_NOTIFICATIONS)
@@ -61,8 +72,9 @@ def _agent(browser, demo, presence: str = "Online", *, notifications: bool = Fal
     return context, page, problems
 
 
-def _visitor(browser, demo, path: str = "/"):  # noqa: F811
+def _visitor(browser, demo, contexts, path: str = "/"):  # noqa: F811
     context = browser.new_context(base_url=demo.shop_url, viewport={"width": 1280, "height": 800})
+    contexts.append(context)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     problems = _problems(page)
@@ -75,12 +87,13 @@ def _stored(demo, sql: str, *args):  # noqa: F811
         return db.execute(sql, args).fetchall()
 
 
-def test_done_a_visitor_on_the_shop_chats_with_an_agent_who_sees_the_cart(browser, demo, artifacts, assert_accessible):  # noqa: F811
-    agent_context, agent, agent_problems = _agent(browser, demo, notifications=True)
+def test_done_a_visitor_on_the_shop_chats_with_an_agent_who_sees_the_cart(
+        browser, demo, artifacts, assert_accessible, contexts):  # noqa: F811
+    _, agent, agent_problems = _agent(browser, demo, contexts, notifications=True)
     agent.get_by_role("navigation", name="Console").get_by_role("link", name="Inbox").click()
     expect(agent.locator("body[data-inbox-live]")).to_have_count(1)
 
-    shop_context, shop, shop_problems = _visitor(browser, demo, "/products/TEA-ASSAM")
+    _, shop, shop_problems = _visitor(browser, demo, contexts, "/products/TEA-ASSAM")
     shop.get_by_label("Quantity").fill("2")
     shop.get_by_role("button", name="Add to cart").click()
     shop.get_by_role("button", name="Open chat").click()
@@ -139,12 +152,10 @@ def test_done_a_visitor_on_the_shop_chats_with_an_agent_who_sees_the_cart(browse
     bodies = [b for (b,) in _stored(demo, "SELECT body FROM messages WHERE author_type != 'system' ORDER BY id")]
     assert bodies[-3:] == [QUESTION, REPLY, AFTER_RELOAD]
     assert shop_problems == [] and agent_problems == []
-    shop_context.close()
-    agent_context.close()
 
 
-def test_with_nobody_online_a_visitor_leaves_a_message_that_agents_find(browser, demo, artifacts):  # noqa: F811
-    shop_context, shop, shop_problems = _visitor(browser, demo)
+def test_with_nobody_online_a_visitor_leaves_a_message_that_agents_find(browser, demo, artifacts, contexts):  # noqa: F811
+    _, shop, shop_problems = _visitor(browser, demo, contexts)
     shop.get_by_role("button", name="Open chat").click()
     chat = shop.frame_locator('iframe[title="Chat"]')
     expect(chat.get_by_text("We're away right now")).to_be_visible()
@@ -160,7 +171,7 @@ def test_with_nobody_online_a_visitor_leaves_a_message_that_agents_find(browser,
     assert _stored(demo, "SELECT channel, contact_email FROM conversations WHERE contact_email = ?",
                    "ines@example.com") == [("offline_message", "ines@example.com")]
 
-    agent_context, agent, _ = _agent(browser, demo, presence="Away")
+    _, agent, _ = _agent(browser, demo, contexts, presence="Away")
     agent.goto("/console/inbox?assignee=all")
     row = agent.locator("[data-conversation-row]").filter(has_text="gift-wrap")
     expect(row).to_contain_text("Left a message")
@@ -174,14 +185,12 @@ def test_with_nobody_online_a_visitor_leaves_a_message_that_agents_find(browser,
     expect(agent.get_by_role("button", name="Take it")).to_be_hidden()
     expect(agent.get_by_label("Assigned to")).not_to_have_value("")
     assert shop_problems == []
-    shop_context.close()
-    agent_context.close()
 
 
-def test_an_agent_reaches_out_to_a_visitor_on_the_site(browser, demo, artifacts, assert_accessible):  # noqa: F811
-    shop_context, shop, shop_problems = _visitor(browser, demo, "/products/POT-GLASS")
+def test_an_agent_reaches_out_to_a_visitor_on_the_site(browser, demo, artifacts, assert_accessible, contexts):  # noqa: F811
+    _, shop, shop_problems = _visitor(browser, demo, contexts, "/products/POT-GLASS")
     expect(shop.locator('iframe[title="Chat"]')).to_have_count(1)  # preloaded, hidden: on the site
-    agent_context, agent, agent_problems = _agent(browser, demo)
+    _, agent, agent_problems = _agent(browser, demo, contexts)
     agent.get_by_role("navigation", name="Console").get_by_role("link", name="Visitors").click()
     row = agent.locator("[data-visitor-row]").filter(has_text="Glass teapot")
     expect(row).to_be_visible()
@@ -204,14 +213,14 @@ def test_an_agent_reaches_out_to_a_visitor_on_the_site(browser, demo, artifacts,
     expect(agent.locator(".message--visitor .message__body")).to_have_text(["Oh nice, is it dishwasher safe?"])
     expect(agent.get_by_text("You reached out")).to_be_visible()
     assert shop_problems == [] and agent_problems == []
-    shop_context.close()
-    agent_context.close()
 
 
-def _admin(browser, demo):  # noqa: F811
+def _admin(browser, demo, contexts):  # noqa: F811
     from tests.browser.test_demo_shop import _console_as_admin
 
-    return _console_as_admin(browser, demo)
+    context, page = _console_as_admin(browser, demo)
+    contexts.append(context)
+    return context, page
 
 
 def _set_prechat(admin, on: bool) -> None:
@@ -225,13 +234,14 @@ def _set_prechat(admin, on: bool) -> None:
     expect(admin.locator(".alert--success")).to_contain_text("Chat settings saved")
 
 
-def test_the_pre_chat_form_and_a_returning_visitors_conversations(browser, demo, artifacts, assert_accessible):  # noqa: F811
-    admin_context, admin = _admin(browser, demo)
+def test_the_pre_chat_form_and_a_returning_visitors_conversations(
+        browser, demo, artifacts, assert_accessible, contexts):  # noqa: F811
+    _, admin = _admin(browser, demo, contexts)
     _set_prechat(admin, True)
     assert_accessible(admin)
     admin.screenshot(path=artifacts / "settings-chat.png", full_page=True)
-    agent_context, agent, _ = _agent(browser, demo)
-    shop_context, shop, shop_problems = _visitor(browser, demo)
+    _, agent, _ = _agent(browser, demo, contexts)
+    _, shop, shop_problems = _visitor(browser, demo, contexts)
     try:
         shop.get_by_role("button", name="Open chat").click()
         chat = shop.frame_locator('iframe[title="Chat"]')
@@ -275,6 +285,3 @@ def test_the_pre_chat_form_and_a_returning_visitors_conversations(browser, demo,
         assert shop_problems == []
     finally:
         _set_prechat(admin, False)
-        shop_context.close()
-        agent_context.close()
-        admin_context.close()

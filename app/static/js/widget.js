@@ -204,8 +204,11 @@
           height: "min(560px, calc(100vh - 108px))", borderRadius: "12px" });
   }
 
+  // Only once the frame shows the helpdesk's page: before that it is about:blank, which belongs to
+  // the shop's origin, and a message addressed to the helpdesk's would be refused (the init
+  // message on load says whether the chat is open).
   function post(message) {
-    if (chat.frame && chat.frame.contentWindow) chat.frame.contentWindow.postMessage(message, chat.origin);
+    if (chat.frame && chat.loaded) chat.frame.contentWindow.postMessage(message, chat.origin);
   }
 
   function makeFrame() {
@@ -215,7 +218,9 @@
     frame.src = chat.origin + "/widget/chat?lang=" + chat.lang;
     style(frame, { position: "fixed", zIndex: "2147483001", border: "0", background: "#fff", display: "none",
                    boxShadow: "0 8px 28px rgba(16,24,40,.22)" });
+    chat.loaded = false;
     frame.addEventListener("load", function () {
+      chat.loaded = true;
       var identity = loadIdentity() || {};
       post({ type: "helpdesk:init", anonymous_id: anonymousId(), customer_id: identity.customer_id,
              user_hash: identity.user_hash, page_url: w.location.href.slice(0, 2048),
