@@ -15,6 +15,8 @@ The load generator is one asyncio process with python-socketio AsyncClients; the
 real gunicorn as `make run` starts it, on a fresh migrated and seeded database. CPU time is the
 server processes' own accounting (/proc/<pid>/stat utime + stime) over the measured window only.
 Every acknowledged message is checked in the database at the end. Prints one JSON line last.
+BENCH_TIMELINE=FILE also writes each measured message's (send time, latency) there, to see when
+slow deliveries happen (they come in bursts: garbage collections).
 """
 
 from __future__ import annotations
