@@ -9,9 +9,11 @@ from app.models.conversation import Conversation, Message
 from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Customer, StageTransition
 from app.models.realtime import RealtimeConnection
 from app.models.setting import AppSetting
+from app.models.ticket import Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
     "AppSetting", "CannedResponse", "Conversation", "Message", "PRESENCES", "RealtimeConnection",
+    "Ticket", "TicketEvent", "TicketGroup", "TicketMessage", "TicketTag",
 ]

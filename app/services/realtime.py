@@ -149,3 +149,8 @@ def visitor_conversation_started(customer_id: int, payload: dict) -> None:
     """A conversation began for this visitor (another tab, or an agent reaching out): to every
     widget socket of the profile, which joins it and shows it."""
     emit("conversation_started", payload, room=profile_room(customer_id), namespace=CHAT)
+
+
+def ticket_changed(payload: dict, *, created: bool = False) -> None:
+    """A ticket was created or changed (committed): ticket lists and open ticket pages refresh."""
+    emit("ticket_created" if created else "ticket_updated", payload, room=INBOX_ROOM, namespace=CONSOLE)

@@ -1,0 +1,109 @@
+"""Tickets: requests from every channel, their thread, groups (teams), tags and audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+TICKET_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_TYPES = ("question", "incident", "problem", "task")
+# Where a ticket came from: the help center's form, the widget (a message left while nobody was
+# online), a chat an agent turned into a ticket, an agent on the customer's behalf, the API, email.
+TICKET_CHANNELS = ("help_center", "widget", "chat", "agent", "api", "email")
+MAX_SUBJECT_CHARS = 200
+MAX_BODY_CHARS = 20_000
+
+
+class TicketGroup(db.Model):
+    """A team that tickets are routed to (Billing, Shipping, …)."""
+
+    __tablename__ = "ticket_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Ticket(db.Model):
+    """A customer's request. `version` grows with every change: a save that names an older version
+    is refused with what changed (two agents never overwrite each other unknowingly)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # A client's own id for a submission: a retried POST finds the ticket the first one made.
+        UniqueConstraint("channel", "client_key", name="uq_tickets_channel_client_key"),
+        # The views: newest activity first within a status, and a requester's tickets.
+        Index("ix_tickets_status_updated_at", "status", "updated_at", "id"),
+        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(MAX_SUBJECT_CHARS), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default="new", nullable=False)
+    priority: Mapped[str] = mapped_column(String(8), default="normal", nullable=False)
+    type: Mapped[str] = mapped_column(String(16), default="question", nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True,
+                                              nullable=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_groups.id", ondelete="SET NULL"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"),
+                                                        unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TicketTag(db.Model):
+    """One tag on one ticket (a table, not a list, so views can filter by tag on an index)."""
+
+    __tablename__ = "ticket_tags"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class TicketMessage(db.Model):
+    """One entry of a ticket's thread: a public reply (the customer's or an agent's) or an internal
+    note (agents only)."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (Index("ix_ticket_messages_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    author_type: Mapped[str] = mapped_column(String(16), nullable=False)  # customer, agent, system
+    author_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    internal: Mapped[bool] = mapped_column(default=False, nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)  # how it arrived: web, email, api, chat…
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class TicketEvent(db.Model):
+    """The audit trail: who changed which field of a ticket, when, from which value to which."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    actor_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column()
+    actor_label: Mapped[str | None] = mapped_column(String(254))
+    field: Mapped[str] = mapped_column(String(32), nullable=False)  # "created", "status", "assignee", …
+    old_value: Mapped[str | None] = mapped_column(String(255))
+    new_value: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(nullable=False)  # the ticket's version this change made
+    details: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -1,0 +1,222 @@
+"""Working a ticket: an agent's changes (optimistic locking, audit per field), replies and notes
+from agents and customers with the status rules, and a chat turned into a ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import Agent, Conversation, Message, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models.base import utcnow
+from app.models.ticket import MAX_BODY_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
+from app.services import realtime, tickets
+from app.services.audit import Actor
+from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.tickets import Requester, TicketRequest, check_agent, check_choice, check_group, check_text, record
+
+# What an agent's reply may set the status to ("submit as"); closed is final: a customer's reply
+# to a closed ticket makes a follow-up ticket instead.
+REPLY_STATUSES = ("open", "pending", "on_hold", "solved")
+EDITABLE = ("status", "priority", "type", "assignee_id", "group_id", "tags")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A change another agent made since the version a form was loaded at."""
+
+    field: str
+    old_value: str | None
+    new_value: str | None
+    actor_label: str | None
+
+
+class TicketConflictError(ConflictError):
+    """The ticket changed since the form was loaded; `changes` says how. Nothing was saved."""
+
+    def __init__(self, changes: list[Conflict], current_version: int) -> None:
+        super().__init__("Someone else changed this ticket while you were editing it. Their changes are "
+                         "listed; yours are still in the form: save again to apply them on top.")
+        self.changes = changes
+        self.current_version = current_version
+
+
+def _conflicts(ticket: Ticket, since_version: int) -> list[Conflict]:
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                          TicketEvent.version > since_version)
+                                .order_by(TicketEvent.id))
+    return [Conflict(e.field, e.old_value, e.new_value, e.actor_label) for e in events]
+
+
+def _labels(field_name: str, value):
+    """How a field's value reads in the audit trail: agents and groups by name, tags joined."""
+    if value is None:
+        return None
+    if field_name == "assignee_id":
+        return db.session.scalar(select(Agent.display_name).where(Agent.id == value)) or f"agent {value}"
+    if field_name == "group_id":
+        return db.session.scalar(select(TicketGroup.name).where(TicketGroup.id == value)) or f"group {value}"
+    if field_name == "tags":
+        return ", ".join(value) or None
+    return value
+
+
+def _current_tags(ticket_id: int) -> tuple[str, ...]:
+    return tuple(db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id)
+                                    .order_by(TicketTag.tag)))
+
+
+def _validated(changes: dict) -> dict:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise DomainError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    checked = dict(changes)
+    for name, choices in (("status", TICKET_STATUSES), ("priority", TICKET_PRIORITIES), ("type", TICKET_TYPES)):
+        if name in checked:
+            check_choice(checked[name], choices, name)
+    if "assignee_id" in checked:
+        check_agent(checked["assignee_id"])
+    if "group_id" in checked:
+        check_group(checked["group_id"])
+    if "tags" in checked:
+        checked["tags"] = tuple(sorted(tickets.normalise_tags(checked["tags"])))
+    return checked
+
+
+def _apply(ticket: Ticket, name: str, value) -> None:
+    if name == "tags":
+        db.session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
+        db.session.add_all(TicketTag(ticket_id=ticket.id, tag=tag) for tag in value)
+        return
+    setattr(ticket, name, value)
+    if name == "status" and value == "solved":
+        ticket.solved_at = utcnow()
+    elif name == "status":
+        ticket.solved_at = None
+
+
+def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: Actor) -> Ticket:
+    """Called by the ticket page's properties form (and bulk updates): apply the changed fields
+    (status, priority, type, assignee_id, group_id, tags), one audit entry each, one commit.
+    TicketConflictError, saving nothing, when the ticket moved past expected_version."""
+    changes = _validated(changes)
+    ticket = tickets.get_ticket(ticket_id, lock=True)
+    if ticket.version != expected_version:
+        conflicts = _conflicts(ticket, expected_version)
+        db.session.rollback()
+        raise TicketConflictError(conflicts, ticket.version)
+    before = {name: (_current_tags(ticket.id) if name == "tags" else getattr(ticket, name)) for name in changes}
+    changed = {name: value for name, value in changes.items() if before[name] != value}
+    if not changed:
+        db.session.rollback()
+        return ticket
+    ticket.version += 1
+    ticket.updated_at = utcnow()
+    for name, value in changed.items():
+        _apply(ticket, name, value)
+        record(ticket, by, name, _labels(name, before[name]), _labels(name, value))
+    db.session.commit()
+    realtime.ticket_changed(tickets.ticket_payload(ticket))
+    return ticket
+
+
+def _add_message(ticket: Ticket, body: str, *, author_type: str, channel: str, internal: bool = False,
+                 author_agent_id: int | None = None) -> TicketMessage:
+    message = TicketMessage(ticket_id=ticket.id, author_type=author_type, author_agent_id=author_agent_id,
+                            body=check_text(body, "body", MAX_BODY_CHARS), internal=internal, channel=channel,
+                            created_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = False,
+                   status_after: str | None = None, by: Actor) -> TicketMessage:
+    """Called by the ticket page's composer: a public reply (it reaches the customer) or an
+    internal note. A public reply sets the status the agent chose (default pending: waiting for the
+    customer) and the first-response time. One commit, audit of the status change."""
+    if status_after is not None:
+        check_choice(status_after, REPLY_STATUSES, "status")
+    ticket = tickets.get_ticket(ticket_id, lock=True)
+    if ticket.status == "closed" and not internal:
+        db.session.rollback()
+        raise DomainError("This ticket is closed: the customer's next message starts a follow-up.", field="body")
+    message = _add_message(ticket, body, author_type="agent", channel="web", internal=internal,
+                           author_agent_id=agent.id)
+    ticket.version += 1
+    ticket.updated_at = message.created_at
+    if not internal:
+        ticket.first_response_at = ticket.first_response_at or message.created_at
+        new_status = status_after or "pending"
+        if new_status != ticket.status:
+            old = ticket.status
+            _apply(ticket, "status", new_status)
+            record(ticket, by, "status", old, new_status)
+    db.session.commit()
+    realtime.ticket_changed(tickets.ticket_payload(ticket))
+    return message
+
+
+def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor) -> tuple[Ticket, TicketMessage]:
+    """Called by "My requests" and the inbound email: the customer answers. An answer reopens the
+    ticket (pending, on hold or solved → open); an answer to a closed ticket makes a follow-up
+    ticket, linked in both audit trails. Returns the ticket the message went to."""
+    ticket = tickets.get_ticket(ticket_id, lock=True)
+    if ticket.status == "closed":
+        db.session.rollback()
+        return _follow_up(ticket, body, by=by)
+    message = _add_message(ticket, body, author_type="customer", channel=channel)
+    ticket.version += 1
+    ticket.updated_at = message.created_at
+    if ticket.status in ("pending", "on_hold", "solved"):
+        old = ticket.status
+        _apply(ticket, "status", "open")
+        record(ticket, by, "status", old, "open")
+    db.session.commit()
+    realtime.ticket_changed(tickets.ticket_payload(ticket))
+    return ticket, message
+
+
+def _follow_up(closed: Ticket, body: str, *, by: Actor) -> tuple[Ticket, TicketMessage]:
+    follow = tickets.create_ticket(TicketRequest(
+        subject=f"Follow-up: {closed.subject}"[:200], body=body, channel=closed.channel,
+        requester=Requester(customer_id=closed.requester_id), priority=closed.priority, type=closed.type,
+        group_id=closed.group_id), by=by)
+    original = tickets.get_ticket(closed.id)
+    record(original, by, "follow_up", None, f"#{follow.id}")
+    record(follow, by, "follow_up_of", None, f"#{closed.id}")
+    db.session.commit()
+    message = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id))
+    return follow, message
+
+
+def ticket_from_conversation(conversation_id: int, *, agent: Agent, subject: str | None = None,
+                             by: Actor) -> Ticket:
+    """Called by the conversation page's "Turn into ticket": a ticket for the chat's customer whose
+    thread is the chat's transcript (the first public message opens it; the rest follow in order,
+    notes as notes), assigned to the agent, channel chat. A chat becomes one ticket only: a second
+    call returns it. One commit."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFoundError("No such conversation.")
+    existing = db.session.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id))
+    if existing is not None:
+        return existing
+    lines = list(db.session.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                          Message.author_type != "system").order_by(Message.seq)))
+    head = next((m for m in lines if not m.is_internal_note), None)
+    if head is None:
+        raise DomainError("This chat has no messages to turn into a ticket.")
+    opening = next((m.body for m in lines if m.author_type == "visitor"), head.body)
+    request = TicketRequest(subject=(subject or "").strip() or " ".join(opening.split())[:80], body=head.body,
+                            channel="chat", requester=Requester(customer_id=conversation.customer_id),
+                            client_key=f"conversation-{conversation_id}")
+    ticket = tickets.build_ticket(request, by=by, author_agent_id=head.author_agent_id, assignee_id=agent.id,
+                                  conversation_id=conversation_id)
+    db.session.add_all(TicketMessage(
+        ticket_id=ticket.id, author_type="customer" if m.author_type == "visitor" else "agent",
+        author_agent_id=m.author_agent_id, body=m.body, internal=m.is_internal_note, channel="chat",
+        created_at=m.created_at) for m in lines if m is not head)
+    record(ticket, by, "conversation", None, f"chat #{conversation_id}")
+    return tickets.commit_new(ticket, request)

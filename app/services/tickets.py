@@ -1,0 +1,230 @@
+"""Tickets: the one service every entry point (help center, widget, chat, console, API) goes
+through to create a ticket, reply in it and change it, so audit and status rules apply alike."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Agent, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models.base import utcnow
+from app.models.ticket import (
+    MAX_BODY_CHARS,
+    MAX_SUBJECT_CHARS,
+    TICKET_CHANNELS,
+    TICKET_PRIORITIES,
+    TICKET_TYPES,
+)
+from app.services import realtime
+from app.services.audit import Actor
+from app.services.errors import DomainError, NotFoundError, TooLongError
+from app.services.visitor_tokens import check_id
+
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MAX_TAGS = 20
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+NOT_FOUND = "No such ticket."
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who a ticket is for: a known profile, a shop customer id, or an email (found or made)."""
+
+    customer_id: int | None = None
+    external_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    subject: str
+    body: str
+    channel: str
+    requester: Requester
+    priority: str = "normal"
+    type: str = "question"
+    tags: tuple[str, ...] = ()
+    group_id: int | None = None
+    client_key: str | None = None  # the client's id for this submission: a retry finds the ticket
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_text(value, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise DomainError(f"Enter a {name}.", field=name)
+    if len(value) > limit:
+        raise TooLongError(f"The {name} holds at most {limit:,} characters.", field=name)
+    return value.strip()
+
+
+def check_choice(value: str, choices: tuple[str, ...], name: str) -> str:
+    if value not in choices:
+        raise DomainError(f"{name.capitalize()} must be one of {', '.join(choices)}.", field=name)
+    return value
+
+
+def normalise_tags(tags) -> tuple[str, ...]:
+    """Lowercase, de-duplicated tags; DomainError for one that is not letters, digits, - and _."""
+    cleaned = []
+    for tag in tags or ():
+        tag = str(tag).strip().lower().replace(" ", "-")
+        if not tag:
+            continue
+        if not TAG.match(tag):
+            raise DomainError(f"“{tag[:40]}” is not a tag: use letters, digits, - and _ (up to 40).", field="tags")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise DomainError(f"A ticket takes at most {MAX_TAGS} tags.", field="tags")
+    return tuple(cleaned)
+
+
+def check_group(group_id: int | None) -> int | None:
+    if group_id is not None and db.session.get(TicketGroup, group_id) is None:
+        raise DomainError("Choose an existing group.", field="group_id")
+    return group_id
+
+
+def check_agent(agent_id: int | None) -> int | None:
+    if agent_id is not None:
+        agent = db.session.get(Agent, agent_id)
+        if agent is None or not agent.active:
+            raise DomainError("Choose an active agent.", field="assignee_id")
+    return agent_id
+
+
+# --- requester -------------------------------------------------------------------------------
+
+
+def _requester(requester: Requester) -> Customer:
+    """The requester's profile: by id, by the shop's id, or by email (a new profile when unknown)."""
+    if requester.customer_id is not None:
+        customer = db.session.get(Customer, requester.customer_id)
+    elif requester.external_id is not None:
+        check_id(requester.external_id, "customer_id")
+        customer = db.session.scalar(select(Customer).where(Customer.external_id == requester.external_id))
+    elif requester.email:
+        return _by_email(requester.email, requester.name)
+    else:
+        raise DomainError("Say who the ticket is for: a customer id or an email.", field="requester")
+    if customer is None or customer.erased_at is not None:
+        raise NotFoundError("No such customer.")
+    return customer
+
+
+def _by_email(email: str, name: str | None) -> Customer:
+    email = email.strip().lower()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise DomainError("Enter a valid email address.", field="email")
+    customer = db.session.scalar(select(Customer).where(Customer.email == email, Customer.erased_at.is_(None))
+                                 .order_by(Customer.external_id.is_(None), Customer.id).limit(1))
+    if customer is None:
+        now = utcnow()
+        customer = Customer(email=email, name=(name or "").strip()[:200] or None, first_seen_at=now,
+                            last_seen_at=now, engaged_at=now, traits={})
+        db.session.add(customer)
+        db.session.flush()
+    elif name and not customer.name:
+        customer.name = name.strip()[:200]
+    return customer
+
+
+# --- create ----------------------------------------------------------------------------------
+
+
+def record(ticket: Ticket, by: Actor, field_name: str, old=None, new=None, details: dict | None = None) -> None:
+    db.session.add(TicketEvent(ticket_id=ticket.id, actor_type=by.type, actor_id=by.id, actor_label=by.label,
+                               field=field_name, old_value=None if old is None else str(old)[:255],
+                               new_value=None if new is None else str(new)[:255], version=ticket.version,
+                               details=details, created_at=utcnow()))
+
+
+def _check_request(request: TicketRequest) -> tuple[str, str]:
+    subject = check_text(request.subject, "subject", MAX_SUBJECT_CHARS)
+    body = check_text(request.body, "body", MAX_BODY_CHARS)
+    check_choice(request.channel, TICKET_CHANNELS, "channel")
+    check_choice(request.priority, TICKET_PRIORITIES, "priority")
+    check_choice(request.type, TICKET_TYPES, "type")
+    if request.client_key is not None:
+        check_id(request.client_key, "client_key", 64)
+    check_group(request.group_id)
+    return subject, body
+
+
+def _existing(channel: str, client_key: str | None) -> Ticket | None:
+    if client_key is None:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.client_key == client_key))
+
+
+def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None,
+                 assignee_id: int | None = None, conversation_id: int | None = None) -> Ticket:
+    """A new ticket with its first message and tags, in the caller's transaction (flushes only):
+    create_ticket commits it; a chat's conversion adds the transcript first."""
+    subject, body = _check_request(request)
+    tags = normalise_tags(request.tags)
+    requester = _requester(request.requester)
+    now = utcnow()
+    ticket = Ticket(subject=subject, status="new" if assignee_id is None else "open", priority=request.priority,
+                    type=request.type, channel=request.channel, requester_id=requester.id,
+                    group_id=request.group_id, assignee_id=check_agent(assignee_id),
+                    conversation_id=conversation_id, client_key=request.client_key, version=1,
+                    created_at=now, updated_at=now)
+    db.session.add(ticket)
+    db.session.flush()
+    db.session.add_all(TicketTag(ticket_id=ticket.id, tag=tag) for tag in tags)
+    db.session.add(TicketMessage(ticket_id=ticket.id, author_type="agent" if author_agent_id else "customer",
+                                 author_agent_id=author_agent_id, body=body, internal=False,
+                                 channel=message_channel(request.channel), created_at=now))
+    record(ticket, by, "created", new=request.channel)
+    return ticket
+
+
+def commit_new(ticket: Ticket, request: TicketRequest) -> Ticket:
+    """Commit a built ticket, then `ticket_created`; the one a concurrent retry with the same
+    client_key committed first, if that happened."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _existing(request.channel, request.client_key)
+    realtime.ticket_changed(ticket_payload(ticket), created=True)
+    return ticket
+
+
+def create_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None) -> Ticket:
+    """Called by every entry point: a new ticket with its first message, in status new. A request
+    by an agent on the customer's behalf is written by that agent (author_agent_id), else by the
+    customer. Idempotent on (channel, client_key). One commit, then `ticket_created`."""
+    existing = _existing(request.channel, request.client_key)
+    if existing is not None:
+        return existing
+    return commit_new(build_ticket(request, by=by, author_agent_id=author_agent_id), request)
+
+
+def message_channel(ticket_channel: str) -> str:
+    return {"help_center": "web", "widget": "widget", "chat": "chat", "agent": "web", "api": "api",
+            "email": "email"}[ticket_channel]
+
+
+def ticket_payload(ticket: Ticket) -> dict:
+    """The wire form of a ticket for consoles' live lists."""
+    return {"id": ticket.id, "status": ticket.status, "priority": ticket.priority, "assignee_id": ticket.assignee_id,
+            "group_id": ticket.group_id, "version": ticket.version, "updated_at": ticket.updated_at.isoformat()}
+
+
+def get_ticket(ticket_id: int, *, lock: bool = False) -> Ticket:
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if lock:
+        query = query.with_for_update()
+    ticket = db.session.scalar(query.execution_options(populate_existing=True))
+    if ticket is None:
+        raise NotFoundError(NOT_FOUND)
+    return ticket
