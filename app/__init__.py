@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.help_center import bp as help_bp
     from app.inbox import bp as inbox_bp
     from app.system import bp as system_bp
+    from app.tickets import bp as tickets_bp
     from app.visitors import bp as visitors_bp
     from app.widget import bp as widget_bp
 
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(tickets_bp)
     app.register_blueprint(visitors_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(widget_bp)

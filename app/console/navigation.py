@@ -14,6 +14,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("Overview", "console.home"),
     Section("Inbox", "inbox.index"),
+    Section("Tickets", "tickets.index"),
     Section("Visitors", "visitors.index"),
     Section("Customers", "console_customers.index"),
     Section("Settings", "console.agents", admin_only=True),

@@ -1,0 +1,130 @@
+"""Reading tickets for the console: the views (lists with keyset pagination) and a ticket's page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.models import Agent, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.services import presence
+from app.services.customers import CustomerContext, customer_context
+from app.services.errors import DomainError
+from app.services.tickets import get_ticket
+
+PAGE_SIZE = 50
+UNSOLVED = ("new", "open", "pending", "on_hold")
+# The built-in views: (label, which statuses, whose).
+VIEWS = {
+    "mine": ("My open tickets", UNSOLVED, "mine"),
+    "unassigned": ("Unassigned", UNSOLVED, "nobody"),
+    "open": ("All open", ("new", "open"), "anyone"),
+    "pending": ("Pending and on hold", ("pending", "on_hold"), "anyone"),
+    "solved": ("Solved", ("solved",), "anyone"),
+    "all": ("All tickets", None, "anyone"),
+}
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    ticket: Ticket
+    requester: Customer
+    assignee_name: str | None
+    group_name: str | None
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    rows: list[TicketRow]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    message: TicketMessage
+    author_name: str
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: Ticket
+    thread: list[ThreadEntry]
+    trail: list[TicketEvent]
+    tags: list[str]
+    context: CustomerContext
+    team: list[tuple[int, str, str]]  # (id, name, presence)
+    groups: list[TicketGroup]
+
+
+def _cursor(ticket: Ticket) -> str:
+    return f"{ticket.updated_at.timestamp():.6f}_{ticket.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, _, ident = cursor.partition("_")
+        return datetime.fromtimestamp(float(stamp), UTC), int(ident)
+    except (ValueError, OverflowError, OSError):
+        raise DomainError("That page link is not valid any more: start from the first page.", field="after") from None
+
+
+def _filtered(query, view: str, agent_id: int):
+    _, statuses, whose = VIEWS[view]
+    if statuses is not None:
+        query = query.where(Ticket.status.in_(statuses))
+    if whose == "mine":
+        query = query.where(Ticket.assignee_id == agent_id)
+    elif whose == "nobody":
+        query = query.where(Ticket.assignee_id.is_(None))
+    return query
+
+
+def list_tickets(view: str, agent_id: int, *, after: str | None = None, tag: str | None = None,
+                 limit: int = PAGE_SIZE) -> TicketPage:
+    """Called by the ticket list: one view's tickets, newest activity first, `limit` a page, from
+    after the cursor of the previous page (keyset: every page costs the same)."""
+    if view not in VIEWS:
+        raise DomainError(f"view must be one of {', '.join(VIEWS)}.", field="view")
+    query = _filtered(select(Ticket, Customer, Agent.display_name, TicketGroup.name)
+                      .join(Customer, Customer.id == Ticket.requester_id)
+                      .outerjoin(Agent, Agent.id == Ticket.assignee_id)
+                      .outerjoin(TicketGroup, TicketGroup.id == Ticket.group_id), view, agent_id)
+    if tag:
+        query = query.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == tag.lower())))
+    if after:
+        stamp, ident = _parse_cursor(after)
+        query = query.where(or_(Ticket.updated_at < stamp, and_(Ticket.updated_at == stamp, Ticket.id < ident)))
+    rows = db.session.execute(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit + 1)).all()
+    page = [TicketRow(t, c, a, g) for t, c, a, g in rows[:limit]]
+    return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket) if len(rows) > limit else None,
+                      counts=view_counts(agent_id))
+
+
+def view_counts(agent_id: int) -> dict[str, int]:
+    """How many tickets each unsolved view holds, for the view list."""
+    counts = {}
+    for view in ("mine", "unassigned", "open", "pending"):
+        counts[view] = db.session.scalar(_filtered(select(func.count(Ticket.id)), view, agent_id))
+    return counts
+
+
+def ticket_view(ticket_id: int) -> TicketView:
+    """Called by the ticket page: the ticket, its thread with authors' names, the audit trail, its
+    tags, the requester's context, the team (for assignment) and the groups."""
+    ticket = get_ticket(ticket_id)
+    thread = [ThreadEntry(m, name or "") for m, name in db.session.execute(
+        select(TicketMessage, Agent.display_name).outerjoin(Agent, Agent.id == TicketMessage.author_agent_id)
+        .where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id))]
+    trail = list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                    .order_by(TicketEvent.id)))
+    tags = list(db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id)
+                                   .order_by(TicketTag.tag)))
+    states = presence.team_presence()
+    team = [(a.id, a.display_name, states.get(a.id, "offline")) for a in db.session.scalars(
+        select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name))]
+    groups = list(db.session.scalars(select(TicketGroup).order_by(TicketGroup.name)))
+    return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags,
+                      context=customer_context(ticket.requester_id), team=team, groups=groups)

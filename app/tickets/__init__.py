@@ -1,0 +1,5 @@
+"""The console's tickets: views (lists), a ticket's page, new tickets on a customer's behalf."""
+
+from app.tickets.views import bp
+
+__all__ = ["bp"]
