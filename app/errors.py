@@ -38,10 +38,14 @@ def wants_json() -> bool:
 
 def _validation_fields(exc: HTTPException) -> dict | None:
     # webargs (through flask-smorest) attaches {"messages": {"json": {...}}} to its 422.
+    # A body that is no JSON object at all gets a list there, not messages by field: it is
+    # reported under "_schema", marshmallow's name for errors of the whole payload.
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")
     if isinstance(messages, dict) and len(messages) == 1:
-        return next(iter(messages.values()))
+        messages = next(iter(messages.values()))
+    if isinstance(messages, list):
+        return {"_schema": messages}
     return messages
 
 

@@ -146,3 +146,34 @@ MAX_ID = 2**31 - 1  # the largest id or seq either database stores in these colu
 
 class ConversationQuerySchema(Schema):
     since_seq = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+
+
+class TicketCreateSchema(Schema):
+    """POST /api/v1/tickets: a request on the customer's behalf, from the shop's server."""
+
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    customer_id = fields.String(load_default=None, validate=validate.Length(min=1, max=128),
+                                metadata={"description": "The shop's id of the customer; or give `email`."})
+    email = fields.Email(load_default=None, metadata={"description": "Who the ticket is for when there is no id."})
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+    priority = fields.String(load_default="normal", validate=validate.OneOf(("low", "normal", "high", "urgent")))
+    type = fields.String(load_default="question", validate=validate.OneOf(("question", "incident", "problem", "task")))
+    tags = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
+                       validate=validate.Length(max=20))
+    client_key = fields.String(load_default=None, validate=validate.Length(min=1, max=64), metadata={
+        "description": "Your id for this request: sending it again returns the ticket the first one made."})
+
+
+class TicketOutSchema(Schema):
+    id = fields.Integer(required=True)
+    subject = fields.String(required=True)
+    status = fields.String(required=True)
+    priority = fields.String(required=True)
+    type = fields.String(required=True)
+    channel = fields.String(required=True)
+    customer_id = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    messages = fields.List(fields.Nested(ChatMessageOutSchema), required=True,
+                           metadata={"description": "Public messages, oldest first (never internal notes)."})

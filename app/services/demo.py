@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from app.extensions import db
 from app.models import Agent
 from app.models.base import utcnow
-from app.services import agents, demo_canned_responses, demo_conversations
+from app.services import agents, demo_canned_responses, demo_conversations, demo_tickets
 from app.services.audit import CLI
 from app.services.demo_customers import demo_events
 from app.services.ingestion import ingest_events
@@ -32,6 +32,7 @@ class SeedReport:
     events_accepted: int = 0
     conversations_created: int = 0
     canned_responses_created: int = 0
+    tickets_created: int = 0
 
 
 def seed_demo() -> SeedReport:
@@ -49,5 +50,6 @@ def seed_demo() -> SeedReport:
     # Live chats after the customers exist, through the chat services (skipped for those who have one).
     chats = demo_conversations.seed_conversations()
     replies = demo_canned_responses.seed_canned_responses()
+    made = demo_tickets.seed_tickets()
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
-                      canned_responses_created=replies)
+                      canned_responses_created=replies, tickets_created=made)

@@ -128,3 +128,17 @@ def ticket_view(ticket_id: int) -> TicketView:
     groups = list(db.session.scalars(select(TicketGroup).order_by(TicketGroup.name)))
     return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags,
                       context=customer_context(ticket.requester_id), team=team, groups=groups)
+
+
+def api_document(ticket_id: int) -> dict:
+    """A ticket as the API shows it: its fields and its public messages (notes never)."""
+    ticket = get_ticket(ticket_id)
+    external_id = db.session.scalar(select(Customer.external_id).where(Customer.id == ticket.requester_id))
+    messages = db.session.execute(
+        select(TicketMessage, Agent.display_name).outerjoin(Agent, Agent.id == TicketMessage.author_agent_id)
+        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False)).order_by(TicketMessage.id))
+    return {"id": ticket.id, "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority,
+            "type": ticket.type, "channel": ticket.channel, "customer_id": external_id,
+            "created_at": ticket.created_at, "updated_at": ticket.updated_at,
+            "messages": [{"seq": n, "author_type": m.author_type, "author_name": name, "body": m.body,
+                          "created_at": m.created_at} for n, (m, name) in enumerate(messages, start=1)]}

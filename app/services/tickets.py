@@ -158,7 +158,8 @@ def _check_request(request: TicketRequest) -> tuple[str, str]:
     return subject, body
 
 
-def _existing(channel: str, client_key: str | None) -> Ticket | None:
+def find_by_client_key(channel: str, client_key: str | None) -> Ticket | None:
+    """The ticket a submission with this client key made, if any."""
     if client_key is None:
         return None
     return db.session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.client_key == client_key))
@@ -194,7 +195,7 @@ def commit_new(ticket: Ticket, request: TicketRequest) -> Ticket:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return _existing(request.channel, request.client_key)
+        return find_by_client_key(request.channel, request.client_key)
     realtime.ticket_changed(ticket_payload(ticket), created=True)
     return ticket
 
@@ -203,7 +204,7 @@ def create_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | N
     """Called by every entry point: a new ticket with its first message, in status new. A request
     by an agent on the customer's behalf is written by that agent (author_agent_id), else by the
     customer. Idempotent on (channel, client_key). One commit, then `ticket_created`."""
-    existing = _existing(request.channel, request.client_key)
+    existing = find_by_client_key(request.channel, request.client_key)
     if existing is not None:
         return existing
     return commit_new(build_ticket(request, by=by, author_agent_id=author_agent_id), request)

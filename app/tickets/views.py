@@ -21,8 +21,8 @@ bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
 
 @bp.app_template_filter("ticket_label")
 def ticket_label(value: str | None) -> str:
-    """“on_hold” → “On hold”, for statuses, priorities and types."""
-    return LABELS.get(value or "", (value or "").replace("_", " ").capitalize())
+    """“on_hold” → “On hold”, for statuses, priorities and types; other values (names) as they are."""
+    return LABELS.get(value or "", value or "")
 
 
 @bp.route("")

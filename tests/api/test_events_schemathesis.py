@@ -27,7 +27,8 @@ def test_schemathesis_finds_no_server_error_on_events_profiles_and_conversations
         result = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "run", server.url + "/api/v1/openapi.json",
              "-H", f"Authorization: Bearer {key}", "--checks", CHECKS, "--max-examples", "150", "--seed", "4",
-             "--include-path-regex", "^/api/v1/(events|customers|conversations)", "--generation-database", "none",
+             "--include-path-regex", "^/api/v1/(events|customers|conversations|tickets)",
+             "--generation-database", "none",
              "--no-color", "--report-dir", str(tmp_path / "report")],
             cwd=tmp_path, capture_output=True, text=True, timeout=240,
         )

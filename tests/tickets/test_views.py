@@ -97,3 +97,13 @@ def test_a_chat_turned_into_a_ticket_from_the_conversation_page(client, agent_in
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/console/tickets/{ticket.id}")
     assert "Can I change my address?" in client.get(f"/console/tickets/{ticket.id}").get_data(as_text=True)
     assert client.post(f"/console/tickets/from-conversation/{conversation.id}").status_code == 400  # no CSRF
+
+
+def test_demo_tickets_are_seeded_once_in_several_states(app):
+    from app.services import demo
+
+    first, second = demo.seed_demo(), demo.seed_demo()
+    assert (first.tickets_created, second.tickets_created) == (4, 0)
+    rows = db.session.execute(db.select(Ticket.status, Ticket.channel).order_by(Ticket.id)).all()
+    assert [tuple(r) for r in rows] == [("pending", "help_center"), ("new", "api"), ("solved", "help_center"),
+                                        ("open", "agent")]

@@ -1,0 +1,72 @@
+"""The demo shop's tickets: groups, and tickets in several statuses from several channels, made
+through the ticket service (each once: they carry fixed client keys)."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import Agent, Customer, TicketGroup
+from app.services import ticket_updates, tickets
+from app.services.audit import CLI, Actor
+from app.services.tickets import Requester, TicketRequest
+
+GROUPS = ("Shipping", "Billing", "Product questions")
+
+# (client key, customer external id or email, channel, subject, body, priority, group, tags,
+#  [(who, text)] replies: "a" Bea, "c" the customer, then the final status)
+TICKETS = (
+    ("demo-t1", "cust-newbuyer", "help_center", "Where is my teapot?",
+     "I ordered the cast-iron teapot four days ago and the tracking page has not moved since.",
+     "normal", "Shipping", ("tracking",),
+     [("a", "Sorry for the wait! I've asked the courier and will write back today.")], "pending"),
+    ("demo-t2", "cust-atrisk", "api", "Refund for a damaged kettle",
+     "The gooseneck kettle arrived with a dent in the spout. I'd like a refund, please.",
+     "high", "Billing", ("refund", "damaged"), [], "new"),
+    ("demo-t3", "cust-repeat", "help_center", "Do you sell gift cards?",
+     "My sister loves your teas: can I buy her a gift card?", "low", "Product questions", (),
+     [("a", "Yes: any amount from 10 EUR, at the bottom of every page."), ("c", "Perfect, thank you!")], "solved"),
+    ("demo-t4", "noor@example.com", "agent", "Phone call: change the delivery address",
+     "Noor called: the order should go to her office, Keizersgracht 12, Amsterdam.", "urgent", "Shipping",
+     ("address",), [], "open"),
+)
+
+
+def seed_tickets() -> int:
+    """Create the demo groups and the demo tickets that do not exist yet; returns how many tickets."""
+    for name in GROUPS:
+        if db.session.scalar(db.select(TicketGroup.id).where(TicketGroup.name == name)) is None:
+            db.session.add(TicketGroup(name=name))
+    db.session.commit()
+    bea = db.session.scalar(db.select(Agent).where(Agent.email == "bea@demo.shop"))
+    groups = dict(db.session.execute(db.select(TicketGroup.name, TicketGroup.id)).all())
+    created = 0
+    for key, who, channel, subject, body, priority, group, tags, replies, status in TICKETS:
+        if bea is None or tickets.find_by_client_key(channel, key) is not None or not _known(who):
+            continue
+        requester = Requester(email=who) if "@" in who else Requester(external_id=who)
+        ticket = tickets.create_ticket(TicketRequest(
+            subject=subject, body=body, channel=channel, requester=requester, priority=priority,
+            group_id=groups[group], tags=tags, client_key=key), by=CLI,
+            author_agent_id=bea.id if channel == "agent" else None)
+        _work(ticket.id, bea, replies, status)
+        created += 1
+    return created
+
+
+def _known(who: str) -> bool:
+    column = Customer.email if "@" in who else Customer.external_id
+    return db.session.scalar(db.select(Customer.id).where(column == who)) is not None
+
+
+def _work(ticket_id: int, bea: Agent, replies, status: str) -> None:
+    by = Actor.agent(bea)
+    for who, text in replies:
+        if who == "a":
+            ticket_updates.reply_as_agent(ticket_id, text, agent=bea, by=by)
+        else:
+            ticket_updates.reply_as_customer(ticket_id, text, channel="web", by=CLI)
+    ticket = tickets.get_ticket(ticket_id)
+    changes = {"status": status} if status != ticket.status else {}
+    if status != "new":
+        changes["assignee_id"] = bea.id
+    if changes:
+        ticket_updates.update_ticket(ticket_id, changes, expected_version=ticket.version, by=by)
