@@ -20,6 +20,8 @@ from app.models import (
     OrderItem,
     RealtimeConnection,
     StageTransition,
+    Ticket,
+    TicketMessage,
 )
 from app.models.base import utcnow
 from app.services import audit, realtime
@@ -138,16 +140,27 @@ def _anonymise_conversations(customer_id: int) -> int:
     return blanked
 
 
+def _anonymise_tickets(customer_id: int) -> int:
+    """Keep the customer's tickets for the shop's records (statuses, times, who worked them),
+    without their words: every subject and message replaced. Returns how many messages."""
+    ids = db.select(Ticket.id).where(Ticket.requester_id == customer_id).scalar_subquery()
+    blanked = db.session.execute(db.update(TicketMessage).where(TicketMessage.ticket_id.in_(ids))
+                                 .values(body=ERASED_TEXT)).rowcount
+    db.session.execute(db.update(Ticket).where(Ticket.requester_id == customer_id)
+                       .values(subject=ERASED_TEXT, client_key=None))
+    return blanked
+
+
 def erase_customer(customer_id: int, *, by: Actor) -> dict:
     """Erase a customer on request: delete their events, cart, orders, stage history, visitor
-    ids and open sockets' records, blank what was said in their conversations, and blank the
-    profile. One commit; the audit event keeps only counts and the internal id. Watching consoles
+    ids and open sockets' records, blank what was said in their conversations and tickets, and
+    blank the profile. One commit; the audit event keeps only counts and the internal id. Watching consoles
     are told (`customer_updated`) and find the profile gone (404).
 
     The row itself stays as an anonymous tombstone (`erased_at` set, every personal field and fact
     cleared) rather than being deleted: SQLite would hand a deleted newest id to the next customer,
     so the audit log and any console still open on the old id would point at someone else; and
-    conversations (and, later, tickets), kept for the shop's records, keep their customer id.
+    conversations and tickets, kept for the shop's records, keep their customer id.
     Returns the counts deleted or blanked.
     """
     customer = get_customer(customer_id)
@@ -162,6 +175,7 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
         "visitors": _delete(AnonymousVisitor, AnonymousVisitor.customer_id == customer.id),
         "connections": _delete(RealtimeConnection, RealtimeConnection.customer_id == customer.id),
         "messages_blanked": _anonymise_conversations(customer.id),
+        "ticket_messages_blanked": _anonymise_tickets(customer.id),
     }
     _blank_profile(customer, utcnow())
     audit.record("customer.erased", actor=by, target=customer, details=counts)

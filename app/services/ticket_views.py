@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 from app.services import presence
 from app.services.customers import CustomerContext, customer_context
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
 
 PAGE_SIZE = 50
@@ -54,7 +54,7 @@ class TicketView:
     thread: list[ThreadEntry]
     trail: list[TicketEvent]
     tags: list[str]
-    context: CustomerContext
+    context: CustomerContext | None  # None once the customer was erased
     team: list[tuple[int, str, str]]  # (id, name, presence)
     groups: list[TicketGroup]
 
@@ -126,8 +126,12 @@ def ticket_view(ticket_id: int) -> TicketView:
     team = [(a.id, a.display_name, states.get(a.id, "offline")) for a in db.session.scalars(
         select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name))]
     groups = list(db.session.scalars(select(TicketGroup).order_by(TicketGroup.name)))
-    return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags,
-                      context=customer_context(ticket.requester_id), team=team, groups=groups)
+    try:
+        context = customer_context(ticket.requester_id)
+    except NotFoundError:  # erased on request: the ticket stays, blanked, without its customer
+        context = None
+    return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags, context=context, team=team,
+                      groups=groups)
 
 
 def api_document(ticket_id: int) -> dict:

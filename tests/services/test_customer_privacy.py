@@ -58,7 +58,7 @@ def test_erase_deletes_everything_about_the_customer_and_nothing_else(app):
     counts = customer_privacy.erase_customer(gone_id, by=ADMIN)
 
     assert counts == {"events": 6, "carts": 1, "order_items": 4, "orders": 2, "stage_transitions": 4, "visitors": 1,
-                      "connections": 0, "messages_blanked": 0}
+                      "connections": 0, "messages_blanked": 0, "ticket_messages_blanked": 0}
     db.session.expire_all()
     with pytest.raises(NotFoundError):
         customers.get_customer(gone_id)
@@ -164,3 +164,21 @@ def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
     assert (kept.page_url, kept.prechat, kept.contact_email) == (None, None, None)
     bodies = set(db.session.scalars(db.select(Message.body).where(Message.conversation_id == conversation.id)))
     assert bodies == {customer_privacy.ERASED_TEXT}
+
+
+def test_erase_keeps_tickets_without_their_words(app, client, make_agent, auth):
+    from app.models import Ticket, TicketMessage
+    from app.services import tickets
+    from app.services.tickets import Requester, TicketRequest
+
+    ticket = tickets.create_ticket(TicketRequest(subject="My address is 1 Main St", body="Ship to 1 Main St",
+                                                 channel="help_center", requester=Requester(email="t@example.com")),
+                                   by=ADMIN)
+    counts = customer_privacy.erase_customer(ticket.requester_id, by=ADMIN)
+    assert counts["ticket_messages_blanked"] == 1
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).subject == customer_privacy.ERASED_TEXT
+    assert set(db.session.scalars(db.select(TicketMessage.body))) == {customer_privacy.ERASED_TEXT}
+    auth.login(make_agent().email)
+    page = client.get(f"/console/tickets/{ticket.id}")
+    assert page.status_code == 200 and "erased on request" in page.get_data(as_text=True)
