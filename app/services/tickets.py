@@ -19,7 +19,7 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import realtime
+from app.services import lifecycle, realtime
 from app.services.audit import Actor
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.visitor_tokens import check_id
@@ -120,6 +120,8 @@ def _requester(requester: Requester) -> Customer:
 
 
 def _by_email(email: str, name: str | None) -> Customer:
+    """The profile with this email (a shop customer first), or a new one. Asking for help is
+    engagement (the acquisition stage), so a new profile is assessed at once."""
     email = email.strip().lower()
     if len(email) > 254 or not EMAIL.match(email):
         raise DomainError("Enter a valid email address.", field="email")
@@ -131,6 +133,7 @@ def _by_email(email: str, name: str | None) -> Customer:
                             last_seen_at=now, engaged_at=now, traits={})
         db.session.add(customer)
         db.session.flush()
+        lifecycle.reassess(customer, lifecycle.current_rules(), now=now)
     elif name and not customer.name:
         customer.name = name.strip()[:200]
     return customer

@@ -37,7 +37,7 @@ def test_a_request_by_email_makes_a_profile_and_a_ticket_once(any_app):
     again = tickets.create_ticket(request(client_key="form-1", body="resent"), by=CLI)
     assert again.id == first.id and (first.status, first.channel) == ("new", "help_center")
     customer = db.session.get(Customer, first.requester_id)
-    assert (customer.email, customer.name) == ("ana@example.com", "Ana")
+    assert (customer.email, customer.name, customer.stage) == ("ana@example.com", "Ana", "acquisition")
     second = tickets.create_ticket(request(subject="Another"), by=CLI)
     assert second.requester_id == first.requester_id  # the same email, the same customer
     assert db.session.scalar(db.select(db.func.count(TicketMessage.id))) == 2
