@@ -91,3 +91,4 @@ def contains_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, for `.like(pattern, escape="\\")`: % and _ typed by
     a user are literal characters, not wildcards."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+

@@ -10,7 +10,8 @@ from app.models import Agent, Conversation, Message
 from app.models.base import utcnow
 from app.services import chat_settings, message_store, presence, realtime
 from app.services.chat_payloads import conversation_payload, message_payload, visitor_conversation_payload
-from app.services.errors import DomainError, NotFoundError
+from app.services.errors import DomainError
+from app.services.rows import get_locked
 
 WAITING_BATCH = 20
 
@@ -59,11 +60,7 @@ def assign_new(conversation: Conversation) -> Message | None:
 
 
 def _locked(conversation_id: int) -> Conversation:
-    conversation = db.session.scalar(select(Conversation).where(Conversation.id == conversation_id)
-                                     .with_for_update().execution_options(populate_existing=True))
-    if conversation is None:
-        raise NotFoundError("No such conversation.")
-    return conversation
+    return get_locked(Conversation, conversation_id, "No such conversation.")
 
 
 def announce(conversation: Conversation, previous_assignee: int | None, note: Message | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
@@ -15,9 +14,11 @@ from app.models.conversation import MAX_BODY_CHARS
 from app.services import assignment, chat_settings, lifecycle, message_store, realtime
 from app.services.batch_cache import BatchCache
 from app.services.chat_payloads import conversation_payload, excerpt, message_payload, visitor_conversation_payload
+from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
 from app.services.profiles import resolve
+from app.services.rows import get_locked
 from app.services.visitor_tokens import Visitor, check_id
 
 MAX_ID_CHARS = 64
@@ -25,7 +26,6 @@ MAX_RESUME = 500  # messages per join ack; a client further behind joins again f
 MAX_LISTED = 20  # conversations in the widget's list
 MAX_ANSWER_CHARS = 500
 NOT_FOUND = "No such conversation."  # the same words whether it exists or not: ids cannot be probed
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,9 @@ def visitor_conversation(visitor: Visitor, conversation_id: int, *, lock: bool =
 
 def agent_conversation(agent: Agent, conversation_id: int, *, lock: bool = False) -> Conversation:
     """Any conversation, for any active agent (inbox permissions come with the inbox)."""
-    query = select(Conversation).where(Conversation.id == conversation_id)
     if lock:
-        query = query.with_for_update()
-    conversation = db.session.scalar(query.execution_options(populate_existing=True))
+        return get_locked(Conversation, conversation_id, NOT_FOUND)
+    conversation = db.session.get(Conversation, conversation_id, populate_existing=True)
     if conversation is None:
         raise NotFoundError(NOT_FOUND)
     return conversation
@@ -125,7 +124,7 @@ def _check_url(value: str | None) -> str | None:
 def _check_email(value, field: str = "email", *, required: bool = False) -> str | None:
     if value in (None, "") and not required:
         return None
-    if not isinstance(value, str) or len(value) > 254 or not EMAIL.match(value.strip()):
+    if not is_email(value):
         raise DomainError("Enter a valid email address.", field=field)
     return value.strip()
 

@@ -21,12 +21,13 @@ from app.models.ticket import (
 )
 from app.services import lifecycle, realtime
 from app.services.audit import Actor
+from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
+from app.services.rows import get_locked
 from app.services.visitor_tokens import check_id
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_TAGS = 20
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 NOT_FOUND = "No such ticket."
 
 
@@ -123,7 +124,7 @@ def _by_email(email: str, name: str | None) -> Customer:
     """The profile with this email (a shop customer first), or a new one. Asking for help is
     engagement (the acquisition stage), so a new profile is assessed at once."""
     email = email.strip().lower()
-    if len(email) > 254 or not EMAIL.match(email):
+    if not is_email(email):
         raise DomainError("Enter a valid email address.", field="email")
     customer = db.session.scalar(select(Customer).where(Customer.email == email, Customer.erased_at.is_(None))
                                  .order_by(Customer.external_id.is_(None), Customer.id).limit(1))
@@ -225,10 +226,10 @@ def ticket_payload(ticket: Ticket) -> dict:
 
 
 def get_ticket(ticket_id: int, *, lock: bool = False) -> Ticket:
-    query = select(Ticket).where(Ticket.id == ticket_id)
+    """The ticket (locked for update with lock=True); NotFoundError when there is none."""
     if lock:
-        query = query.with_for_update()
-    ticket = db.session.scalar(query.execution_options(populate_existing=True))
+        return get_locked(Ticket, ticket_id, NOT_FOUND)
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
     if ticket is None:
         raise NotFoundError(NOT_FOUND)
     return ticket

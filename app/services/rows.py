@@ -1,0 +1,16 @@
+"""Reading the row a use case changes: locked, fresh, or a domain error."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.services.errors import NotFoundError
+
+
+def get_locked(model, ident: int, message: str):
+    """The row with this id, locked for update (PostgreSQL; SQLite's writer lock is already held)
+    and read afresh; NotFoundError(message) when there is none."""
+    row = db.session.scalar(db.select(model).where(model.id == ident).with_for_update()
+                            .execution_options(populate_existing=True))
+    if row is None:
+        raise NotFoundError(message)
+    return row
