@@ -105,6 +105,7 @@ class Config:
         self.HELPDESK_LIMIT_WIDGET_EVENTS = _env("HELPDESK_LIMIT_WIDGET_EVENTS", "120 per minute")
         # Live chat, per visitor (verified customer id, else anonymous id) and, for new
         # conversations, per client address as well: anonymous ids cost nothing to make.
+        self.HELPDESK_LIMIT_HELP_REQUESTS = _env("HELPDESK_LIMIT_HELP_REQUESTS", "10 per hour")
         self.HELPDESK_LIMIT_CHAT_MESSAGES = _env("HELPDESK_LIMIT_CHAT_MESSAGES", "30 per minute")
         self.HELPDESK_LIMIT_CHAT_STARTS = _env("HELPDESK_LIMIT_CHAT_STARTS", "10 per hour")
         self.HELPDESK_LIMIT_CHAT_STARTS_IP = _env("HELPDESK_LIMIT_CHAT_STARTS_IP", "30 per hour")

@@ -1,11 +1,59 @@
-"""Public help-center pages."""
+"""Public help-center pages: the front page and the request form."""
 
-from flask import Blueprint, current_app, render_template
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from app.extensions import limiter
+from app.help_center.forms import RequestForm
+from app.services import tickets
+from app.services.audit import Actor
+from app.services.errors import DomainError
+from app.services.tickets import Requester, TicketRequest
 
 bp = Blueprint("help_center", __name__, url_prefix="/help")
+
+
+def _shop() -> str:
+    return current_app.config["HELPDESK_SHOP_NAME"]
 
 
 @bp.route("/")
 def index():
     """The help center's front page."""
-    return render_template("help_center/index.html", shop_name=current_app.config["HELPDESK_SHOP_NAME"])
+    return render_template("help_center/index.html", shop_name=_shop())
+
+
+def _form_page(form: RequestForm, status: int = 200):
+    return render_template("help_center/request.html", form=form, shop_name=_shop()), status
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_REQUESTS"], methods=["POST"])
+def new_request():
+    """Submit a request: a ticket on channel help_center for the email given (found or a new
+    customer). What was typed stays in the form when something is wrong."""
+    form = RequestForm()
+    if request.method == "GET":
+        form.client_key.data = secrets.token_hex(12)
+        return _form_page(form)
+    if not form.validate_on_submit():
+        return _form_page(form, 400)
+    try:
+        tickets.create_ticket(TicketRequest(
+            subject=form.subject.data, body=form.body.data, channel="help_center",
+            requester=Requester(email=form.email.data, name=form.name.data), client_key=form.client_key.data or None),
+            by=Actor("customer", label=form.email.data.strip().lower()))
+    except DomainError as exc:
+        getattr(form, exc.field or "body", form.body).errors = [exc.message]
+        return _form_page(form, exc.status)
+    flash(f"Thank you: we have your request and will answer at {form.email.data.strip()}.", "success")
+    return redirect(url_for("help_center.request_sent"))
+
+
+@bp.route("/requests/sent")
+def request_sent():
+    """After a request: what happens next (the ticket's number is not in the address)."""
+    return render_template("help_center/sent.html", shop_name=_shop())

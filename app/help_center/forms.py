@@ -1,0 +1,23 @@
+"""The help center's request form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
+
+
+class RequestForm(FlaskForm):
+    """Submit a request: who is asking, and what about. client_key makes a double submit one ticket."""
+
+    name = StringField("Your name", validators=[Optional(), Length(max=200)])
+    email = EmailField("Your email", validators=[DataRequired("Enter your email, so that we can answer."),
+                                                 Length(max=254)])
+    subject = StringField("Subject", validators=[DataRequired("Tell us in a few words what it is about."),
+                                                 Length(max=MAX_SUBJECT_CHARS)])
+    body = TextAreaField("How can we help?", validators=[DataRequired("Describe your question or problem."),
+                                                        Length(max=MAX_BODY_CHARS)], render_kw={"rows": 7},
+                         description="An order number helps us find your order quickly.")
+    client_key = HiddenField()
