@@ -9,7 +9,12 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.services import message_store, presence, realtime
-from app.services.chat_payloads import conversation_payload, message_payload, visitor_conversation_payload
+from app.services.chat_payloads import (
+    activity_payload,
+    conversation_payload,
+    message_payload,
+    visitor_conversation_payload,
+)
 from app.services.conversations import agent_conversation, check_message, visitor_conversation
 from app.services.errors import DomainError, NotFoundError
 from app.services.visitor_tokens import Visitor
@@ -74,9 +79,9 @@ def agent_read(agent: Agent, conversation_id: int, seq: int) -> None:
         conversation = db.session.get(Conversation, conversation_id)
         realtime.read(conversation_id, {"conversation_id": conversation_id, "reader": "agent",
                                         "seq": conversation.agent_read_seq})
-        realtime.conversation_activity({"conversation_id": conversation_id, "seq": conversation.last_seq,
-                                        "author_type": None, "excerpt": None, "assignee_id": conversation.assignee_id,
-                                        "unread_for_agents": conversation.unread_for_agents})
+        realtime.conversation_activity(activity_payload(
+            conversation_id, seq=conversation.last_seq, assignee_id=conversation.assignee_id,
+            unread=conversation.unread_for_agents))
 
 
 def view(agent: Agent, sid: str, conversation_id: int | None) -> list[dict]:

@@ -46,3 +46,13 @@ def excerpt(body: str) -> str:
     """The start of a message, for inbox lines and notifications."""
     text = " ".join(body.split())
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1] + "…"
+
+
+def activity_payload(conversation_id: int, *, seq: int, assignee_id: int | None, unread: int,
+                     message: dict | None = None) -> dict:
+    """`conversation_activity`: a conversation's unread count changed, after a message (its author
+    and excerpt) or after agents read it (no message)."""
+    return {"conversation_id": conversation_id, "seq": seq,
+            "author_type": message["author_type"] if message else None,
+            "excerpt": excerpt(message["body"]) if message else None,
+            "assignee_id": assignee_id, "unread_for_agents": unread}

@@ -13,7 +13,12 @@ from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
 from app.services import assignment, chat_settings, lifecycle, message_store, realtime
 from app.services.batch_cache import BatchCache
-from app.services.chat_payloads import conversation_payload, excerpt, message_payload, visitor_conversation_payload
+from app.services.chat_payloads import (
+    activity_payload,
+    conversation_payload,
+    message_payload,
+    visitor_conversation_payload,
+)
 from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
@@ -240,8 +245,8 @@ def check_message(client_msg_id, body) -> None:
 
 
 def _activity(conversation_id: int, message: dict, assignee_id: int | None, unread: int) -> dict:
-    return {"conversation_id": conversation_id, "seq": message["seq"], "author_type": message["author_type"],
-            "excerpt": excerpt(message["body"]), "assignee_id": assignee_id, "unread_for_agents": unread}
+    return activity_payload(conversation_id, seq=message["seq"], assignee_id=assignee_id, unread=unread,
+                            message=message)
 
 
 def send_visitor_message(visitor: Visitor, conversation_id: int, client_msg_id: str, body: str) -> ChatMessage:

@@ -50,15 +50,9 @@ class ConversationView:
     messages: list[Message]
     agent_names: dict[int, str]
     context: CustomerContext
-    team: list[TeamMember]  # who it can be transferred to
+    team: list[presence.TeamMember]  # who it can be transferred to
     question_labels: dict[str, str]  # the pre-chat form's questions, by key
 
-
-@dataclass(frozen=True)
-class TeamMember:
-    id: int
-    display_name: str
-    presence: str  # effective: offline without an open console
 
 
 def list_conversations(chosen: InboxFilter, agent_id: int, *, limit: int = PAGE_SIZE) -> list[InboxRow]:
@@ -100,11 +94,8 @@ def conversation_view(conversation_id: int) -> ConversationView:
     author_ids = {m.author_agent_id for m in newest if m.author_agent_id is not None}
     names = {row.id: row.display_name for row in db.session.execute(
         db.select(Agent.id, Agent.display_name).where(Agent.id.in_(author_ids)))} if author_ids else {}
-    team_presence = presence.team_presence()
-    team = [TeamMember(a.id, a.display_name, team_presence.get(a.id, "offline")) for a in db.session.scalars(
-        db.select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name))]
     return ConversationView(conversation=conversation, messages=newest[::-1], agent_names=names,
-                            context=customer_context(conversation.customer_id), team=team,
+                            context=customer_context(conversation.customer_id), team=presence.team(),
                             question_labels={f.key: f.label for f in chat_settings.current().prechat_fields})
 
 

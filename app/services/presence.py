@@ -123,6 +123,22 @@ def agents_online() -> bool:
     return bool(online_agent_ids())
 
 
+@dataclass(frozen=True)
+class TeamMember:
+    """An active agent as assignment lists show them."""
+
+    id: int
+    display_name: str
+    presence: str  # effective: offline without an open console
+
+
+def team() -> list[TeamMember]:
+    """Every active agent by name, with their effective presence (who a chat or ticket can go to)."""
+    states = team_presence()
+    return [TeamMember(a.id, a.display_name, states.get(a.id, "offline")) for a in db.session.scalars(
+        select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name))]
+
+
 def team_presence() -> dict[int, str]:
     """Every active agent's effective presence, for the console's agent lists."""
     live = set(db.session.scalars(_live_console_agents()))

@@ -55,7 +55,7 @@ class TicketView:
     trail: list[TicketEvent]
     tags: list[str]
     context: CustomerContext | None  # None once the customer was erased
-    team: list[tuple[int, str, str]]  # (id, name, presence)
+    team: list[presence.TeamMember]
     groups: list[TicketGroup]
 
 
@@ -122,15 +122,12 @@ def ticket_view(ticket_id: int) -> TicketView:
                                     .order_by(TicketEvent.id)))
     tags = list(db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id)
                                    .order_by(TicketTag.tag)))
-    states = presence.team_presence()
-    team = [(a.id, a.display_name, states.get(a.id, "offline")) for a in db.session.scalars(
-        select(Agent).where(Agent.active.is_(True)).order_by(Agent.display_name))]
     groups = list(db.session.scalars(select(TicketGroup).order_by(TicketGroup.name)))
     try:
         context = customer_context(ticket.requester_id)
     except NotFoundError:  # erased on request: the ticket stays, blanked, without its customer
         context = None
-    return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags, context=context, team=team,
+    return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags, context=context, team=presence.team(),
                       groups=groups)
 
 

@@ -44,8 +44,8 @@ def _properties_form(view, formdata=None) -> PropertiesForm:
         "assignee_id": str(ticket.assignee_id or ""), "group_id": str(ticket.group_id or ""),
         "tags": ", ".join(view.tags), "version": ticket.version})
     form.assignee_id.choices = [SelectChoice("", "Nobody")] + [
-        SelectChoice(str(i), f"{name}{' (you)' if i == current_user.id else ''} · {state}")
-        for i, name, state in view.team]
+        SelectChoice(str(m.id), f"{m.display_name}{' (you)' if m.id == current_user.id else ''} · {m.presence}")
+        for m in view.team]
     form.group_id.choices = [SelectChoice("", "No group")] + [SelectChoice(str(g.id), g.name) for g in view.groups]
     return form
 
