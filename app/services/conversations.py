@@ -23,7 +23,7 @@ from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
 from app.services.profiles import resolve
-from app.services.rows import get_locked
+from app.services.rows import get_row
 from app.services.visitor_tokens import Visitor, check_id
 
 MAX_ID_CHARS = 64
@@ -110,12 +110,7 @@ def visitor_conversation(visitor: Visitor, conversation_id: int, *, lock: bool =
 
 def agent_conversation(agent: Agent, conversation_id: int, *, lock: bool = False) -> Conversation:
     """Any conversation, for any active agent (inbox permissions come with the inbox)."""
-    if lock:
-        return get_locked(Conversation, conversation_id, NOT_FOUND)
-    conversation = db.session.get(Conversation, conversation_id, populate_existing=True)
-    if conversation is None:
-        raise NotFoundError(NOT_FOUND)
-    return conversation
+    return get_row(Conversation, conversation_id, NOT_FOUND, lock=lock)
 
 
 def _check_url(value: str | None) -> str | None:

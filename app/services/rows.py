@@ -14,3 +14,13 @@ def get_locked(model, ident: int, message: str):
     if row is None:
         raise NotFoundError(message)
     return row
+
+
+def get_row(model, ident: int, message: str, *, lock: bool = False):
+    """The row with this id, read afresh (and locked with lock=True); NotFoundError(message)."""
+    if lock:
+        return get_locked(model, ident, message)
+    row = db.session.get(model, ident, populate_existing=True)
+    if row is None:
+        raise NotFoundError(message)
+    return row

@@ -23,7 +23,7 @@ from app.services import lifecycle, realtime
 from app.services.audit import Actor
 from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
-from app.services.rows import get_locked
+from app.services.rows import get_row
 from app.services.visitor_tokens import check_id
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -227,9 +227,4 @@ def ticket_payload(ticket: Ticket) -> dict:
 
 def get_ticket(ticket_id: int, *, lock: bool = False) -> Ticket:
     """The ticket (locked for update with lock=True); NotFoundError when there is none."""
-    if lock:
-        return get_locked(Ticket, ticket_id, NOT_FOUND)
-    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
-    if ticket is None:
-        raise NotFoundError(NOT_FOUND)
-    return ticket
+    return get_row(Ticket, ticket_id, NOT_FOUND, lock=lock)
