@@ -124,12 +124,28 @@ class Config:
         }
 
         self.HELPDESK_SHOP_NAME = _env("HELPDESK_SHOP_NAME", "Demo Shop")
+        # Email. Delivery "smtp" sends the outbox through HELPDESK_SMTP_* ; "outbox" keeps every email
+        # in the outbox (shown in the console) and sends nothing: the development default.
+        self.HELPDESK_EMAIL_DELIVERY = _env("HELPDESK_EMAIL_DELIVERY", "smtp")
+        self.HELPDESK_MAIL_FROM = _env("HELPDESK_MAIL_FROM", "support@helpdesk.localhost")
+        self.HELPDESK_MAIL_DOMAIN = _env("HELPDESK_MAIL_DOMAIN", self.HELPDESK_MAIL_FROM.rpartition("@")[2])
+        self.HELPDESK_SMTP_HOST = _env("HELPDESK_SMTP_HOST", "127.0.0.1")
+        self.HELPDESK_SMTP_PORT = _env_int("HELPDESK_SMTP_PORT", 25)
+        self.HELPDESK_SMTP_USER = _env("HELPDESK_SMTP_USER")
+        self.HELPDESK_SMTP_PASSWORD = _env("HELPDESK_SMTP_PASSWORD")
+        self.HELPDESK_SMTP_STARTTLS = _env_bool("HELPDESK_SMTP_STARTTLS", False)
+        # The address customers' links point at (emails are read outside any request).
+        self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 
 
 class DevelopmentConfig(Config):
     """`make run`: SQLite under instance/, one process, jobs in-process."""
 
     ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.HELPDESK_EMAIL_DELIVERY = _env("HELPDESK_EMAIL_DELIVERY", "outbox")
 
 
 class TestConfig(Config):
