@@ -44,6 +44,18 @@ class MarkRead(_Payload):
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ID))
 
 
+class TicketPayload(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    ticket_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+
+
+class TicketTyping(TicketPayload):
+    typing = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+    internal = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
 class StartConversation(Schema):
     """start_conversation: every field optional (an empty payload starts a plain chat)."""
 
@@ -91,6 +103,8 @@ ASSIGN = Assign()
 SET_PRESENCE = SetPresence()
 REACH_OUT = ReachOut()
 CONVERSATION = _Payload()
+TICKET = TicketPayload()
+TICKET_TYPING = TicketTyping()
 
 
 def parse(schema: Schema, data) -> dict:

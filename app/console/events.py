@@ -16,6 +16,7 @@ from app.services import auth as auth_service
 from app.services import customers
 from app.services.errors import NotFoundError
 from app.services.realtime import INBOX_ROOM, agent_room, customer_room
+from app.tickets.events import TicketEvents
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ def _refused(code: str, message: str) -> dict:
 BAD_CUSTOMER_ID = "Send {\"customer_id\": <integer>}."
 
 
-class ConsoleNamespace(InboxEvents, GuardedNamespace):
-    """Agents' live channel. The chat's commands and facts are InboxEvents' (app/inbox/events.py).
+class ConsoleNamespace(InboxEvents, TicketEvents, GuardedNamespace):
+    """Agents' live channel. The chat's commands and facts are InboxEvents' (app/inbox/events.py),
+    the ticket page's TicketEvents' (app/tickets/events.py).
 
     connect(auth={"csrf_token"}): needs the console session cookie and the page's CSRF token;
         refused otherwise. Joins rooms `agent:{id}` and `inbox`.

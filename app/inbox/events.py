@@ -9,7 +9,7 @@ from flask_socketio import join_room, leave_room
 from app.auth import current_session_token
 from app.chat import schemas
 from app.chat.schemas import acked
-from app.services import assignment, chat_activity, conversations, presence, realtime
+from app.services import assignment, chat_activity, conversations, presence, realtime, ticket_activity
 from app.services import auth as auth_service
 from app.services.chat_payloads import conversation_payload, message_payload
 from app.services.realtime import VISITORS_ROOM, conversation_agents_room, conversation_room
@@ -46,7 +46,9 @@ class InboxEvents:
 
     def agent_disconnected(self) -> None:
         """Called by the namespace's disconnect."""
-        announce_viewer_left(assignment.console_closed(request.sid))
+        conversation_id, ticket_id = assignment.console_closed(request.sid)
+        announce_viewer_left(conversation_id)
+        ticket_activity.left(ticket_id)
 
     @acked
     def on_join_conversation(self, data=None):

@@ -34,6 +34,8 @@ class RealtimeConnection(db.Model):
     # The conversation an agent's console shows now (who else is looking at it).
     viewing_conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL"), index=True)
+    # The ticket an agent's console shows now (collision detection on the ticket page).
+    viewing_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     # A visitor socket's token expiry: the heartbeat disconnects it then.

@@ -135,17 +135,17 @@ def console_opened(agent: Agent, sid: str) -> None:
         assign_waiting()
 
 
-def console_closed(sid: str) -> int | None:
+def console_closed(sid: str) -> tuple[int | None, int | None]:
     """Called by the console's disconnect: forget the socket; when it was the agent's last console,
-    the team sees them offline. Returns the conversation the socket was showing, if any."""
+    the team sees them offline. Returns the conversation and the ticket the socket was showing."""
     row = presence.disconnect(sid)
     if row is None or row.agent_id is None:
-        return None
+        return None, None
     agent = db.session.get(Agent, row.agent_id)
     if agent is not None and agent.presence != "offline" and presence.effective_presence(agent) == "offline":
         realtime.presence_changed({"agent_id": agent.id, "presence": "offline"})
     db.session.rollback()
-    return row.viewing_conversation_id
+    return row.viewing_conversation_id, row.viewing_ticket_id
 
 
 def change_presence(agent: Agent, chosen: str) -> str:

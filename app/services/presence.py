@@ -158,12 +158,31 @@ def set_viewing(sid: str, conversation_id: int | None) -> int | None:
     return before
 
 
+def set_viewing_ticket(sid: str, ticket_id: int | None) -> int | None:
+    """A console socket now shows this ticket (or none). Returns the ticket it showed before. One commit."""
+    row = db.session.scalar(select(RealtimeConnection).where(RealtimeConnection.sid == sid))
+    if row is None:
+        db.session.rollback()
+        return None
+    before, row.viewing_ticket_id = row.viewing_ticket_id, ticket_id
+    db.session.commit()
+    return before
+
+
+def ticket_viewers(ticket_id: int) -> list[dict]:
+    """The agents whose consoles show this ticket now: [{"id", "display_name"}]."""
+    return _viewers(RealtimeConnection.viewing_ticket_id == ticket_id)
+
+
 def viewers(conversation_id: int) -> list[dict]:
     """The agents whose consoles show this conversation now: [{"id", "display_name"}]."""
+    return _viewers(RealtimeConnection.viewing_conversation_id == conversation_id)
+
+
+def _viewers(showing) -> list[dict]:
     rows = db.session.execute(
         select(Agent.id, Agent.display_name).join(RealtimeConnection, RealtimeConnection.agent_id == Agent.id)
-        .where(RealtimeConnection.viewing_conversation_id == conversation_id,
-               RealtimeConnection.seen_at >= _live_after())
+        .where(showing, RealtimeConnection.seen_at >= _live_after())
         .group_by(Agent.id, Agent.display_name).order_by(Agent.display_name))
     return [{"id": agent_id, "display_name": name} for agent_id, name in rows]
 

@@ -151,6 +151,21 @@ def visitor_conversation_started(customer_id: int, payload: dict) -> None:
     emit("conversation_started", payload, room=profile_room(customer_id), namespace=CHAT)
 
 
+def ticket_room(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}"
+
+
+def ticket_viewers_changed(ticket_id: int, viewers: list[dict]) -> None:
+    """Who has a ticket open now (collision detection): to the consoles showing it."""
+    emit("ticket_viewers_changed", {"ticket_id": ticket_id, "viewers": viewers}, room=ticket_room(ticket_id),
+         namespace=CONSOLE)
+
+
+def ticket_typing(ticket_id: int, payload: dict) -> None:
+    """An agent started or stopped writing in a ticket's composer: to the consoles showing it. Not stored."""
+    emit("ticket_typing", payload, room=ticket_room(ticket_id), namespace=CONSOLE)
+
+
 def ticket_changed(payload: dict, *, created: bool = False) -> None:
     """A ticket was created or changed (committed): ticket lists and open ticket pages refresh."""
     emit("ticket_created" if created else "ticket_updated", payload, room=INBOX_ROOM, namespace=CONSOLE)
