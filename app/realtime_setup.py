@@ -41,6 +41,9 @@ def async_mode(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     """Initialise Socket.IO on the app with the settings from config."""
+    # Flask-SocketIO keeps the Redis client manager of an earlier init_app even when this app has
+    # no message queue: start from none (several apps in one process: tests, the bench scripts).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=async_mode(app),
