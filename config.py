@@ -106,6 +106,8 @@ class Config:
         # Live chat, per visitor (verified customer id, else anonymous id) and, for new
         # conversations, per client address as well: anonymous ids cost nothing to make.
         self.HELPDESK_LIMIT_HELP_REQUESTS = _env("HELPDESK_LIMIT_HELP_REQUESTS", "10 per hour")
+        # My requests' sign-in links, per client address and per email address asked for.
+        self.HELPDESK_LIMIT_HELP_SIGN_IN = _env("HELPDESK_LIMIT_HELP_SIGN_IN", "5 per 15 minutes")
         self.HELPDESK_LIMIT_CHAT_MESSAGES = _env("HELPDESK_LIMIT_CHAT_MESSAGES", "30 per minute")
         self.HELPDESK_LIMIT_CHAT_STARTS = _env("HELPDESK_LIMIT_CHAT_STARTS", "10 per hour")
         self.HELPDESK_LIMIT_CHAT_STARTS_IP = _env("HELPDESK_LIMIT_CHAT_STARTS_IP", "30 per hour")

@@ -21,3 +21,24 @@ class RequestForm(FlaskForm):
                                                         Length(max=MAX_BODY_CHARS)], render_kw={"rows": 7},
                          description="An order number helps us find your order quickly.")
     client_key = HiddenField()
+
+
+class SignInForm(FlaskForm):
+    """My requests: the address a one-time sign-in link is sent to."""
+
+    email = EmailField("Your email", validators=[DataRequired("Enter the email address you wrote to us from."),
+                                                 Length(max=254)])
+
+
+class ConfirmForm(FlaskForm):
+    """The button behind a sign-in link (a GET never uses a link: mail scanners open links too)."""
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Your reply", validators=[DataRequired("Write your reply first."),
+                                                   Length(max=MAX_BODY_CHARS)], render_kw={"rows": 5})
+    client_key = HiddenField()
+
+
+class SignOutForm(FlaskForm):
+    """Sign out of My requests."""

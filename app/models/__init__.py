@@ -7,6 +7,7 @@ from app.models.canned_response import CannedResponse
 from app.models.commerce import Cart, CustomerEvent, Order, OrderItem
 from app.models.conversation import Conversation, Message
 from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Customer, StageTransition
+from app.models.customer_access import CustomerLink, CustomerSession
 from app.models.outbox import OutboxEmail
 from app.models.realtime import RealtimeConnection
 from app.models.setting import AppSetting
@@ -15,6 +16,7 @@ from app.models.ticket import Ticket, TicketEvent, TicketGroup, TicketMessage, T
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
-    "AppSetting", "CannedResponse", "OutboxEmail", "Conversation", "Message", "PRESENCES", "RealtimeConnection",
+    "AppSetting", "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
+    "Message", "PRESENCES", "RealtimeConnection",
     "Ticket", "TicketEvent", "TicketGroup", "TicketMessage", "TicketTag",
 ]

@@ -78,7 +78,10 @@ class TicketMessage(db.Model):
     note (agents only)."""
 
     __tablename__ = "ticket_messages"
-    __table_args__ = (Index("ix_ticket_messages_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_ticket_messages_ticket_id_id", "ticket_id", "id"),
+                      # A client's id for a reply (My requests, the widget, inbound email's
+                      # Message-ID): a retried submit finds the message the first one made.
+                      UniqueConstraint("ticket_id", "client_key", name="uq_ticket_messages_ticket_id_client_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
@@ -87,6 +90,7 @@ class TicketMessage(db.Model):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     internal: Mapped[bool] = mapped_column(default=False, nullable=False)
     channel: Mapped[str] = mapped_column(String(16), nullable=False)  # how it arrived: web, email, api, chat…
+    client_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Agent, Conversation, Message, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.models.ticket import MAX_BODY_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
-from app.services import realtime, tickets
+from app.services import realtime, ticket_mail, tickets
 from app.services.audit import Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.tickets import Requester, TicketRequest, check_agent, check_choice, check_group, check_text, record
@@ -122,10 +122,10 @@ def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: A
 
 
 def _add_message(ticket: Ticket, body: str, *, author_type: str, channel: str, internal: bool = False,
-                 author_agent_id: int | None = None) -> TicketMessage:
+                 author_agent_id: int | None = None, client_key: str | None = None) -> TicketMessage:
     message = TicketMessage(ticket_id=ticket.id, author_type=author_type, author_agent_id=author_agent_id,
                             body=check_text(body, "body", MAX_BODY_CHARS), internal=internal, channel=channel,
-                            created_at=utcnow())
+                            client_key=client_key, created_at=utcnow())
     db.session.add(message)
     db.session.flush()
     return message
@@ -153,20 +153,39 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
             old = ticket.status
             _apply(ticket, "status", new_status)
             record(ticket, by, "status", old, new_status)
+        ticket_mail.agent_reply(ticket, message, agent)
     db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
     return message
 
 
-def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor) -> tuple[Ticket, TicketMessage]:
-    """Called by "My requests" and the inbound email: the customer answers. An answer reopens the
-    ticket (pending, on hold or solved → open); an answer to a closed ticket makes a follow-up
-    ticket, linked in both audit trails. Returns the ticket the message went to."""
+def _answered(ticket_id: int, client_key: str | None) -> TicketMessage | None:
+    """The message a submit with this client key already made in the ticket or in its follow-up."""
+    if client_key is None:
+        return None
+    return db.session.scalar(select(TicketMessage).where(TicketMessage.client_key == client_key,
+                                                         TicketMessage.ticket_id == ticket_id))
+
+
+def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor,
+                      client_key: str | None = None) -> tuple[Ticket, TicketMessage]:
+    """Called by "My requests", the widget and the inbound email: the customer answers. An answer
+    reopens the ticket (pending, on hold or solved → open); an answer to a closed ticket makes a
+    follow-up ticket, linked in both audit trails. Returns the ticket the message went to. A retry
+    with the same client_key returns the first answer."""
     ticket = tickets.get_ticket(ticket_id, lock=True)
+    done = _answered(ticket.id, client_key)
+    if done is not None:
+        db.session.rollback()
+        return ticket, done
     if ticket.status == "closed":
         db.session.rollback()
-        return _follow_up(ticket, body, by=by)
-    message = _add_message(ticket, body, author_type="customer", channel=channel)
+        follow = tickets.find_by_client_key(ticket.channel, client_key and f"follow-{client_key}"[:64])
+        if follow is not None:
+            return follow, db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id)
+                                             .order_by(TicketMessage.id).limit(1))
+        return _follow_up(ticket, body, by=by, client_key=client_key)
+    message = _add_message(ticket, body, author_type="customer", channel=channel, client_key=client_key)
     ticket.version += 1
     ticket.updated_at = message.created_at
     if ticket.status in ("pending", "on_hold", "solved"):
@@ -178,11 +197,11 @@ def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor) -> 
     return ticket, message
 
 
-def _follow_up(closed: Ticket, body: str, *, by: Actor) -> tuple[Ticket, TicketMessage]:
+def _follow_up(closed: Ticket, body: str, *, by: Actor, client_key: str | None = None) -> tuple[Ticket, TicketMessage]:
     follow = tickets.create_ticket(TicketRequest(
         subject=f"Follow-up: {closed.subject}"[:200], body=body, channel=closed.channel,
         requester=Requester(customer_id=closed.requester_id), priority=closed.priority, type=closed.type,
-        group_id=closed.group_id), by=by)
+        group_id=closed.group_id, client_key=client_key and f"follow-{client_key}"[:64]), by=by)
     original = tickets.get_ticket(closed.id)
     record(original, by, "follow_up", None, f"#{follow.id}")
     record(follow, by, "follow_up_of", None, f"#{closed.id}")

@@ -19,7 +19,7 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import lifecycle, realtime
+from app.services import customer_access, lifecycle, realtime
 from app.services.audit import Actor
 from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
@@ -29,6 +29,8 @@ from app.services.visitor_tokens import check_id
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_TAGS = 20
 NOT_FOUND = "No such ticket."
+# Requests the customer made themselves get a "we received your request" email with a link.
+ACKNOWLEDGED_CHANNELS = ("help_center", "widget", "email")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,8 @@ def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | No
                                  author_agent_id=author_agent_id, body=body, internal=False,
                                  channel=message_channel(request.channel), created_at=now))
     record(ticket, by, "created", new=request.channel)
+    if request.channel in ACKNOWLEDGED_CHANNELS:
+        customer_access.acknowledge(ticket, requester)
     return ticket
 
 

@@ -1,0 +1,127 @@
+"""The help center's "My requests": sign in by a one-time email link, see one's tickets, reply."""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+
+from app.extensions import limiter
+from app.help_center.forms import ConfirmForm, ReplyForm, SignInForm, SignOutForm
+from app.help_center.views import bp
+from app.services import customer_access, customer_requests
+from app.services.customer_access import LinkError
+from app.services.errors import DomainError, NotFoundError
+
+SESSION_KEY = "customer_session"
+
+
+def _shop() -> str:
+    return current_app.config["HELPDESK_SHOP_NAME"]
+
+
+def _customer():
+    if "help_customer" not in g:
+        g.help_customer = customer_access.customer_for_session(session.get(SESSION_KEY))
+    return g.help_customer
+
+
+def signed_in(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if _customer() is None:
+            return redirect(url_for("help_center.my_requests"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _page(template: str, status: int = 200, **context):
+    return render_template(template, shop_name=_shop(), customer=_customer(), sign_out=SignOutForm(),
+                           status_label=customer_requests.status_label, **context), status
+
+
+def _email_key() -> str:
+    return "help-sign-in:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/requests", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_SIGN_IN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_SIGN_IN"], methods=["POST"], key_func=_email_key)
+def my_requests():
+    """Signed in: the customer's requests. Signed out: the form that emails a sign-in link; the
+    answer is the same whether the address is known or not."""
+    customer = _customer()
+    if customer is not None:
+        return _page("help_center/my_requests.html", tickets=customer_requests.my_tickets(customer))
+    form = SignInForm()
+    if request.method == "GET":
+        return _page("help_center/sign_in.html", form=form)
+    if not form.validate_on_submit():
+        return _page("help_center/sign_in.html", 400, form=form)
+    try:
+        customer_access.request_sign_in(form.email.data)
+    except DomainError as exc:
+        form.email.errors = [exc.message]
+        return _page("help_center/sign_in.html", exc.status, form=form)
+    return _page("help_center/sign_in_sent.html", email=form.email.data.strip())
+
+
+@bp.route("/sign-in/<token>", methods=["GET", "POST"])
+def sign_in(token: str):
+    """A link from an email: a button confirms it (POST), which uses it once and signs in."""
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _page("help_center/sign_in_confirm.html", form=form, token=token)
+    try:
+        session_token, next_path = customer_access.redeem(token)
+    except LinkError as exc:
+        return _page("help_center/sign_in.html", exc.status, form=SignInForm(formdata=None), link_error=exc.message)
+    session[SESSION_KEY] = session_token
+    return redirect(next_path)
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    if SignOutForm().validate_on_submit():
+        customer_access.sign_out(session.pop(SESSION_KEY, None))
+    return redirect(url_for("help_center.my_requests"))
+
+
+def _thread_page(ticket, form: ReplyForm, status: int = 200):
+    return _page("help_center/my_request.html", status, ticket=ticket, form=form,
+                 thread=customer_requests.public_thread(ticket))
+
+
+@bp.route("/requests/<int:ticket_id>", methods=["GET"])
+@signed_in
+def my_request(ticket_id: int):
+    try:
+        ticket = customer_requests.my_ticket(_customer(), ticket_id)
+    except NotFoundError:
+        return _page("help_center/not_found.html", 404)
+    form = ReplyForm()
+    form.client_key.data = secrets.token_hex(12)
+    return _thread_page(ticket, form)
+
+
+@bp.route("/requests/<int:ticket_id>/reply", methods=["POST"])
+@signed_in
+def reply(ticket_id: int):
+    """The customer answers; a double submit is one message (client_key); errors keep the text."""
+    customer = _customer()
+    try:
+        ticket = customer_requests.my_ticket(customer, ticket_id)
+    except NotFoundError:
+        return _page("help_center/not_found.html", 404)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _thread_page(ticket, form, 400)
+    try:
+        answered = customer_requests.reply(customer, ticket.id, form.body.data,
+                                           client_key=form.client_key.data or None)
+    except DomainError as exc:
+        form.body.errors = [exc.message]
+        return _thread_page(ticket, form, exc.status)
+    return redirect(url_for("help_center.my_request", ticket_id=answered.id, _anchor="latest"))

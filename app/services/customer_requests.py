@@ -1,0 +1,71 @@
+"""What a signed-in customer sees of their tickets in "My requests" (and the widget): their own
+tickets only, public messages only, and their replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Agent, Customer, Ticket, TicketMessage
+from app.services import ticket_updates
+from app.services.audit import Actor
+from app.services.errors import NotFoundError
+from app.services.visitor_tokens import check_id
+
+# Statuses in the customer's words.
+CUSTOMER_STATUS = {"new": "Open", "open": "Open", "pending": "Awaiting your reply", "on_hold": "Open",
+                   "solved": "Solved", "closed": "Closed"}
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    id: int
+    from_customer: bool
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+def status_label(status: str) -> str:
+    return CUSTOMER_STATUS[status]
+
+
+def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
+    """The customer's tickets, latest activity first."""
+    return list(db.session.scalars(select(Ticket).where(Ticket.requester_id == customer.id)
+                                   .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
+    """The customer's own ticket; NotFoundError (404) for anyone else's, as for one that does not exist."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.requester_id != customer.id:
+        raise NotFoundError("No such request.")
+    return ticket
+
+
+def public_thread(ticket: Ticket) -> list[PublicMessage]:
+    """The messages the customer may read: everything but internal notes, oldest first. Agents
+    appear by display name (their email never)."""
+    rows = db.session.execute(select(TicketMessage, Agent.display_name)
+                              .outerjoin(Agent, Agent.id == TicketMessage.author_agent_id)
+                              .where(TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False))
+                              .order_by(TicketMessage.id))
+    return [PublicMessage(m.id, m.author_type == "customer", "You" if m.author_type == "customer"
+                          else (name or "Support team"), m.body, m.created_at) for m, name in rows]
+
+
+def reply(customer: Customer, ticket_id: int, body: str, *, client_key: str | None, channel: str = "web") -> Ticket:
+    """The customer answers in their request (idempotent on client_key). Returns the ticket the
+    answer went to: a closed request starts a follow-up."""
+    ticket = my_ticket(customer, ticket_id)
+    if client_key is not None:
+        check_id(client_key, "client_key", 64)
+    result, _message = ticket_updates.reply_as_customer(
+        ticket.id, body, channel=channel, client_key=client_key,
+        by=Actor("customer", customer.id, customer.email or f"customer {customer.id}"))
+    return result
