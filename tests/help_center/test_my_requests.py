@@ -144,5 +144,5 @@ def test_forms_without_csrf_do_nothing(client):
     assert client.post("/help/requests", data={"email": "ines@example.com"}).status_code == 400
     assert emails("sign_in_link") == []
     path = LINK.search(emails("ticket_received")[0].text_body).group(1)
-    assert client.post(path).status_code == 200  # the Continue page again: the link is not used
+    assert client.post(path).status_code == 400  # refused: the link is not used
     assert db.session.scalar(db.select(CustomerLink.used_at)) is None
