@@ -11,12 +11,20 @@ from app.models.customer_access import CustomerLink, CustomerSession
 from app.models.outbox import OutboxEmail
 from app.models.realtime import RealtimeConnection
 from app.models.setting import AppSetting
-from app.models.ticket import Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models.ticket import (
+    RoutingRule,
+    Ticket,
+    TicketEvent,
+    TicketGroup,
+    TicketGroupMember,
+    TicketMessage,
+    TicketTag,
+)
 
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
     "AppSetting", "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",
-    "Ticket", "TicketEvent", "TicketGroup", "TicketMessage", "TicketTag",
+    "RoutingRule", "Ticket", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage", "TicketTag",
 ]

@@ -27,6 +27,8 @@ class TicketGroup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    # Round-robin's cursor: the member who got the group's last routed ticket.
+    last_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
@@ -111,3 +113,31 @@ class TicketEvent(db.Model):
     version: Mapped[int] = mapped_column(nullable=False)  # the ticket's version this change made
     details: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class TicketGroupMember(db.Model):
+    """An agent in a group: round-robin routing inside the group picks among its members."""
+
+    __tablename__ = "ticket_group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("ticket_groups.id", ondelete="CASCADE"), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class RoutingRule(db.Model):
+    """Evaluated when a ticket arrives, in position order: when every condition holds, the actions
+    apply (later rules may change what earlier ones set, unless a rule says stop)."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    position: Mapped[int] = mapped_column(default=0, nullable=False)
+    active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    stop: Mapped[bool] = mapped_column(default=False, nullable=False)
+    # Validated by app/services/routing.py: {"channels", "words", "tags", "stages", "flags",
+    # "segments", "cart_min", "cart_max"} and {"group_id", "priority", "add_tags", "assignee"}.
+    conditions: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    actions: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -19,7 +19,7 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import customer_access, lifecycle, realtime
+from app.services import customer_access, lifecycle, realtime, routing
 from app.services.audit import Actor
 from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
@@ -191,9 +191,20 @@ def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | No
                                  author_agent_id=author_agent_id, body=body, internal=False,
                                  channel=message_channel(request.channel), created_at=now))
     record(ticket, by, "created", new=request.channel)
+    routing.route_ticket(ticket, body, requester, tags, keep=_chosen(request, assignee_id))
     if request.channel in ACKNOWLEDGED_CHANNELS:
         customer_access.acknowledge(ticket, requester)
     return ticket
+
+
+def _chosen(request: TicketRequest, assignee_id: int | None) -> frozenset[str]:
+    """What the ticket's creator chose themselves: routing leaves those fields alone."""
+    chosen = {"group_id"} if request.group_id is not None else set()
+    if request.priority != "normal":
+        chosen.add("priority")
+    if assignee_id is not None:
+        chosen.add("assignee_id")
+    return frozenset(chosen)
 
 
 def commit_new(ticket: Ticket, request: TicketRequest) -> Ticket:

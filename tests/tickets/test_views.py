@@ -9,7 +9,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.models import Ticket, TicketMessage
+from app.models import Ticket, TicketGroup, TicketMessage
 from app.services import conversations, ticket_updates, tickets
 from app.services.audit import CLI
 from app.services.tickets import Requester, TicketRequest
@@ -103,7 +103,10 @@ def test_demo_tickets_are_seeded_once_in_several_states(app):
     from app.services import demo
 
     first, second = demo.seed_demo(), demo.seed_demo()
-    assert (first.tickets_created, second.tickets_created) == (4, 0)
+    assert (first.tickets_created, second.tickets_created) == (7, 0)
     rows = db.session.execute(db.select(Ticket.status, Ticket.channel).order_by(Ticket.id)).all()
-    assert [tuple(r) for r in rows] == [("pending", "help_center"), ("new", "api"), ("solved", "help_center"),
-                                        ("open", "agent")]
+    assert {status for status, _ in rows} == {"new", "open", "pending", "on_hold", "solved", "closed"}
+    assert {channel for _, channel in rows} == {"help_center", "api", "agent", "widget", "email"}
+    # The demo rules route as tickets arrive: the invoice question went to Billing.
+    invoice = db.session.scalar(db.select(Ticket).where(Ticket.subject.like("Invoice%")))
+    assert db.session.get(TicketGroup, invoice.group_id).name == "Billing"
