@@ -11,7 +11,8 @@ from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import assignment, chat_settings, lifecycle, message_store, realtime
+from app.services import assignment, chat_settings, lifecycle, message_store, realtime, tickets
+from app.services.audit import Actor
 from app.services.batch_cache import BatchCache
 from app.services.chat_payloads import (
     activity_payload,
@@ -24,6 +25,7 @@ from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
 from app.services.profiles import resolve
 from app.services.rows import get_row
+from app.services.tickets import Requester, TicketRequest
 from app.services.visitor_tokens import Visitor, check_id
 
 MAX_ID_CHARS = 64
@@ -205,6 +207,8 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
     first = None
     if first_message is not None:
         first = message_store.add_in_transaction(conversation, first_message, author_type="visitor", internal=False)
+    ticket = _ticket_for_left_message(conversation, customer, first_message) if request.channel == "offline_message" \
+        else None
     note = assignment.assign_new(conversation)
     try:
         db.session.commit()
@@ -212,7 +216,19 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
         db.session.rollback()
         return _existing_start(owned_profile_id(visitor), request.client_key)
     _announce_start(conversation, customer.id, first, note)
+    if ticket is not None:
+        realtime.ticket_changed(tickets.ticket_payload(ticket), created=True)
     return conversation
+
+
+def _ticket_for_left_message(conversation: Conversation, customer: Customer, body: str):
+    """A message left while nobody was online is also a ticket (channel widget) that agents work
+    and the customer follows in My requests; the conversation stays its chat-side record."""
+    subject = " ".join(body.split())[:80]
+    return tickets.build_ticket(TicketRequest(
+        subject=subject, body=body, channel="widget", requester=Requester(customer_id=customer.id),
+        client_key=f"conversation-{conversation.id}"), by=Actor("customer", customer.id, conversation.contact_email),
+        conversation_id=conversation.id)
 
 
 def _announce_start(conversation: Conversation, customer_id: int, first: Message | None, note: Message | None):
