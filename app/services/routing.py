@@ -52,6 +52,7 @@ class Outcome:
     add_tags: list[str] = field(default_factory=list)
     assignee: int | str | None = None
     matched: list[str] = field(default_factory=list)
+    set_by: dict[str, object] = field(default_factory=dict)  # field → the rule that set it last
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -193,10 +194,14 @@ def evaluate(rules, facts: Facts) -> Outcome:
             continue
         outcome.matched.append(rule.name)
         actions = rule.actions
-        outcome.group_id = actions.get("group_id", outcome.group_id)
-        outcome.priority = actions.get("priority", outcome.priority)
-        outcome.add_tags += [t for t in actions.get("add_tags", ()) if t not in outcome.add_tags]
-        outcome.assignee = actions.get("assignee", outcome.assignee)
+        for name in ("group_id", "priority", "assignee"):
+            if name in actions:
+                setattr(outcome, name, actions[name])
+                outcome.set_by[name] = rule
+        for tag in actions.get("add_tags", ()):
+            if tag not in outcome.add_tags:
+                outcome.add_tags.append(tag)
+                outcome.set_by[f"tag:{tag}"] = rule
         if rule.stop:
             break
     return outcome
@@ -229,25 +234,26 @@ def route_ticket(ticket: Ticket, body: str, customer: Customer, tags, *, keep: f
     if not rules:
         return
     facts = facts_for(ticket.channel, ticket.subject, body, tags, customer)
-    by_name = {}
-    for rule in rules:
-        by_name.setdefault(rule.name, rule)
     outcome = evaluate(rules, facts)
     if not outcome.matched:
         return
-    who = Actor("rule", by_name[outcome.matched[-1]].id, ("Routing: " + ", ".join(outcome.matched))[:254])
+
+    def who(name: str) -> Actor:
+        rule = outcome.set_by[name]
+        return Actor("rule", rule.id, f"Rule “{rule.name}”"[:254])
+
     if outcome.group_id is not None and "group_id" not in keep and outcome.group_id != ticket.group_id:
         group = db.session.get(TicketGroup, outcome.group_id)
         if group is not None:
-            record(ticket, who, "group", None, group.name)
+            record(ticket, who("group_id"), "group", None, group.name)
             ticket.group_id = group.id
     if outcome.priority and "priority" not in keep and outcome.priority != ticket.priority:
-        record(ticket, who, "priority", ticket.priority, outcome.priority)
+        record(ticket, who("priority"), "priority", ticket.priority, outcome.priority)
         ticket.priority = outcome.priority
     new_tags = [t for t in outcome.add_tags if t not in tags]
-    if new_tags:
-        db.session.add_all(TicketTag(ticket_id=ticket.id, tag=t) for t in new_tags)
-        record(ticket, who, "tags", ", ".join(sorted(tags)) or None, ", ".join(sorted({*tags, *new_tags})))
+    db.session.add_all(TicketTag(ticket_id=ticket.id, tag=t) for t in new_tags)
+    for tag in new_tags:
+        record(ticket, who(f"tag:{tag}"), "tag", None, tag)
     if outcome.assignee is not None and "assignee_id" not in keep and ticket.assignee_id is None:
         agent_id = next_in_group(ticket.group_id) if outcome.assignee == ROUND_ROBIN and ticket.group_id else (
             outcome.assignee if isinstance(outcome.assignee, int) else None)
@@ -255,7 +261,7 @@ def route_ticket(ticket: Ticket, body: str, customer: Customer, tags, *, keep: f
         if agent is not None and agent.active:
             ticket.assignee_id = agent.id
             ticket.status = "open"
-            record(ticket, who, "assignee", None, agent.display_name)
+            record(ticket, who("assignee"), "assignee", None, agent.display_name)
 
 
 # --- the rules themselves (Settings › Routing) ---------------------------------------------
