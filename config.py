@@ -136,6 +136,8 @@ class Config:
         self.HELPDESK_SMTP_USER = _env("HELPDESK_SMTP_USER")
         self.HELPDESK_SMTP_PASSWORD = _env("HELPDESK_SMTP_PASSWORD")
         self.HELPDESK_SMTP_STARTTLS = _env_bool("HELPDESK_SMTP_STARTTLS", False)
+        # The largest raw email POST /api/v1/inbound/email accepts (attachments included).
+        self.HELPDESK_INBOUND_MAX_BYTES = _env_int("HELPDESK_INBOUND_MAX_BYTES", 26_214_400)
         # The address customers' links point at (emails are read outside any request).
         self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 
@@ -167,6 +169,7 @@ class TestConfig(Config):
         self.HELPDESK_LOG_FORMAT = "text"
         self.REDIS_URL = None
         self.HELPDESK_HEARTBEAT_SECONDS = 0
+        self.HELPDESK_EMAIL_DELIVERY = "outbox"  # tests/email/ turn SMTP on against their own server
 
 
 class ProductionConfig(Config):

@@ -1,4 +1,4 @@
-"""`flask --app wsgi helpdesk ...`: admin accounts, API keys, demo data, the job worker."""
+"""`flask --app wsgi helpdesk ...`: admin accounts, API keys, demo data, the job worker, inbound email."""
 
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ def seed_demo() -> None:
     report = demo.seed_demo()
     click.echo(f"Demo data ready ({report.agents_created} agents created, {report.events_accepted} customer events).")
     click.echo(f"Console: sign in as {demo.DEMO_ADMIN_EMAIL} / {demo.DEMO_ADMIN_PASSWORD}")
+
+
+@helpdesk.command("inbound-email")
+def inbound_email_command() -> None:
+    """Read one raw email on standard input (a mail server's pipe) and thread it into a ticket."""
+    from app.services import inbound_email
+
+    raw = click.get_binary_stream("stdin").read(current_app.config["HELPDESK_INBOUND_MAX_BYTES"] + 1)
+    if len(raw) > current_app.config["HELPDESK_INBOUND_MAX_BYTES"]:
+        raise click.ClickException("The email is larger than HELPDESK_INBOUND_MAX_BYTES.")
+    try:
+        received = inbound_email.receive(raw)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{received.outcome}: ticket #{received.ticket_id}")
 
 
 @helpdesk.command("recompute-lifecycle")

@@ -29,6 +29,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_expired_sessions", "app.services.auth:purge_expired_sessions", 3600),
     # Stages and flags that change with time alone: post-purchase window, at risk, churned.
     PeriodicJob("recompute_lifecycle", "app.services.lifecycle:recompute_lifecycle", 3600),
+    # The outbox's sender (a no-op while HELPDESK_EMAIL_DELIVERY=outbox keeps mail in the console).
+    PeriodicJob("deliver_outbox", "app.services.email_sender:deliver_outbox", 10),
 )
 
 

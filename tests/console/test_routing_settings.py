@@ -51,3 +51,15 @@ def test_forms_need_csrf(client, admin):
     assert client.post("/console/settings/routing/new", data={"name": "x", "priority": "high"}).status_code == 400
     assert client.post("/console/settings/groups", data={"name": "x"}).status_code == 400
     assert db.session.scalar(db.select(db.func.count(RoutingRule.id))) == 0
+
+
+def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent):
+    from app.services import tickets
+    from app.services.audit import CLI
+    from app.services.tickets import Requester, TicketRequest
+
+    tickets.create_ticket(TicketRequest(subject="<img src=x onerror=alert(1)>", body="b", channel="help_center",
+                                        requester=Requester(email="ines@example.com")), by=CLI)
+    page = client.get("/console/settings/email").get_data(as_text=True)
+    assert "kept here and not sent" in page and "ines@example.com" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
