@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole metadata."""
 
+from app.models import ticket_search  # noqa: F401,I001  (the search DDL joins the tables' create and drop)
 from app.models.agent import PRESENCES, ROLES, Agent, AgentInvite, AgentSession
 from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent

@@ -8,23 +8,46 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
-from app.models import Agent, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
-from app.services import presence
+from app.models import Agent, Cart, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.services import presence, ticket_search
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
 
 PAGE_SIZE = 50
 UNSOLVED = ("new", "open", "pending", "on_hold")
-# The built-in views: (label, which statuses, whose).
-VIEWS = {
-    "mine": ("My open tickets", UNSOLVED, "mine"),
-    "unassigned": ("Unassigned", UNSOLVED, "nobody"),
-    "open": ("All open", ("new", "open"), "anyone"),
-    "pending": ("Pending and on hold", ("pending", "on_hold"), "anyone"),
-    "solved": ("Solved", ("solved",), "anyone"),
-    "all": ("All tickets", None, "anyone"),
+
+
+@dataclass(frozen=True)
+class View:
+    """A built-in view: which statuses, whose, and (lifecycle views) which customers."""
+
+    label: str
+    statuses: tuple[str, ...] | None
+    whose: str = "anyone"  # mine, nobody, anyone
+    audience: str | None = None  # a key of AUDIENCES
+
+
+# Lifecycle views: the requester's stage, flags and cart, now.
+AUDIENCES = {
+    "conversion_cart": lambda: and_(Customer.stage == "conversion", Ticket.requester_id.in_(
+        select(Cart.customer_id).where(Cart.item_count > 0))),
+    "loyalty": lambda: Customer.stage == "loyalty",
+    "at_risk": lambda: or_(Customer.is_at_risk.is_(True), Customer.is_vip.is_(True) & Customer.is_churned.is_(True)),
 }
+
+VIEWS = {
+    "mine": View("My open tickets", UNSOLVED, "mine"),
+    "unassigned": View("Unassigned", UNSOLVED, "nobody"),
+    "open": View("All open", ("new", "open")),
+    "pending": View("Pending and on hold", ("pending", "on_hold")),
+    "solved": View("Solved", ("solved",)),
+    "all": View("All tickets", None),
+    "conversion_cart": View("Buying now, cart loaded", UNSOLVED, audience="conversion_cart"),
+    "loyalty": View("Loyal customers", UNSOLVED, audience="loyalty"),
+    "at_risk": View("Customers at risk", UNSOLVED, audience="at_risk"),
+}
+COUNTED = ("mine", "unassigned", "open", "pending", "conversion_cart", "loyalty", "at_risk")
 
 
 @dataclass(frozen=True)
@@ -40,6 +63,7 @@ class TicketPage:
     rows: list[TicketRow]
     next_cursor: str | None
     counts: dict[str, int]
+    snippets: dict[int, str] | None = None  # a search's: where the words were found, per ticket
 
 
 @dataclass(frozen=True)
@@ -71,43 +95,56 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
         raise DomainError("That page link is not valid any more: start from the first page.", field="after") from None
 
 
-def _filtered(query, view: str, agent_id: int):
-    _, statuses, whose = VIEWS[view]
-    if statuses is not None:
-        query = query.where(Ticket.status.in_(statuses))
-    if whose == "mine":
+def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
+    spec = VIEWS[view]
+    if spec.statuses is not None:
+        query = query.where(Ticket.status.in_(spec.statuses))
+    if spec.whose == "mine":
         query = query.where(Ticket.assignee_id == agent_id)
-    elif whose == "nobody":
+    elif spec.whose == "nobody":
         query = query.where(Ticket.assignee_id.is_(None))
+    if spec.audience is not None:
+        if not joined:
+            query = query.join(Customer, Customer.id == Ticket.requester_id)
+        query = query.where(AUDIENCES[spec.audience]())
     return query
 
 
 def list_tickets(view: str, agent_id: int, *, after: str | None = None, tag: str | None = None,
-                 limit: int = PAGE_SIZE) -> TicketPage:
+                 query: str | None = None, limit: int = PAGE_SIZE, counts: bool = True) -> TicketPage:
     """Called by the ticket list: one view's tickets, newest activity first, `limit` a page, from
-    after the cursor of the previous page (keyset: every page costs the same)."""
+    after the cursor of the previous page (keyset: every page costs the same). With a search
+    query: the view's tickets among the newest matches, one page, with snippets."""
     if view not in VIEWS:
         raise DomainError(f"view must be one of {', '.join(VIEWS)}.", field="view")
-    query = _filtered(select(Ticket, Customer, Agent.display_name, TicketGroup.name)
+    statement = _filtered(select(Ticket, Customer, Agent.display_name, TicketGroup.name)
                       .join(Customer, Customer.id == Ticket.requester_id)
                       .outerjoin(Agent, Agent.id == Ticket.assignee_id)
                       .outerjoin(TicketGroup, TicketGroup.id == Ticket.group_id), view, agent_id)
     if tag:
-        query = query.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == tag.lower())))
+        statement = statement.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == tag.lower())))
+    snippets = None
+    if query and query.strip():
+        hits = ticket_search.search(query, limit=200)
+        snippets = {hit.ticket_id: hit.snippet for hit in hits}
+        statement = statement.where(Ticket.id.in_(list(snippets)))
+        after = None
     if after:
         stamp, ident = _parse_cursor(after)
-        query = query.where(or_(Ticket.updated_at < stamp, and_(Ticket.updated_at == stamp, Ticket.id < ident)))
-    rows = db.session.execute(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit + 1)).all()
+        statement = statement.where(or_(Ticket.updated_at < stamp,
+                                        and_(Ticket.updated_at == stamp, Ticket.id < ident)))
+    rows = db.session.execute(statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit + 1)).all()
     page = [TicketRow(t, c, a, g) for t, c, a, g in rows[:limit]]
-    return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket) if len(rows) > limit else None,
-                      counts=view_counts(agent_id))
+    more = len(rows) > limit and snippets is None
+    return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket) if more else None,
+                      counts=view_counts(agent_id) if counts else {}, snippets=snippets)
 
 
 def view_counts(agent_id: int) -> dict[str, int]:
     """How many tickets each unsolved view holds, for the view list."""
     counts = {}
-    for view in ("mine", "unassigned", "open", "pending"):
-        counts[view] = db.session.scalar(_filtered(select(func.count(Ticket.id)), view, agent_id))
+    for view in COUNTED:
+        counts[view] = db.session.scalar(_filtered(select(func.count(Ticket.id)), view, agent_id, joined=False))
     return counts
 
 

@@ -7,10 +7,11 @@ import secrets
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
 from app.console.access import current_actor
-from app.services import ticket_updates, ticket_views, tickets
+from app.services import ticket_search, ticket_updates, ticket_views, tickets
 from app.services.errors import DomainError
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
@@ -31,10 +32,18 @@ def index():
     """A view's tickets (My open tickets by default), newest activity first, 50 a page."""
     view = request.args.get("view", "mine")
     view = view if view in ticket_views.VIEWS else "mine"
+    q = (request.args.get("q") or "").strip()[:200]
     page = ticket_views.list_tickets(view, current_user.id, after=request.args.get("after") or None,
-                                     tag=request.args.get("tag") or None)
+                                     tag=request.args.get("tag") or None, query=q or None)
     return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS,
-                           tag=request.args.get("tag") or "")
+                           tag=request.args.get("tag") or "", q=q)
+
+
+@bp.app_template_filter("search_marks")
+def search_marks(snippet: str) -> Markup:
+    """A search snippet, escaped, with the found words in <mark>."""
+    escaped = str(escape(snippet))
+    return Markup(escaped.replace(ticket_search.HIT_START, "<mark>").replace(ticket_search.HIT_END, "</mark>"))
 
 
 def _properties_form(view, formdata=None) -> PropertiesForm:

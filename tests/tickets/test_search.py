@@ -1,0 +1,64 @@
+"""Full-text search over subjects and messages (notes included: agents only), kept in step with
+every write, on SQLite (FTS5) and PostgreSQL (GIN); lifecycle views; the list page's search box."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from app.extensions import db
+from app.models import Cart, Customer, Ticket
+from app.services import agents, customer_privacy, ticket_search, ticket_updates, ticket_views, tickets
+from app.services.audit import CLI
+from app.services.tickets import Requester, TicketRequest
+
+
+def make(subject: str, body: str, email: str = "ana@example.com") -> Ticket:
+    return tickets.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
+                                               requester=Requester(email=email)), by=CLI)
+
+
+def found(query: str) -> list[int]:
+    return [hit.ticket_id for hit in ticket_search.search(query)]
+
+
+def test_search_finds_subjects_messages_and_notes_and_follows_every_write(any_app):
+    # (Not make_agent: that fixture brings the SQLite app along.)
+    agent = agents.create_agent("bea@example.com", "Bea", "agent", "a-long-password-1", by=CLI)
+    kettle = make("Dented kettle", "The gooseneck kettle arrived dented.")
+    mug = make("Broken mug", "My café mug came in pieces.")
+    assert found("kettle") == [kettle.id]
+    assert found("gooseneck dented") == [kettle.id]  # every word
+    assert found("goose") == [kettle.id]  # the last word as a prefix
+    # SQLite folds accents; PostgreSQL's 'simple' configuration finds the word as written.
+    assert found("café") == [mug.id]
+    assert found("cafe") == ([mug.id] if db.engine.dialect.name == "sqlite" else [])
+    ticket_updates.reply_as_agent(mug.id, "Courier confirmed the breakage", agent=agent, internal=True, by=CLI)
+    assert found("courier") == [mug.id]
+    hit = ticket_search.search("courier")[0]
+    assert ticket_search.HIT_START in hit.snippet and "Courier" in hit.snippet
+    assert found('" OR * NEAR(') == [] and found("") == []  # query syntax cannot get in
+    customer_privacy.erase_customer(mug.requester_id, by=CLI)
+    assert found("courier") == [] and found("mug") == []  # blanked text is not findable
+
+
+def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
+    agent = make_agent()
+    loyal, buying, other = (make(f"Question {n}", "Where is my parcel?", f"c{n}@example.com") for n in range(3))
+    for ticket, stage in ((loyal, "loyalty"), (buying, "conversion"), (other, "conversion")):
+        db.session.get(Customer, ticket.requester_id).stage = stage
+    db.session.add(Cart(customer_id=buying.requester_id, items=[{"sku": "A"}], item_count=1, currency="EUR",
+                        total=Decimal("120"), updated_at=datetime.now(UTC), event_id="e1"))
+    db.session.commit()
+    ids = lambda view, **kw: [r.ticket.id for r in ticket_views.list_tickets(view, agent.id, **kw).rows]  # noqa: E731
+    assert ids("loyalty") == [loyal.id]
+    assert ids("conversion_cart") == [buying.id]
+    assert ticket_views.list_tickets("all", agent.id).counts["conversion_cart"] == 1
+    assert ids("all", query="parcel") == [other.id, buying.id, loyal.id]
+    assert ids("loyalty", query="parcel") == [loyal.id]
+
+    auth.login(agent.email)
+    page = client.get("/console/tickets?view=all&q=parcel").get_data(as_text=True)
+    assert "<mark>parcel</mark>" in page and "matching “parcel”" in page
+    page = client.get("/console/tickets?view=all&q=%3Cscript%3E").get_data(as_text=True)
+    assert "<script>" not in page.split("</header>", 1)[1].split("<script src")[0]
