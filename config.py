@@ -138,6 +138,9 @@ class Config:
         self.HELPDESK_SMTP_STARTTLS = _env_bool("HELPDESK_SMTP_STARTTLS", False)
         # The largest raw email POST /api/v1/inbound/email accepts (attachments included).
         self.HELPDESK_INBOUND_MAX_BYTES = _env_int("HELPDESK_INBOUND_MAX_BYTES", 26_214_400)
+        # How old a ticket view's count may be when the list shows it without asking again (the
+        # list's script fetches fresh ones from /console/tickets/counts).
+        self.HELPDESK_VIEW_COUNTS_MAX_AGE_S = float(_env("HELPDESK_VIEW_COUNTS_MAX_AGE_S", "30"))
         # The address customers' links point at (emails are read outside any request).
         self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 
@@ -170,6 +173,7 @@ class TestConfig(Config):
         self.REDIS_URL = None
         self.HELPDESK_HEARTBEAT_SECONDS = 0
         self.HELPDESK_EMAIL_DELIVERY = "outbox"  # tests/email/ turn SMTP on against their own server
+        self.HELPDESK_VIEW_COUNTS_MAX_AGE_S = 0  # the counts cache is per process, tests share one
 
 
 class ProductionConfig(Config):

@@ -121,8 +121,9 @@ def load(app, tickets: int) -> None:
             "id": n, "email": f"agent{n}@bench.test", "display_name": f"Agent {n}", "role": "agent",
             "password_hash": "x", "active": True, "presence": "offline", "created_at": now, "updated_at": now}
             for n in range(1, AGENTS + 1)])
-        groups = enumerate(("Shipping", "Billing", "Product"), 1)
-        conn.execute(tables["ticket_groups"].insert(), [{"id": n, "name": name, "created_at": now} for n, name in groups])
+        groups = [{"id": n, "name": name, "created_at": now}
+                  for n, name in enumerate(("Shipping", "Billing", "Product"), 1)]
+        conn.execute(tables["ticket_groups"].insert(), groups)
     loader = TicketLoader(tickets)
     for start in range(1, tickets + 1, CHUNK):
         _flush(db, tables, loader.ticket_rows(start, min(CHUNK, tickets + 1 - start)))
@@ -174,7 +175,7 @@ def measure(app, requests: int) -> dict[str, list[float]]:
     client.post("/console/login", data={"email": "bench@bench.test", "password": "bench-password-123",
                                         "csrf_token": token})
     rng = random.Random(3)
-    samples = {"first_page": [], "later_page": [], "open": [], "search": []}
+    samples = {"first_page": [], "later_page": [], "open": [], "search": [], "counts": []}
     views = ["mine", "unassigned", "open", "pending", "all", "conversion_cart", "loyalty", "at_risk"]
     # "mine" is the bench agent's own: give them a share of the tickets as another agent's would be.
     with app.app_context():
@@ -196,6 +197,8 @@ def measure(app, requests: int) -> dict[str, list[float]]:
                           samples["later_page"])
             cursor = re.search(r'after=([\d.]+_\d+)"', html)
         _timed(client, f"/console/tickets/{rng.randint(1, FIFTY)}", samples["open"])
+        if i % 4 == 0:  # the tabs' counts, fetched by the list's script (no budget: not on the page's path)
+            _timed(client, "/console/tickets/counts", samples["counts"])
         if i % 2 == 0:
             _timed(client, f"/console/tickets?view=all&q={rng.choice(SEARCHES).replace(' ', '+')}", samples["search"])
     return samples

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, text
 
 from app.extensions import db
 from app.models import Agent, Cart, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
 from app.services import presence, ticket_search
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
 
 PAGE_SIZE = 50
-UNSOLVED = ("new", "open", "pending", "on_hold")
+UNSOLVED = UNSOLVED_STATUSES
+COUNT_CAP = 1000  # a view's count stops here ("1,000+"): past it, nobody reads the number
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,8 @@ class View:
 
 # Lifecycle views: the requester's stage, flags and cart, now.
 AUDIENCES = {
-    "conversion_cart": lambda: and_(Customer.stage == "conversion", Ticket.requester_id.in_(
-        select(Cart.customer_id).where(Cart.item_count > 0))),
+    "conversion_cart": lambda: and_(Customer.stage == "conversion", exists().where(
+        Cart.customer_id == Ticket.requester_id, Cart.item_count > 0)),
     "loyalty": lambda: Customer.stage == "loyalty",
     "at_risk": lambda: or_(Customer.is_at_risk.is_(True), Customer.is_vip.is_(True) & Customer.is_churned.is_(True)),
 }
@@ -99,6 +103,8 @@ def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
     spec = VIEWS[view]
     if spec.statuses is not None:
         query = query.where(Ticket.status.in_(spec.statuses))
+        if set(spec.statuses) <= set(UNSOLVED):  # the partial indexes' own words
+            query = query.where(text(f"tickets.{UNSOLVED_SQL}"))
     if spec.whose == "mine":
         query = query.where(Ticket.assignee_id == agent_id)
     elif spec.whose == "nobody":
@@ -111,10 +117,11 @@ def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
 
 
 def list_tickets(view: str, agent_id: int, *, after: str | None = None, tag: str | None = None,
-                 query: str | None = None, limit: int = PAGE_SIZE, counts: bool = True) -> TicketPage:
+                 query: str | None = None, limit: int = PAGE_SIZE, counts: float | None = None) -> TicketPage:
     """Called by the ticket list: one view's tickets, newest activity first, `limit` a page, from
     after the cursor of the previous page (keyset: every page costs the same). With a search
-    query: the view's tickets among the newest matches, one page, with snippets."""
+    query: the view's tickets among the newest matches, one page, with snippets. `counts`: the
+    views' counts known within that many seconds (the rest are fetched by the page's script)."""
     if view not in VIEWS:
         raise DomainError(f"view must be one of {', '.join(VIEWS)}.", field="view")
     statement = _filtered(select(Ticket, Customer, Agent.display_name, TicketGroup.name)
@@ -137,15 +144,41 @@ def list_tickets(view: str, agent_id: int, *, after: str | None = None, tag: str
     page = [TicketRow(t, c, a, g) for t, c, a, g in rows[:limit]]
     more = len(rows) > limit and snippets is None
     return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket) if more else None,
-                      counts=view_counts(agent_id) if counts else {}, snippets=snippets)
+                      counts=cached_view_counts(agent_id, counts) if counts else {}, snippets=snippets)
+
+
+_counts_lock = threading.Lock()
+_counts: dict[tuple[str, int], tuple[float, int]] = {}  # (view, agent for "mine" else 0) → (when, count)
+
+
+def _count_key(view: str, agent_id: int) -> tuple[str, int]:
+    return view, agent_id if VIEWS[view].whose == "mine" else 0
 
 
 def view_counts(agent_id: int) -> dict[str, int]:
-    """How many tickets each unsolved view holds, for the view list."""
+    """Called by the counts endpoint: how many tickets each unsolved view holds (COUNT_CAP at most,
+    so a count costs a bounded read however big the view), remembered for cached_view_counts."""
     counts = {}
     for view in COUNTED:
-        counts[view] = db.session.scalar(_filtered(select(func.count(Ticket.id)), view, agent_id, joined=False))
+        capped = _filtered(select(Ticket.id), view, agent_id, joined=False).limit(COUNT_CAP).subquery()
+        counts[view] = db.session.scalar(select(func.count()).select_from(capped))
+    now = time.monotonic()
+    with _counts_lock:
+        _counts.update({_count_key(view, agent_id): (now, n) for view, n in counts.items()})
     return counts
+
+
+def cached_view_counts(agent_id: int, max_age_s: float) -> dict[str, int]:
+    """Called by the ticket list: the counts view_counts found at most max_age_s ago (this process)."""
+    oldest = time.monotonic() - max_age_s
+    with _counts_lock:
+        found = {view: _counts.get(_count_key(view, agent_id)) for view in COUNTED}
+    return {view: hit[1] for view, hit in found.items() if hit and hit[0] >= oldest}
+
+
+def count_label(count: int) -> str:
+    """A view's count as the view list shows it: "1,000+" at the cap."""
+    return f"{COUNT_CAP:,}+" if count >= COUNT_CAP else f"{count:,}"
 
 
 def ticket_view(ticket_id: int) -> TicketView:

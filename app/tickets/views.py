@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
@@ -34,9 +34,19 @@ def index():
     view = view if view in ticket_views.VIEWS else "mine"
     q = (request.args.get("q") or "").strip()[:200]
     page = ticket_views.list_tickets(view, current_user.id, after=request.args.get("after") or None,
-                                     tag=request.args.get("tag") or None, query=q or None)
+                                     tag=request.args.get("tag") or None, query=q or None,
+                                     counts=current_app.config["HELPDESK_VIEW_COUNTS_MAX_AGE_S"])
     return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS,
-                           tag=request.args.get("tag") or "", q=q)
+                           tag=request.args.get("tag") or "", q=q, count_label=ticket_views.count_label,
+                           counted_views=ticket_views.COUNTED)
+
+
+@bp.route("/counts")
+@login_required
+def counts():
+    """The views' counts for the list's tabs (fetched by its script, so a page never waits for them)."""
+    found = ticket_views.view_counts(current_user.id)
+    return jsonify({view: ticket_views.count_label(n) for view, n in found.items()})
 
 
 @bp.app_template_filter("search_marks")

@@ -53,7 +53,7 @@ def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
     ids = lambda view, **kw: [r.ticket.id for r in ticket_views.list_tickets(view, agent.id, **kw).rows]  # noqa: E731
     assert ids("loyalty") == [loyal.id]
     assert ids("conversion_cart") == [buying.id]
-    assert ticket_views.list_tickets("all", agent.id).counts["conversion_cart"] == 1
+    assert ticket_views.view_counts(agent.id)["conversion_cart"] == 1
     assert ids("all", query="parcel") == [other.id, buying.id, loyal.id]
     assert ids("loyalty", query="parcel") == [loyal.id]
 

@@ -48,6 +48,21 @@ def test_views_page_through_with_a_cursor(client, agent_in):
     assert client.get("/console/tickets?view=mine").get_data(as_text=True).count("data-ticket-row=") == 0
 
 
+def test_view_counts_come_from_their_own_endpoint_and_stop_at_the_cap(client, agent_in, monkeypatch):
+    from app.services import ticket_views
+
+    for n in range(4):
+        make_ticket(n)
+    monkeypatch.setattr(ticket_views, "COUNT_CAP", 3)
+    page = client.get("/console/tickets?view=all").get_data(as_text=True)
+    assert 'data-view-count="unassigned"></span>' in page  # nothing counted yet: the script asks
+    counts = client.get("/console/tickets/counts").get_json()
+    assert counts["unassigned"] == "3+" and counts["mine"] == "0" and counts["open"] == "3+"
+    client.application.config["HELPDESK_VIEW_COUNTS_MAX_AGE_S"] = 60
+    page = client.get("/console/tickets?view=all").get_data(as_text=True)
+    assert 'data-view-count="unassigned">3+</span>' in page  # counted a moment ago: shown at once
+
+
 def test_reply_and_properties_and_a_stale_form(client, agent_in, post_form):
     ticket = make_ticket()
     page = f"/console/tickets/{ticket.id}"
