@@ -73,6 +73,9 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     realtime_setup.init_app(app)
     jobs.init_app(app)
+    from app.services import sla
+
+    sla.install()  # every ticket's SLA targets follow its changes, whoever makes them
 
 
 def _register_blueprints(app: Flask) -> None:

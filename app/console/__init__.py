@@ -1,7 +1,14 @@
 """The agent console: the shell, settings (agents, API keys, audit log, widget, lifecycle, chat,
 canned responses) and the agent's account (with their own canned responses)."""
 
-from app.console import canned_views, chat_settings_views, lifecycle_views, outbox_views, routing_views
+from app.console import (
+    canned_views,
+    chat_settings_views,
+    lifecycle_views,
+    outbox_views,
+    routing_views,
+    sla_views,
+)
 from app.console.views import bp
 
 # Settings › Lifecycle, › Chat and the canned responses live in their own modules; their routes join
@@ -11,5 +18,6 @@ chat_settings_views.register(bp)
 canned_views.register(bp)
 routing_views.register(bp)
 outbox_views.register(bp)
+sla_views.register(bp)
 
 __all__ = ["bp"]

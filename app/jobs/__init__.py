@@ -31,6 +31,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("recompute_lifecycle", "app.services.lifecycle:recompute_lifecycle", 3600),
     # The outbox's sender (a no-op while HELPDESK_EMAIL_DELIVERY=outbox keeps mail in the console).
     PeriodicJob("deliver_outbox", "app.services.email_sender:deliver_outbox", 10),
+    # SLA targets that passed unmet: marked, audited, the assignee told.
+    PeriodicJob("mark_sla_breaches", "app.services.sla:mark_breaches", 60),
 )
 
 

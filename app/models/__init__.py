@@ -11,7 +11,9 @@ from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Custo
 from app.models.customer_access import CustomerLink, CustomerSession
 from app.models.outbox import OutboxEmail
 from app.models.realtime import RealtimeConnection
+from app.models.saved_view import SavedView
 from app.models.setting import AppSetting
+from app.models.sla import BusinessCalendar, SlaPolicy
 from app.models.ticket import (
     RoutingRule,
     Ticket,
@@ -25,7 +27,8 @@ from app.models.ticket import (
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
-    "AppSetting", "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
+    "AppSetting", "BusinessCalendar", "SavedView", "SlaPolicy",
+    "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",
     "RoutingRule", "Ticket", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage", "TicketTag",
 ]

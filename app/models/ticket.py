@@ -52,6 +52,9 @@ class Ticket(db.Model):
               postgresql_where=text(UNSOLVED_SQL)),
         Index("ix_tickets_unsolved_assignee", "assignee_id", "updated_at", "id", sqlite_where=text(UNSOLVED_SQL),
               postgresql_where=text(UNSOLVED_SQL)),
+        # The SLA view and the breach job: the work queue by its next deadline.
+        Index("ix_tickets_unsolved_sla_due_at", "sla_due_at", "id", sqlite_where=text(UNSOLVED_SQL),
+              postgresql_where=text(UNSOLVED_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +75,15 @@ class Ticket(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Service level (app/services/sla.py keeps these right on every flush): the policy that
+    # matched, each target's due time and when it was breached, and the next deadline still open.
+    # No foreign key: SQLite adds one only by copying the table; deleting a policy clears it here.
+    sla_policy_id: Mapped[int | None] = mapped_column()
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TicketTag(db.Model):

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from app.extensions import db
 from app.models import Agent
 from app.models.base import utcnow
-from app.services import agents, demo_canned_responses, demo_conversations, demo_routing, demo_tickets
+from app.services import (
+    agents,
+    demo_canned_responses,
+    demo_conversations,
+    demo_routing,
+    demo_sla,
+    demo_tickets,
+)
 from app.services.audit import CLI
 from app.services.demo_customers import demo_events
 from app.services.ingestion import ingest_events
@@ -51,6 +58,7 @@ def seed_demo() -> SeedReport:
     chats = demo_conversations.seed_conversations()
     replies = demo_canned_responses.seed_canned_responses()
     demo_routing.seed_routing()  # before the tickets, so that they are routed as they arrive
+    demo_sla.seed_sla()  # and measured from the start
     made = demo_tickets.seed_tickets()
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
                       canned_responses_created=replies, tickets_created=made)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from app.extensions import db
-from app.models import Agent, Customer, TicketGroup
-from app.services import ticket_updates, tickets
+from app.models import Agent, Customer, Ticket, TicketGroup, TicketMessage
+from app.services import sla, ticket_updates, tickets
 from app.services.audit import CLI, Actor
 from app.services.tickets import Requester, TicketRequest
 
@@ -36,6 +38,9 @@ TICKETS = (
      "new"),
 )
 
+# Tickets that arrived a week ago and were not answered in time: the SLA view has breaches to show.
+AGED = ("demo-t2", "demo-t4")
+
 
 def seed_tickets() -> int:
     """Create the demo groups and the demo tickets that do not exist yet; returns how many tickets."""
@@ -51,8 +56,23 @@ def seed_tickets() -> int:
             group_id=groups.get(group), tags=tags, client_key=key), by=CLI,
             author_agent_id=bea.id if channel == "agent" else None)
         _work(ticket.id, bea, replies, status)
+        if key in AGED:
+            _age(ticket.id, timedelta(days=7))
         created += 1
+    if created:
+        sla.recompute_open_tickets()
+        sla.mark_breaches()
     return created
+
+
+def _age(ticket_id: int, by: timedelta) -> None:
+    """Move a fresh ticket and its thread back in time (the audit trail too)."""
+    ticket = db.session.get(Ticket, ticket_id)
+    ticket.created_at -= by
+    ticket.updated_at -= by
+    for message in db.session.scalars(db.select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)):
+        message.created_at -= by
+    db.session.commit()
 
 
 def _known(who: str) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, text
 
 from app.extensions import db
-from app.models import Agent, Cart, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models import Agent, Cart, Customer, SlaPolicy, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import presence, ticket_search
+from app.services import presence, sla, ticket_search
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
@@ -30,6 +31,43 @@ class View:
     statuses: tuple[str, ...] | None
     whose: str = "anyone"  # mine, nobody, anyone
     audience: str | None = None  # a key of AUDIENCES
+    sort: str = "updated"  # a key of SORTS: the view's own order
+    due_within: timedelta | None = None  # the SLA view: a target due within this (or passed)
+
+    @property
+    def work_queue(self) -> bool:
+        """Only unsolved tickets: the ones with deadlines."""
+        return self.statuses is not None and set(self.statuses) <= set(UNSOLVED)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An order for a list, with what its keyset cursor holds."""
+
+    label: str
+    key: str  # updated_at, id (creation order), sla_due_at
+    descending: bool
+
+
+SORTS = {
+    "updated": Sort("Latest activity", "updated_at", True),
+    "updated_asc": Sort("Oldest activity", "updated_at", False),
+    "created": Sort("Newest first", "id", True),
+    "created_asc": Sort("Oldest first", "id", False),
+    "due": Sort("Next SLA deadline", "sla_due_at", False),  # work-queue views only; no deadline last
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an agent narrowed a view to (all optional): what saved views store."""
+
+    tag: str | None = None
+    priority: str | None = None
+    group_id: int | None = None
+    channel: str | None = None
+    query: str | None = None
+    sort: str | None = None  # None: the view's own
 
 
 # Lifecycle views: the requester's stage, flags and cart, now.
@@ -45,13 +83,14 @@ VIEWS = {
     "unassigned": View("Unassigned", UNSOLVED, "nobody"),
     "open": View("All open", ("new", "open")),
     "pending": View("Pending and on hold", ("pending", "on_hold")),
+    "sla": View("SLA breached or due soon", UNSOLVED, sort="due", due_within=sla.DUE_SOON),
     "solved": View("Solved", ("solved",)),
     "all": View("All tickets", None),
     "conversion_cart": View("Buying now, cart loaded", UNSOLVED, audience="conversion_cart"),
     "loyalty": View("Loyal customers", UNSOLVED, audience="loyalty"),
     "at_risk": View("Customers at risk", UNSOLVED, audience="at_risk"),
 }
-COUNTED = ("mine", "unassigned", "open", "pending", "conversion_cart", "loyalty", "at_risk")
+COUNTED = ("mine", "unassigned", "open", "pending", "sla", "conversion_cart", "loyalty", "at_risk")
 
 
 @dataclass(frozen=True)
@@ -60,6 +99,7 @@ class TicketRow:
     requester: Customer
     assignee_name: str | None
     group_name: str | None
+    clock: sla.Clock | None = None  # the most urgent SLA target still open
 
 
 @dataclass(frozen=True)
@@ -68,6 +108,7 @@ class TicketPage:
     next_cursor: str | None
     counts: dict[str, int]
     snippets: dict[int, str] | None = None  # a search's: where the words were found, per ticket
+    sort: str = "updated"
 
 
 @dataclass(frozen=True)
@@ -85,26 +126,62 @@ class TicketView:
     context: CustomerContext | None  # None once the customer was erased
     team: list[presence.TeamMember]
     groups: list[TicketGroup]
+    clocks: list[sla.Clock]
+    policy_name: str | None
 
 
-def _cursor(ticket: Ticket) -> str:
-    return f"{ticket.updated_at.timestamp():.6f}_{ticket.id}"
+def _cursor(ticket: Ticket, sort: Sort) -> str:
+    value = getattr(ticket, sort.key) if sort.key != "id" else None
+    return f"{'-' if value is None else f'{value.timestamp():.6f}'}_{ticket.id}"
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+def _parse_cursor(cursor: str) -> tuple[datetime | None, int]:
     try:
         stamp, _, ident = cursor.partition("_")
-        return datetime.fromtimestamp(float(stamp), UTC), int(ident)
+        return None if stamp == "-" else datetime.fromtimestamp(float(stamp), UTC), int(ident)
     except (ValueError, OverflowError, OSError):
         raise DomainError("That page link is not valid any more: start from the first page.", field="after") from None
+
+
+def _after(cursor: str, sort: Sort):
+    """The keyset condition: rows after the cursor's in the sort's order (id breaks ties; rows
+    without a deadline come after every row with one)."""
+    value, ident = _parse_cursor(cursor)
+    if sort.key == "id":
+        return Ticket.id < ident if sort.descending else Ticket.id > ident
+    column = getattr(Ticket, sort.key)
+    if value is None:
+        if sort.key != "sla_due_at":
+            raise DomainError("That page link is not valid any more: start from the first page.", field="after")
+        return and_(column.is_(None), Ticket.id > ident)
+    if sort.descending:
+        return or_(column < value, and_(column == value, Ticket.id < ident))
+    later = or_(column > value, and_(column == value, Ticket.id > ident))
+    return or_(later, column.is_(None)) if sort.key == "sla_due_at" else later
+
+
+def _order(sort: Sort) -> list:
+    if sort.key == "id":
+        return [Ticket.id.desc() if sort.descending else Ticket.id.asc()]
+    column = getattr(Ticket, sort.key)
+    if sort.key == "sla_due_at":
+        return [column.is_(None), column.asc(), Ticket.id.asc()]
+    return [column.desc(), Ticket.id.desc()] if sort.descending else [column.asc(), Ticket.id.asc()]
+
+
+def sorts_for(view: str) -> dict[str, Sort]:
+    """The orders a view can be listed in (deadlines only where tickets have them)."""
+    return {key: s for key, s in SORTS.items() if key != "due" or VIEWS[view].work_queue}
 
 
 def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
     spec = VIEWS[view]
     if spec.statuses is not None:
         query = query.where(Ticket.status.in_(spec.statuses))
-        if set(spec.statuses) <= set(UNSOLVED):  # the partial indexes' own words
+        if spec.work_queue:  # the partial indexes' own words
             query = query.where(text(f"tickets.{UNSOLVED_SQL}"))
+    if spec.due_within is not None:
+        query = query.where(Ticket.sla_due_at <= utcnow() + spec.due_within)
     if spec.whose == "mine":
         query = query.where(Ticket.assignee_id == agent_id)
     elif spec.whose == "nobody":
@@ -116,35 +193,58 @@ def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
     return query
 
 
-def list_tickets(view: str, agent_id: int, *, after: str | None = None, tag: str | None = None,
-                 query: str | None = None, limit: int = PAGE_SIZE, counts: float | None = None) -> TicketPage:
-    """Called by the ticket list: one view's tickets, newest activity first, `limit` a page, from
-    after the cursor of the previous page (keyset: every page costs the same). With a search
-    query: the view's tickets among the newest matches, one page, with snippets. `counts`: the
-    views' counts known within that many seconds (the rest are fetched by the page's script)."""
+def _narrowed(statement, filters: Filters):
+    if filters.tag:
+        statement = statement.where(Ticket.id.in_(select(TicketTag.ticket_id)
+                                                  .where(TicketTag.tag == filters.tag.lower())))
+    if filters.priority:
+        statement = statement.where(Ticket.priority == filters.priority)
+    if filters.group_id:
+        statement = statement.where(Ticket.group_id == filters.group_id)
+    if filters.channel:
+        statement = statement.where(Ticket.channel == filters.channel)
+    return statement
+
+
+def list_tickets(view: str, agent_id: int, *, filters: Filters = Filters(), after: str | None = None,
+                 limit: int = PAGE_SIZE, counts: float | None = None) -> TicketPage:
+    """Called by the ticket list: one view's tickets narrowed by the filters, in the chosen order
+    (the view's own by default), `limit` a page, from after the cursor of the previous page
+    (keyset: every page costs the same). With a search query: the view's tickets among the newest
+    matches, one page, with snippets. `counts`: the views' counts known within that many seconds
+    (the rest are fetched by the page's script). Each row carries its most urgent SLA target."""
     if view not in VIEWS:
         raise DomainError(f"view must be one of {', '.join(VIEWS)}.", field="view")
-    statement = _filtered(select(Ticket, Customer, Agent.display_name, TicketGroup.name)
-                      .join(Customer, Customer.id == Ticket.requester_id)
-                      .outerjoin(Agent, Agent.id == Ticket.assignee_id)
-                      .outerjoin(TicketGroup, TicketGroup.id == Ticket.group_id), view, agent_id)
-    if tag:
-        statement = statement.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == tag.lower())))
+    sort_key = filters.sort or VIEWS[view].sort
+    if sort_key not in sorts_for(view):
+        raise DomainError(f"sort must be one of {', '.join(sorts_for(view))}.", field="sort")
+    sort = SORTS[sort_key]
+    statement = _narrowed(_filtered(select(Ticket, Customer, Agent.display_name, TicketGroup.name)
+                                    .join(Customer, Customer.id == Ticket.requester_id)
+                                    .outerjoin(Agent, Agent.id == Ticket.assignee_id)
+                                    .outerjoin(TicketGroup, TicketGroup.id == Ticket.group_id), view, agent_id),
+                          filters)
     snippets = None
-    if query and query.strip():
-        hits = ticket_search.search(query, limit=200)
+    if filters.query and filters.query.strip():
+        hits = ticket_search.search(filters.query, limit=200)
         snippets = {hit.ticket_id: hit.snippet for hit in hits}
         statement = statement.where(Ticket.id.in_(list(snippets)))
         after = None
     if after:
-        stamp, ident = _parse_cursor(after)
-        statement = statement.where(or_(Ticket.updated_at < stamp,
-                                        and_(Ticket.updated_at == stamp, Ticket.id < ident)))
-    rows = db.session.execute(statement.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit + 1)).all()
-    page = [TicketRow(t, c, a, g) for t, c, a, g in rows[:limit]]
+        statement = statement.where(_after(after, sort))
+    rows = db.session.execute(statement.order_by(*_order(sort)).limit(limit + 1)).all()
+    calendar, now = sla.to_calendar(sla.shop_calendar()), utcnow()
+    page = [TicketRow(t, c, a, g, _most_urgent(t, calendar, now)) for t, c, a, g in rows[:limit]]
     more = len(rows) > limit and snippets is None
-    return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket) if more else None,
-                      counts=cached_view_counts(agent_id, counts) if counts else {}, snippets=snippets)
+    return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket, sort) if more else None,
+                      counts=cached_view_counts(agent_id, counts) if counts else {}, snippets=snippets, sort=sort_key)
+
+
+def _most_urgent(ticket: Ticket, calendar, now: datetime) -> sla.Clock | None:
+    if ticket.sla_due_at is None:
+        return None
+    running = [c for c in sla.clocks(ticket, calendar, now) if c.state != "met"]
+    return min(running, key=lambda c: c.due_at, default=None)
 
 
 _counts_lock = threading.Lock()
@@ -197,8 +297,10 @@ def ticket_view(ticket_id: int) -> TicketView:
         context = customer_context(ticket.requester_id)
     except NotFoundError:  # erased on request: the ticket stays, blanked, without its customer
         context = None
+    policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags, context=context, team=presence.team(),
-                      groups=groups)
+                      groups=groups, clocks=sla.clocks(ticket, sla.to_calendar(sla.shop_calendar())),
+                      policy_name=policy.name if policy else None)
 
 
 def api_document(ticket_id: int) -> dict:

@@ -19,11 +19,19 @@ from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS, TICKET_PRIORITI
 
 LABELS = {"new": "New", "open": "Open", "pending": "Pending", "on_hold": "On hold", "solved": "Solved",
           "closed": "Closed", "low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent",
-          "question": "Question", "incident": "Incident", "problem": "Problem", "task": "Task"}
+          "question": "Question", "incident": "Incident", "problem": "Problem", "task": "Task",
+          "help_center": "Help center", "widget": "Widget", "chat": "Chat", "agent": "By an agent", "api": "API",
+          "email": "Email"}
 
 
 def _choices(values) -> list[SelectChoice]:
     return [SelectChoice(v, LABELS[v]) for v in values]
+
+
+class SaveViewForm(FlaskForm):
+    """Save the list's current filters as one of the agent's views (the filters ride along as hidden fields)."""
+
+    name = StringField("Save as a view named", validators=[DataRequired("Give the view a name."), Length(max=60)])
 
 
 class ReplyForm(FlaskForm):

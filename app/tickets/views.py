@@ -11,11 +11,12 @@ from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
 from app.console.access import current_actor
-from app.services import ticket_search, ticket_updates, ticket_views, tickets
-from app.services.errors import DomainError
+from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
+from app.services import saved_views, ticket_groups, ticket_search, ticket_updates, ticket_views, tickets
+from app.services.errors import DomainError, NotFoundError
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
-from app.tickets.forms import LABELS, NewTicketForm, PropertiesForm, ReplyForm
+from app.tickets.forms import LABELS, NewTicketForm, PropertiesForm, ReplyForm, SaveViewForm
 
 bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
 
@@ -29,16 +30,42 @@ def ticket_label(value: str | None) -> str:
 @bp.route("")
 @login_required
 def index():
-    """A view's tickets (My open tickets by default), newest activity first, 50 a page."""
-    view = request.args.get("view", "mine")
-    view = view if view in ticket_views.VIEWS else "mine"
-    q = (request.args.get("q") or "").strip()[:200]
-    page = ticket_views.list_tickets(view, current_user.id, after=request.args.get("after") or None,
-                                     tag=request.args.get("tag") or None, query=q or None,
+    """A view's tickets (My open tickets by default), or one of the agent's saved views, narrowed
+    by the filter bar, in the chosen order, 50 a page."""
+    saved = None
+    if request.args.get("saved"):
+        saved = saved_views.get_view(current_user.id, _number(request.args["saved"]))
+        view, filters = saved.base_view, saved_views.filters_of(saved)
+    else:
+        view = request.args.get("view", "mine")
+        view = view if view in ticket_views.VIEWS else "mine"
+        filters = saved_views.check_filters(view, {
+            "tag": request.args.get("tag"), "priority": request.args.get("priority"),
+            "group_id": request.args.get("group"), "channel": request.args.get("channel"),
+            "query": (request.args.get("q") or "")[:200], "sort": request.args.get("sort")})
+    page = ticket_views.list_tickets(view, current_user.id, filters=filters, after=request.args.get("after") or None,
                                      counts=current_app.config["HELPDESK_VIEW_COUNTS_MAX_AGE_S"])
-    return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS,
-                           tag=request.args.get("tag") or "", q=q, count_label=ticket_views.count_label,
-                           counted_views=ticket_views.COUNTED)
+    return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS, filters=filters,
+                           saved=saved, saved_list=saved_views.views_of(current_user.id),
+                           list_args=_list_args(view, filters, saved), sorts=ticket_views.sorts_for(view),
+                           groups=ticket_groups.all_groups(), channels=TICKET_CHANNELS, priorities=TICKET_PRIORITIES,
+                           count_label=ticket_views.count_label, counted_views=ticket_views.COUNTED,
+                           save_form=SaveViewForm(name=saved.name if saved else ""))
+
+
+def _number(value: str) -> int:
+    if not value.isdigit():
+        raise NotFoundError("That saved view does not exist.")
+    return int(value)
+
+
+def _list_args(view: str, filters, saved) -> dict:
+    """The query string that shows this list again (pager links keep the filters)."""
+    if saved is not None:
+        return {"saved": saved.id}
+    found = {"view": view, "tag": filters.tag, "priority": filters.priority, "group": filters.group_id,
+             "channel": filters.channel, "q": filters.query, "sort": filters.sort}
+    return {key: value for key, value in found.items() if value is not None}
 
 
 @bp.route("/counts")
@@ -47,6 +74,15 @@ def counts():
     """The views' counts for the list's tabs (fetched by its script, so a page never waits for them)."""
     found = ticket_views.view_counts(current_user.id)
     return jsonify({view: ticket_views.count_label(n) for view, n in found.items()})
+
+
+@bp.app_template_filter("business_time")
+def business_time(minutes: int) -> str:
+    """Business minutes as “45 min”, “3 h 20 min”, “26 h” (hours, not days: a business day varies)."""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
 
 
 @bp.app_template_filter("search_marks")

@@ -50,7 +50,8 @@ def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
     db.session.add(Cart(customer_id=buying.requester_id, items=[{"sku": "A"}], item_count=1, currency="EUR",
                         total=Decimal("120"), updated_at=datetime.now(UTC), event_id="e1"))
     db.session.commit()
-    ids = lambda view, **kw: [r.ticket.id for r in ticket_views.list_tickets(view, agent.id, **kw).rows]  # noqa: E731
+    ids = lambda view, **kw: [r.ticket.id for r in ticket_views.list_tickets(  # noqa: E731
+        view, agent.id, filters=ticket_views.Filters(**kw)).rows]
     assert ids("loyalty") == [loyal.id]
     assert ids("conversion_cart") == [buying.id]
     assert ticket_views.view_counts(agent.id)["conversion_cart"] == 1

@@ -125,3 +125,8 @@ def test_demo_tickets_are_seeded_once_in_several_states(app):
     # The demo rules route as tickets arrive: the invoice question went to Billing.
     invoice = db.session.scalar(db.select(Ticket).where(Ticket.subject.like("Invoice%")))
     assert db.session.get(TicketGroup, invoice.group_id).name == "Billing"
+    # Every demo ticket is measured; the two aged ones have breached their first-response target.
+    assert db.session.scalar(db.select(db.func.count(Ticket.id)).where(Ticket.sla_policy_id.is_(None))) == 0
+    breached = db.session.scalars(db.select(Ticket.client_key).where(
+        Ticket.first_response_breached_at.is_not(None)).order_by(Ticket.id)).all()
+    assert breached == ["demo-t2", "demo-t4"]
