@@ -21,11 +21,13 @@ from app.models.ticket import (
     TicketMessage,
     TicketTag,
 )
+from app.models.ticket_attachment import TicketAttachment
 
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
     "AppSetting", "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",
-    "RoutingRule", "Ticket", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage", "TicketTag",
+    "RoutingRule", "Ticket", "TicketAttachment", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage",
+    "TicketTag",
 ]
