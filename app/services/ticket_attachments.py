@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
@@ -163,3 +163,14 @@ def customer_download(customer: Customer, ticket_id: int, attachment_id: int) ->
     ticket. NotFoundError for anything else, the same answer as for a file that does not exist."""
     return _download(_attached(ticket_id, attachment_id).join(Ticket, Ticket.id == TicketAttachment.ticket_id)
                      .where(Ticket.requester_id == customer.id, TicketMessage.internal.is_(False)))
+
+
+def remove_for_requester(customer_id: int) -> list[str]:
+    """Called by a customer's erasure, in its transaction (no commit): the rows of every file on
+    the customer's tickets deleted (names and contents are theirs, or about them, as the blanked
+    messages were). Returns the storage keys: the caller deletes the files once it has committed."""
+    ticket_ids = select(Ticket.id).where(Ticket.requester_id == customer_id)
+    keys = list(db.session.scalars(select(TicketAttachment.storage_key)
+                                   .where(TicketAttachment.ticket_id.in_(ticket_ids))))
+    db.session.execute(delete(TicketAttachment).where(TicketAttachment.ticket_id.in_(ticket_ids)))
+    return keys

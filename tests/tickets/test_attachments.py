@@ -299,3 +299,21 @@ def test_a_refusal_names_what_is_accepted(app):
                               uploads=[Upload("run.bat", io.BytesIO(b"echo hi"))])
     assert refused.value.field == "attachments"
     assert "images (PNG, JPEG, GIF, WebP), PDF, text and CSV" in refused.value.message
+
+
+def test_erasing_the_customer_deletes_their_tickets_files(app, make_agent):
+    from app.services import customer_privacy
+
+    ticket, other = make_ticket(), make_ticket("omar@example.com", "Late parcel")
+    agent = make_agent()
+    ticket_updates.reply_as_customer(ticket.id, "My ID card", channel="web", by=CLI,
+                                     uploads=[Upload("passport.png", io.BytesIO(PNG))])
+    ticket_updates.reply_as_agent(ticket.id, "Your label", agent=agent, by=CLI,
+                                  uploads=[Upload("label.pdf", io.BytesIO(PDF))])
+    ticket_updates.reply_as_agent(other.id, "Omar's label", agent=agent, by=CLI,
+                                  uploads=[Upload("omar.pdf", io.BytesIO(PDF))])
+    kept = db.session.scalar(db.select(TicketAttachment).where(TicketAttachment.ticket_id == other.id))
+    counts = customer_privacy.erase_customer(ticket.requester_id, by=CLI)
+    assert counts["ticket_attachments"] == 2
+    assert db.session.scalars(db.select(TicketAttachment.filename)).all() == ["omar.pdf"]
+    assert stored_files(app) == [kept.storage_key]
