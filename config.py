@@ -141,6 +141,14 @@ class Config:
         # How old a ticket view's count may be when the list shows it without asking again (the
         # list's script fetches fresh ones from /console/tickets/counts).
         self.HELPDESK_VIEW_COUNTS_MAX_AGE_S = float(_env("HELPDESK_VIEW_COUNTS_MAX_AGE_S", "30"))
+        # Ticket attachments (docs/attachments.md): the largest file, how many one message takes,
+        # and the file types accepted, by extension, among those app/services/attachment_types.py
+        # knows how to recognise from their content. Upload forms raise MAX_CONTENT_LENGTH to fit.
+        self.HELPDESK_ATTACHMENT_MAX_BYTES = _env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 10_485_760)
+        self.HELPDESK_ATTACHMENTS_PER_MESSAGE = _env_int("HELPDESK_ATTACHMENTS_PER_MESSAGE", 5)
+        self.HELPDESK_ATTACHMENT_TYPES = [t.lower().lstrip(".") for t in _env_list("HELPDESK_ATTACHMENT_TYPES")] or [
+            "png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp",
+            "zip"]
         # The address customers' links point at (emails are read outside any request).
         self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 

@@ -53,7 +53,7 @@ def _check_config(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import auth, jobs, realtime_setup
+    from app import auth, jobs, realtime_setup, uploads
     from app.database import configure_engine, engine_options
     from app.extensions import api, csrf, db, limiter, login_manager, migrate
 
@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets later migrations alter SQLite tables (it has no ALTER COLUMN).
     migrations = str(Path(app.root_path).parent / "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
+    uploads.init_app(app)  # before CSRF: an upload form's larger limit must hold when its check reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_login(app, login_manager)

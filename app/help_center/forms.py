@@ -7,6 +7,7 @@ from wtforms import EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
+from app.uploads import AttachmentsField
 
 
 class RequestForm(FlaskForm):
@@ -20,6 +21,7 @@ class RequestForm(FlaskForm):
     body = TextAreaField("How can we help?", validators=[DataRequired("Describe your question or problem."),
                                                         Length(max=MAX_BODY_CHARS)], render_kw={"rows": 7},
                          description="An order number helps us find your order quickly.")
+    attachments = AttachmentsField("Attach files (optional)")
     client_key = HiddenField()
 
 
@@ -37,6 +39,7 @@ class ConfirmForm(FlaskForm):
 class ReplyForm(FlaskForm):
     body = TextAreaField("Your reply", validators=[DataRequired("Write your reply first."),
                                                    Length(max=MAX_BODY_CHARS)], render_kw={"rows": 5})
+    attachments = AttachmentsField("Attach files (optional)")
     client_key = HiddenField()
 
 

@@ -10,9 +10,10 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from app.extensions import limiter
 from app.help_center.forms import ConfirmForm, ReplyForm, SignInForm, SignOutForm
 from app.help_center.views import bp
-from app.services import customer_access, customer_requests
+from app.services import customer_access, customer_requests, ticket_attachments
 from app.services.customer_access import LinkError
 from app.services.errors import DomainError, NotFoundError
+from app.uploads import accepts_files, send_attachment, uploads_from
 
 SESSION_KEY = "customer_session"
 
@@ -108,8 +109,10 @@ def my_request(ticket_id: int):
 
 @bp.route("/requests/<int:ticket_id>/reply", methods=["POST"])
 @signed_in
+@accepts_files
 def reply(ticket_id: int):
-    """The customer answers; a double submit is one message (client_key); errors keep the text."""
+    """The customer answers, with files; a double submit is one message (client_key); errors keep
+    the text (the files must be chosen again)."""
     customer = _customer()
     try:
         ticket = customer_requests.my_ticket(customer, ticket_id)
@@ -119,9 +122,21 @@ def reply(ticket_id: int):
     if not form.validate_on_submit():
         return _thread_page(ticket, form, 400)
     try:
-        answered = customer_requests.reply(customer, ticket.id, form.body.data,
-                                           client_key=form.client_key.data or None)
+        answered = customer_requests.reply(customer, ticket.id, form.body.data, client_key=form.client_key.data or None,
+                                           uploads=uploads_from(form.attachments))
     except DomainError as exc:
-        form.body.errors = [exc.message]
+        getattr(form, exc.field or "body", form.body).errors = [exc.message]
         return _thread_page(ticket, form, exc.status)
     return redirect(url_for("help_center.my_request", ticket_id=answered.id, _anchor="latest"))
+
+
+@bp.route("/requests/<int:ticket_id>/attachments/<int:attachment_id>")
+@signed_in
+def attachment(ticket_id: int, attachment_id: int):
+    """A file on a public message of the customer's own request; 404, as for a file that does not
+    exist, for another customer's request and for agents' notes."""
+    try:
+        download = ticket_attachments.customer_download(_customer(), ticket_id, attachment_id)
+    except NotFoundError:
+        return _page("help_center/not_found.html", 404)
+    return send_attachment(download)

@@ -12,6 +12,7 @@ from app.services import tickets
 from app.services.audit import Actor
 from app.services.errors import DomainError
 from app.services.tickets import Requester, TicketRequest
+from app.uploads import accepts_files, uploads_from
 
 bp = Blueprint("help_center", __name__, url_prefix="/help")
 
@@ -32,9 +33,10 @@ def _form_page(form: RequestForm, status: int = 200):
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_REQUESTS"], methods=["POST"])
+@accepts_files
 def new_request():
-    """Submit a request: a ticket on channel help_center for the email given (found or a new
-    customer). What was typed stays in the form when something is wrong."""
+    """Submit a request, with files: a ticket on channel help_center for the email given (found or
+    a new customer). What was typed stays in the form when something is wrong (files are chosen again)."""
     form = RequestForm()
     if request.method == "GET":
         form.client_key.data = secrets.token_hex(12)
@@ -45,7 +47,7 @@ def new_request():
         tickets.create_ticket(TicketRequest(
             subject=form.subject.data, body=form.body.data, channel="help_center",
             requester=Requester(email=form.email.data, name=form.name.data), client_key=form.client_key.data or None),
-            by=Actor("customer", label=form.email.data.strip().lower()))
+            by=Actor("customer", label=form.email.data.strip().lower()), uploads=uploads_from(form.attachments))
     except DomainError as exc:
         getattr(form, exc.field or "body", form.body).errors = [exc.message]
         return _form_page(form, exc.status)

@@ -23,6 +23,7 @@ from app.models.ticket import (
     TicketMessage,
     TicketTag,
 )
+from app.models.ticket_attachment import TicketAttachment
 
 __all__ = [
     "ROLES", "Agent", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
@@ -30,5 +31,6 @@ __all__ = [
     "AppSetting", "BusinessCalendar", "SavedView", "SlaPolicy",
     "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",
-    "RoutingRule", "Ticket", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage", "TicketTag",
+    "RoutingRule", "Ticket", "TicketAttachment", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage",
+    "TicketTag",
 ]

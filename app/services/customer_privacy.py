@@ -24,7 +24,7 @@ from app.models import (
     TicketMessage,
 )
 from app.models.base import utcnow
-from app.services import audit, realtime
+from app.services import attachment_store, audit, realtime, ticket_attachments
 from app.services.audit import Actor
 from app.services.customers import CustomerContext, customer_context, get_customer, profile_document
 
@@ -153,9 +153,10 @@ def _anonymise_tickets(customer_id: int) -> int:
 
 def erase_customer(customer_id: int, *, by: Actor) -> dict:
     """Erase a customer on request: delete their events, cart, orders, stage history, visitor
-    ids and open sockets' records, blank what was said in their conversations and tickets, and
-    blank the profile. One commit; the audit event keeps only counts and the internal id. Watching consoles
-    are told (`customer_updated`) and find the profile gone (404).
+    ids and open sockets' records, blank what was said in their conversations and tickets, delete
+    the files attached to their tickets (from disk after the commit), and blank the profile. One
+    commit; the audit event keeps only counts and the internal id. Watching consoles are told
+    (`customer_updated`) and find the profile gone (404).
 
     The row itself stays as an anonymous tombstone (`erased_at` set, every personal field and fact
     cleared) rather than being deleted: SQLite would hand a deleted newest id to the next customer,
@@ -177,9 +178,12 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
         "messages_blanked": _anonymise_conversations(customer.id),
         "ticket_messages_blanked": _anonymise_tickets(customer.id),
     }
+    files = ticket_attachments.remove_for_requester(customer.id)
+    counts["ticket_attachments"] = len(files)
     _blank_profile(customer, utcnow())
     audit.record("customer.erased", actor=by, target=customer, details=counts)
     db.session.commit()
+    attachment_store.delete(files)  # after the commit: a failed erasure keeps every file
     realtime.customer_updated(customer_id, cart_changed=True)
     return counts
 

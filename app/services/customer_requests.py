@@ -3,14 +3,16 @@ tickets only, public messages only, and their replies."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Agent, Customer, Ticket, TicketMessage
-from app.services import ticket_updates
+from app.models import Agent, Customer, Ticket, TicketAttachment, TicketMessage
+from app.services import ticket_attachments, ticket_updates
+from app.services.attachment_store import Upload
 from app.services.audit import Actor
 from app.services.errors import NotFoundError
 from app.services.visitor_tokens import check_id
@@ -28,6 +30,7 @@ class PublicMessage:
     author_name: str
     body: str
     created_at: datetime
+    attachments: tuple[TicketAttachment, ...] = ()
 
 
 def status_label(status: str) -> str:
@@ -49,23 +52,27 @@ def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
 
 
 def public_thread(ticket: Ticket) -> list[PublicMessage]:
-    """The messages the customer may read: everything but internal notes, oldest first. Agents
-    appear by display name (their email never)."""
+    """The messages the customer may read: everything but internal notes, oldest first, with their
+    files. Agents appear by display name (their email never)."""
+    files = ticket_attachments.by_message(ticket.id, public_only=True)
     rows = db.session.execute(select(TicketMessage, Agent.display_name)
                               .outerjoin(Agent, Agent.id == TicketMessage.author_agent_id)
                               .where(TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False))
                               .order_by(TicketMessage.id))
     return [PublicMessage(m.id, m.author_type == "customer", "You" if m.author_type == "customer"
-                          else (name or "Support team"), m.body, m.created_at) for m, name in rows]
+                          else (name or "Support team"), m.body, m.created_at, tuple(files.get(m.id, ())))
+            for m, name in rows]
 
 
-def reply(customer: Customer, ticket_id: int, body: str, *, client_key: str | None, channel: str = "web") -> Ticket:
-    """The customer answers in their request (idempotent on client_key). Returns the ticket the
-    answer went to: a closed request starts a follow-up."""
+def reply(customer: Customer, ticket_id: int, body: str, *, client_key: str | None, channel: str = "web",
+          uploads: Sequence[Upload] = ()) -> Ticket:
+    """Called by My requests' reply form: the customer answers in their request, with files (one
+    refused file refuses the answer: AttachmentError). Idempotent on client_key. Returns the
+    ticket the answer went to: a closed request starts a follow-up."""
     ticket = my_ticket(customer, ticket_id)
     if client_key is not None:
         check_id(client_key, "client_key", 64)
     result, _message = ticket_updates.reply_as_customer(
-        ticket.id, body, channel=channel, client_key=client_key,
+        ticket.id, body, channel=channel, client_key=client_key, uploads=uploads,
         by=Actor("customer", customer.id, customer.email or f"customer {customer.id}"))
     return result

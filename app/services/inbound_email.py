@@ -5,13 +5,18 @@ Threading: the signed reply address (support+t<id>.<sig>@…) in To, Cc, Deliver
 X-Original-To first, then In-Reply-To/References matching an email we sent about a ticket. The
 answer goes into that ticket only when it comes from the ticket's requester; from anyone else it
 starts a new ticket of their own (nobody writes into another customer's ticket by copying a header).
-A message delivered twice (the same Message-ID) is stored once. Attachments are not kept yet.
+A message delivered twice (the same Message-ID) is stored once. Attachments that pass the limits
+(app/services/attachment_types.py, HELPDESK_ATTACHMENT_*) are kept on the message; the others are
+listed in an internal note on the ticket, with why.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import mimetypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,6 +28,7 @@ from app.extensions import db
 from app.models import Customer, OutboxEmail, Ticket, TicketMessage
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
 from app.services import ticket_updates, tickets
+from app.services.attachment_store import Upload
 from app.services.audit import Actor
 from app.services.email_address import is_email
 from app.services.email_quotes import html_to_text, strip_quoted
@@ -65,6 +71,32 @@ def _body(message: EmailMessage) -> str:
     return reply[:MAX_BODY_CHARS]
 
 
+def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
+    """The parts that hold content, depth first; an attached email (message/rfc822) is one leaf."""
+    if part.get_content_maintype() == "multipart":
+        for sub in part.iter_parts():
+            yield from _leaves(sub)
+    else:
+        yield part
+
+
+def _attachments(message: EmailMessage) -> list[Upload]:
+    """The email's files: every part but the text we read, that has a file name, is marked as an
+    attachment or is not text (an inline image). Checking them is the attachment service's job."""
+    body = message.get_body(preferencelist=("plain", "html"))
+    uploads = []
+    for part in _leaves(message):
+        if part is body or not (part.get_filename() or part.get_content_disposition() == "attachment"
+                                or part.get_content_maintype() != "text"):
+            continue
+        data = part.get_payload(decode=True)
+        if data is None:  # an attached email: its bytes, refused later by type like any other
+            data = part.as_bytes()
+        name = part.get_filename() or f"attachment{mimetypes.guess_extension(part.get_content_type()) or ''}"
+        uploads.append(Upload(name, io.BytesIO(data)))
+    return uploads
+
+
 def _message_key(message: EmailMessage, raw: bytes) -> str:
     """The delivery's identity: its Message-ID, or a hash of the bytes for a message without one."""
     message_id = (message.get("Message-ID") or "").strip().strip("<>")
@@ -100,7 +132,8 @@ def _requester_email(ticket_id: int) -> str | None:
 
 
 def receive(raw: bytes) -> Received:
-    """Called by POST /api/v1/inbound/email and `flask helpdesk inbound-email`."""
+    """Called by POST /api/v1/inbound/email and `flask helpdesk inbound-email`: the email as a
+    reply or a new ticket, with the attachments that pass the limits (the others in a note)."""
     message = _parse(raw)
     name, sender = parseaddr(str(message.get("From") or ""))
     sender = sender.strip().lower()
@@ -111,15 +144,17 @@ def receive(raw: bytes) -> Received:
     if done is not None:
         return Received(done, "duplicate")
     body = _body(message)
+    uploads = _attachments(message)
     by = Actor("customer", None, sender)
     ticket_id = _threaded_ticket(message)
     if ticket_id is not None and _requester_email(ticket_id) == sender:
-        answered, _message = ticket_updates.reply_as_customer(ticket_id, body, channel="email", by=by, client_key=key)
+        answered, _message = ticket_updates.reply_as_customer(ticket_id, body, channel="email", by=by, client_key=key,
+                                                              uploads=uploads, partial=True)
         return Received(answered.id, "replied")
     ticket_key = hashlib.sha256(key.encode()).hexdigest()[:48]
     ticket = tickets.create_ticket(TicketRequest(
         subject=_subject(message), body=body, channel="email", requester=Requester(email=sender, name=name or None),
-        client_key=ticket_key), by=by)
+        client_key=ticket_key), by=by, uploads=uploads, partial=True)
     first = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
                               .order_by(TicketMessage.id).limit(1))
     if first is not None and first.client_key is None:

@@ -3,6 +3,7 @@ from agents and customers with the status rules, and a chat turned into a ticket
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -11,7 +12,8 @@ from app.extensions import db
 from app.models import Agent, Conversation, Message, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.models.ticket import MAX_BODY_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
-from app.services import realtime, ticket_mail, tickets
+from app.services import realtime, ticket_attachments, ticket_mail, tickets
+from app.services.attachment_store import Upload
 from app.services.audit import Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.tickets import Requester, TicketRequest, check_agent, check_choice, check_group, check_text, record
@@ -132,29 +134,32 @@ def _add_message(ticket: Ticket, body: str, *, author_type: str, channel: str, i
 
 
 def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = False,
-                   status_after: str | None = None, by: Actor) -> TicketMessage:
+                   status_after: str | None = None, by: Actor, uploads: Sequence[Upload] = ()) -> TicketMessage:
     """Called by the ticket page's composer: a public reply (it reaches the customer) or an
-    internal note. A public reply sets the status the agent chose (default pending: waiting for the
+    internal note, with its files (one refused file refuses the reply: AttachmentError, nothing
+    saved). A public reply sets the status the agent chose (default pending: waiting for the
     customer) and the first-response time. One commit, audit of the status change."""
     if status_after is not None:
         check_choice(status_after, REPLY_STATUSES, "status")
-    ticket = tickets.get_ticket(ticket_id, lock=True)
-    if ticket.status == "closed" and not internal:
-        db.session.rollback()
-        raise DomainError("This ticket is closed: the customer's next message starts a follow-up.", field="body")
-    message = _add_message(ticket, body, author_type="agent", channel="web", internal=internal,
-                           author_agent_id=agent.id)
-    ticket.version += 1
-    ticket.updated_at = message.created_at
-    if not internal:
-        ticket.first_response_at = ticket.first_response_at or message.created_at
-        new_status = status_after or "pending"
-        if new_status != ticket.status:
-            old = ticket.status
-            _apply(ticket, "status", new_status)
-            record(ticket, by, "status", old, new_status)
-        ticket_mail.agent_reply(ticket, message, agent)
-    db.session.commit()
+    with ticket_attachments.stored(uploads) as batch:
+        ticket = tickets.get_ticket(ticket_id, lock=True)
+        if ticket.status == "closed" and not internal:
+            db.session.rollback()
+            raise DomainError("This ticket is closed: the customer's next message starts a follow-up.", field="body")
+        message = _add_message(ticket, body, author_type="agent", channel="web", internal=internal,
+                               author_agent_id=agent.id)
+        ticket_attachments.attach(batch, message)
+        ticket.version += 1
+        ticket.updated_at = message.created_at
+        if not internal:
+            ticket.first_response_at = ticket.first_response_at or message.created_at
+            new_status = status_after or "pending"
+            if new_status != ticket.status:
+                old = ticket.status
+                _apply(ticket, "status", new_status)
+                record(ticket, by, "status", old, new_status)
+            ticket_mail.agent_reply(ticket, message, agent)
+        db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
     return message
 
@@ -167,46 +172,53 @@ def _answered(ticket_id: int, client_key: str | None) -> TicketMessage | None:
                                                          TicketMessage.ticket_id == ticket_id))
 
 
-def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor,
-                      client_key: str | None = None) -> tuple[Ticket, TicketMessage]:
-    """Called by "My requests", the widget and the inbound email: the customer answers. An answer
-    reopens the ticket (pending, on hold or solved → open); an answer to a closed ticket makes a
-    follow-up ticket, linked in both audit trails. Returns the ticket the message went to. A retry
-    with the same client_key returns the first answer."""
-    ticket = tickets.get_ticket(ticket_id, lock=True)
-    done = _answered(ticket.id, client_key)
-    if done is not None:
-        db.session.rollback()
-        return ticket, done
-    if ticket.status == "closed":
-        db.session.rollback()
-        follow = tickets.find_by_client_key(ticket.channel, client_key and f"follow-{client_key}"[:64])
-        if follow is not None:
-            return follow, db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id)
-                                             .order_by(TicketMessage.id).limit(1))
-        return _follow_up(ticket, body, by=by, client_key=client_key)
-    message = _add_message(ticket, body, author_type="customer", channel=channel, client_key=client_key)
-    ticket.version += 1
-    ticket.updated_at = message.created_at
-    if ticket.status in ("pending", "on_hold", "solved"):
-        old = ticket.status
-        _apply(ticket, "status", "open")
-        record(ticket, by, "status", old, "open")
-    db.session.commit()
+def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor, client_key: str | None = None,
+                      uploads: Sequence[Upload] = (), partial: bool = False) -> tuple[Ticket, TicketMessage]:
+    """Called by "My requests", the widget and the inbound email: the customer answers, with its
+    files (a refused one refuses the answer, AttachmentError; with partial=True, the inbound
+    email's way, the refused ones become a note instead). An answer reopens the ticket (pending,
+    on hold or solved → open); an answer to a closed ticket makes a follow-up ticket, linked in
+    both audit trails. Returns the ticket the message went to. A retry with the same client_key
+    returns the first answer."""
+    with ticket_attachments.stored(uploads, partial=partial) as batch:
+        ticket = tickets.get_ticket(ticket_id, lock=True)
+        done = _answered(ticket.id, client_key)
+        if done is not None:
+            db.session.rollback()
+            return ticket, done
+        if ticket.status == "closed":
+            db.session.rollback()
+            follow = tickets.find_by_client_key(ticket.channel, client_key and f"follow-{client_key}"[:64])
+            if follow is not None:
+                return follow, db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id)
+                                                 .order_by(TicketMessage.id).limit(1))
+            return _follow_up(ticket, body, by=by, client_key=client_key, attachments=batch)
+        message = _add_message(ticket, body, author_type="customer", channel=channel, client_key=client_key)
+        ticket_attachments.attach(batch, message)
+        ticket.version += 1
+        ticket.updated_at = message.created_at
+        if ticket.status in ("pending", "on_hold", "solved"):
+            old = ticket.status
+            _apply(ticket, "status", "open")
+            record(ticket, by, "status", old, "open")
+        db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
     return ticket, message
 
 
-def _follow_up(closed: Ticket, body: str, *, by: Actor, client_key: str | None = None) -> tuple[Ticket, TicketMessage]:
-    follow = tickets.create_ticket(TicketRequest(
+def _follow_up(closed: Ticket, body: str, *, by: Actor, client_key: str | None = None,
+               attachments: ticket_attachments.Batch | None = None) -> tuple[Ticket, TicketMessage]:
+    """A new ticket for an answer to a closed one, with the answer's files; one commit."""
+    request = TicketRequest(
         subject=f"Follow-up: {closed.subject}"[:200], body=body, channel=closed.channel,
         requester=Requester(customer_id=closed.requester_id), priority=closed.priority, type=closed.type,
-        group_id=closed.group_id, client_key=client_key and f"follow-{client_key}"[:64]), by=by)
-    original = tickets.get_ticket(closed.id)
-    record(original, by, "follow_up", None, f"#{follow.id}")
+        group_id=closed.group_id, client_key=client_key and f"follow-{client_key}"[:64])
+    follow = tickets.build_ticket(request, by=by, attachments=attachments)
+    record(tickets.get_ticket(closed.id), by, "follow_up", None, f"#{follow.id}")
     record(follow, by, "follow_up_of", None, f"#{closed.id}")
-    db.session.commit()
-    message = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id))
+    follow = tickets.commit_new(follow, request)
+    message = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id)
+                                .order_by(TicketMessage.id).limit(1))
     return follow, message
 
 

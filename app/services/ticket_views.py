@@ -10,10 +10,21 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select, text
 
 from app.extensions import db
-from app.models import Agent, Cart, Customer, SlaPolicy, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models import (
+    Agent,
+    Cart,
+    Customer,
+    SlaPolicy,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketGroup,
+    TicketMessage,
+    TicketTag,
+)
 from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import presence, sla, ticket_search
+from app.services import presence, sla, ticket_attachments, ticket_search
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
@@ -115,6 +126,7 @@ class TicketPage:
 class ThreadEntry:
     message: TicketMessage
     author_name: str
+    attachments: tuple[TicketAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -282,10 +294,11 @@ def count_label(count: int) -> str:
 
 
 def ticket_view(ticket_id: int) -> TicketView:
-    """Called by the ticket page: the ticket, its thread with authors' names, the audit trail, its
-    tags, the requester's context, the team (for assignment) and the groups."""
+    """Called by the ticket page: the ticket, its thread with authors' names and files, the audit
+    trail, its tags, the requester's context, the team (for assignment) and the groups."""
     ticket = get_ticket(ticket_id)
-    thread = [ThreadEntry(m, name or "") for m, name in db.session.execute(
+    files = ticket_attachments.by_message(ticket.id)
+    thread = [ThreadEntry(m, name or "", tuple(files.get(m.id, ()))) for m, name in db.session.execute(
         select(TicketMessage, Agent.display_name).outerjoin(Agent, Agent.id == TicketMessage.author_agent_id)
         .where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id))]
     trail = list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)

@@ -4,6 +4,7 @@ through to create a ticket, reply in it and change it, so audit and status rules
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,7 +20,8 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import customer_access, lifecycle, realtime, routing
+from app.services import customer_access, lifecycle, realtime, routing, ticket_attachments
+from app.services.attachment_store import Upload
 from app.services.audit import Actor
 from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
@@ -172,9 +174,10 @@ def find_by_client_key(channel: str, client_key: str | None) -> Ticket | None:
 
 
 def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None,
-                 assignee_id: int | None = None, conversation_id: int | None = None) -> Ticket:
-    """A new ticket with its first message and tags, in the caller's transaction (flushes only):
-    create_ticket commits it; a chat's conversion adds the transcript first."""
+                 assignee_id: int | None = None, conversation_id: int | None = None,
+                 attachments: ticket_attachments.Batch | None = None) -> Ticket:
+    """A new ticket with its first message (and the stored files on it), tags, in the caller's
+    transaction (flushes only): create_ticket commits it; a chat's conversion adds the transcript first."""
     subject, body = _check_request(request)
     tags = normalise_tags(request.tags)
     requester = _requester(request.requester)
@@ -187,9 +190,13 @@ def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | No
     db.session.add(ticket)
     db.session.flush()
     db.session.add_all(TicketTag(ticket_id=ticket.id, tag=tag) for tag in tags)
-    db.session.add(TicketMessage(ticket_id=ticket.id, author_type="agent" if author_agent_id else "customer",
-                                 author_agent_id=author_agent_id, body=body, internal=False,
-                                 channel=message_channel(request.channel), created_at=now))
+    first = TicketMessage(ticket_id=ticket.id, author_type="agent" if author_agent_id else "customer",
+                          author_agent_id=author_agent_id, body=body, internal=False,
+                          channel=message_channel(request.channel), created_at=now)
+    db.session.add(first)
+    if attachments is not None and (attachments.files or attachments.refused):
+        db.session.flush()
+        ticket_attachments.attach(attachments, first)
     record(ticket, by, "created", new=request.channel)
     routing.route_ticket(ticket, body, requester, tags, keep=_chosen(request, assignee_id))
     if request.channel in ACKNOWLEDGED_CHANNELS:
@@ -219,14 +226,19 @@ def commit_new(ticket: Ticket, request: TicketRequest) -> Ticket:
     return ticket
 
 
-def create_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None) -> Ticket:
+def create_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None,
+                  uploads: Sequence[Upload] = (), partial: bool = False) -> Ticket:
     """Called by every entry point: a new ticket with its first message, in status new. A request
     by an agent on the customer's behalf is written by that agent (author_agent_id), else by the
-    customer. Idempotent on (channel, client_key). One commit, then `ticket_created`."""
+    customer. Files (the help center's form, an email) go on the first message: one refused file
+    refuses the request (AttachmentError), except with partial=True (email), where the refused ones
+    become a note. Idempotent on (channel, client_key). One commit, then `ticket_created`."""
     existing = find_by_client_key(request.channel, request.client_key)
     if existing is not None:
         return existing
-    return commit_new(build_ticket(request, by=by, author_agent_id=author_agent_id), request)
+    with ticket_attachments.stored(uploads, partial=partial) as batch:
+        ticket = build_ticket(request, by=by, author_agent_id=author_agent_id, attachments=batch)
+        return commit_new(ticket, request)
 
 
 def message_channel(ticket_channel: str) -> str:

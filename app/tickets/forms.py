@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
+from app.uploads import AttachmentsField
 
 LABELS = {"new": "New", "open": "Open", "pending": "Pending", "on_hold": "On hold", "solved": "Solved",
           "closed": "Closed", "low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent",
@@ -40,6 +41,7 @@ class ReplyForm(FlaskForm):
     internal = BooleanField("Internal note (agents only)")
     status_after = SelectField("Then set the ticket to", choices=_choices(("pending", "open", "on_hold", "solved")),
                                default="pending")
+    attachments = AttachmentsField()
 
 
 class PropertiesForm(FlaskForm):

@@ -12,11 +12,20 @@ from wtforms import SelectChoice
 
 from app.console.access import current_actor
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import saved_views, ticket_groups, ticket_search, ticket_updates, ticket_views, tickets
+from app.services import (
+    saved_views,
+    ticket_attachments,
+    ticket_groups,
+    ticket_search,
+    ticket_updates,
+    ticket_views,
+    tickets,
+)
 from app.services.errors import DomainError, NotFoundError
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
 from app.tickets.forms import LABELS, NewTicketForm, PropertiesForm, ReplyForm, SaveViewForm
+from app.uploads import accepts_files, send_attachment, uploads_from
 
 bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
 
@@ -120,20 +129,29 @@ def show(ticket_id: int):
 
 @bp.route("/<int:ticket_id>/reply", methods=["POST"])
 @login_required
+@accepts_files
 def reply(ticket_id: int):
-    """Add a public reply (it reaches the customer) or an internal note; what was typed stays on error."""
+    """Add a public reply (it reaches the customer) or an internal note, with files; on error
+    nothing is saved and what was typed stays (the files must be chosen again)."""
     form = ReplyForm()
     if not form.validate_on_submit():
         return _page(ticket_id, reply=form, status=400)
     try:
         ticket_updates.reply_as_agent(ticket_id, form.body.data, agent=current_user, internal=form.internal.data,
                                       status_after=None if form.internal.data else form.status_after.data,
-                                      by=current_actor())
+                                      by=current_actor(), uploads=uploads_from(form.attachments))
     except DomainError as exc:
-        form.body.errors = [exc.message]
+        getattr(form, exc.field or "body", form.body).errors = [exc.message]
         return _page(ticket_id, reply=form, status=exc.status)
     flash("Note added." if form.internal.data else "Reply sent.", "success")
     return redirect(url_for("tickets.show", ticket_id=ticket_id))
+
+
+@bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(ticket_id: int, attachment_id: int):
+    """A file in the ticket's thread (notes' included) as a download; 404 when it is not this ticket's."""
+    return send_attachment(ticket_attachments.agent_download(ticket_id, attachment_id))
 
 
 @bp.route("/<int:ticket_id>/properties", methods=["POST"])
