@@ -64,6 +64,15 @@ class TicketLoader:
         self.now = datetime.now(UTC)
         self.message_id = 0
 
+    @staticmethod
+    def targets(created: datetime, status: str) -> dict:
+        """SLA columns as app/services/sla.py leaves them: answered within the hour, due in two days."""
+        resolution = created + timedelta(hours=48)
+        unsolved = status not in ("solved", "closed")
+        return {"sla_policy_id": None, "first_response_due_at": created + timedelta(hours=4),
+                "resolution_due_at": resolution, "first_response_breached_at": None,
+                "resolution_breached_at": None, "sla_due_at": resolution if unsolved else None}
+
     def ticket_rows(self, start: int, count: int) -> dict[str, list[dict]]:
         rng, rows = self.rng, {"tickets": [], "ticket_messages": [], "ticket_tags": [], "ticket_events": []}
         for tid in range(start, start + count):
@@ -71,7 +80,7 @@ class TicketLoader:
             status = rng.choice(STATUSES)
             assignee = None if status == "new" or rng.random() < 0.1 else rng.randint(1, AGENTS)
             product = rng.choice(PRODUCTS)
-            messages = 50 if tid <= FIFTY else max(1, int(rng.expovariate(1 / 4)) + 1)
+            messages = 50 if tid <= FIFTY else max(1, int(rng.expovariate(1 / 4.5)) + 1)
             messages = min(messages, 50)
             at = created
             for n in range(messages):
@@ -91,7 +100,7 @@ class TicketLoader:
                 "channel": rng.choice(CHANNELS), "requester_id": rng.randint(1, CUSTOMERS), "assignee_id": assignee,
                 "group_id": rng.choice([None, 1, 2, 3]), "conversation_id": None, "client_key": None, "version": 1,
                 "created_at": created, "updated_at": at, "first_response_at": created + timedelta(hours=1),
-                "solved_at": at if status in ("solved", "closed") else None})
+                "solved_at": at if status in ("solved", "closed") else None, **self.targets(created, status)})
             if rng.random() < 0.25:
                 rows["ticket_tags"].append({"ticket_id": tid, "tag": rng.choice(TAGS)})
             rows["ticket_events"].append({
@@ -176,7 +185,8 @@ def measure(app, requests: int) -> dict[str, list[float]]:
                                         "csrf_token": token})
     rng = random.Random(3)
     samples = {"first_page": [], "later_page": [], "open": [], "search": [], "counts": []}
-    views = ["mine", "unassigned", "open", "pending", "all", "conversion_cart", "loyalty", "at_risk"]
+    views = ["mine", "unassigned", "open", "pending", "sla", "all", "conversion_cart", "loyalty", "at_risk"]
+    sorts = ["", "", "&sort=created", "&sort=due"]  # the view's own order most often
     # "mine" is the bench agent's own: give them a share of the tickets as another agent's would be.
     with app.app_context():
         from app.extensions import db
@@ -188,14 +198,16 @@ def measure(app, requests: int) -> dict[str, list[float]]:
     for i in range(requests):
         view = views[i % len(views)]
         extra = f"&tag={rng.choice(TAGS)}" if i % 5 == 4 else ""
+        sort = sorts[i % len(sorts)]
+        extra += sort if sort != "&sort=due" or view not in ("all",) else ""
         html = _timed(client, f"/console/tickets?view={view}{extra}", samples["first_page"])
-        cursor = re.search(r'after=([\d.]+_\d+)"', html)
+        cursor = re.search(r'after=([\d.-]+_\d+)', html)
         for _depth in range(2):
             if not cursor:
                 break
             html = _timed(client, f"/console/tickets?view={view}{extra}&after={cursor.group(1)}",
                           samples["later_page"])
-            cursor = re.search(r'after=([\d.]+_\d+)"', html)
+            cursor = re.search(r'after=([\d.-]+_\d+)', html)
         _timed(client, f"/console/tickets/{rng.randint(1, FIFTY)}", samples["open"])
         if i % 4 == 0:  # the tabs' counts, fetched by the list's script (no budget: not on the page's path)
             _timed(client, "/console/tickets/counts", samples["counts"])

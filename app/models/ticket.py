@@ -52,6 +52,8 @@ class Ticket(db.Model):
               postgresql_where=text(UNSOLVED_SQL)),
         Index("ix_tickets_unsolved_assignee", "assignee_id", "updated_at", "id", sqlite_where=text(UNSOLVED_SQL),
               postgresql_where=text(UNSOLVED_SQL)),
+        Index("ix_tickets_unsolved_assignee_id", "assignee_id", "id", sqlite_where=text(UNSOLVED_SQL),
+              postgresql_where=text(UNSOLVED_SQL)),  # the same, in creation order
         # The SLA view and the breach job: the work queue by its next deadline.
         Index("ix_tickets_unsolved_sla_due_at", "sla_due_at", "id", sqlite_where=text(UNSOLVED_SQL),
               postgresql_where=text(UNSOLVED_SQL)),

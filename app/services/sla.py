@@ -44,7 +44,8 @@ def to_calendar(row: BusinessCalendar | None) -> Calendar:
         return int(hours) * 60 + int(mins)
 
     hours = {WEEKDAYS.index(day): (minutes(span[0]), minutes(span[1])) for day, span in row.hours.items()}
-    return Calendar(row.timezone, hours, frozenset(date.fromisoformat(d) for d in row.holidays))
+    holidays = frozenset(date.fromisoformat(entry.split(" ")[0]) for entry in row.holidays)  # "date note"
+    return Calendar(row.timezone, hours, holidays)
 
 
 def shop_calendar() -> BusinessCalendar | None:

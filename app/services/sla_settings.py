@@ -161,20 +161,21 @@ def clean_hours(hours: dict[str, tuple[str, str] | None]) -> dict[str, list[str]
 
 
 def clean_holidays(text: str) -> list[str]:
-    """One date (YYYY-MM-DD) per line; anything after the date on a line is a note and ignored."""
-    found = set()
+    """One date (YYYY-MM-DD) per line, a note after it kept: ["2026-12-25 Christmas", …] by date."""
+    found = {}
     for number, line in enumerate((text or "").splitlines(), start=1):
-        word = line.strip().split(" ")[0] if line.strip() else ""
+        word, _, note = " ".join(line.split()).partition(" ")
         if not word:
             continue
         try:
-            found.add(date.fromisoformat(word).isoformat())
+            day = date.fromisoformat(word).isoformat()
+            found[day] = f"{day} {note[:60]}".strip()
         except ValueError:
             raise DomainError(f"Line {number}: write a date as YYYY-MM-DD, for example 2026-12-25.",
                               field="holidays") from None
     if len(found) > MAX_HOLIDAYS:
         raise DomainError(f"At most {MAX_HOLIDAYS} holidays.", field="holidays")
-    return sorted(found)
+    return [found[day] for day in sorted(found)]
 
 
 def save_calendar(timezone: str, hours: dict[str, tuple[str, str] | None], holidays: str, *,

@@ -156,29 +156,44 @@ def _parse_cursor(cursor: str) -> tuple[datetime | None, int]:
 
 
 def _after(cursor: str, sort: Sort):
-    """The keyset condition: rows after the cursor's in the sort's order (id breaks ties; rows
-    without a deadline come after every row with one)."""
+    """The keyset condition: rows after the cursor's in the sort's order (id breaks ties)."""
     value, ident = _parse_cursor(cursor)
     if sort.key == "id":
         return Ticket.id < ident if sort.descending else Ticket.id > ident
-    column = getattr(Ticket, sort.key)
     if value is None:
-        if sort.key != "sla_due_at":
-            raise DomainError("That page link is not valid any more: start from the first page.", field="after")
-        return and_(column.is_(None), Ticket.id > ident)
+        raise DomainError("That page link is not valid any more: start from the first page.", field="after")
+    column = getattr(Ticket, sort.key)
     if sort.descending:
         return or_(column < value, and_(column == value, Ticket.id < ident))
-    later = or_(column > value, and_(column == value, Ticket.id > ident))
-    return or_(later, column.is_(None)) if sort.key == "sla_due_at" else later
+    return or_(column > value, and_(column == value, Ticket.id > ident))
 
 
 def _order(sort: Sort) -> list:
     if sort.key == "id":
         return [Ticket.id.desc() if sort.descending else Ticket.id.asc()]
     column = getattr(Ticket, sort.key)
-    if sort.key == "sla_due_at":
-        return [column.is_(None), column.asc(), Ticket.id.asc()]
     return [column.desc(), Ticket.id.desc()] if sort.descending else [column.asc(), Ticket.id.asc()]
+
+
+def _page_rows(statement, sort: Sort, after: str | None, limit: int) -> list:
+    """limit + 1 rows after the cursor. By deadline: tickets with one (on the deadline index),
+    then those without, by age; each part a keyset read, the cursor saying which part it is in."""
+    if sort.key != "sla_due_at":
+        if after:
+            statement = statement.where(_after(after, sort))
+        return db.session.execute(statement.order_by(*_order(sort)).limit(limit + 1)).all()
+    value, ident = _parse_cursor(after) if after else (datetime.min.replace(tzinfo=UTC), 0)
+    rows = []
+    if value is not None:
+        dated = statement.where(Ticket.sla_due_at.is_not(None))
+        if after:
+            dated = dated.where(_after(after, sort))
+        rows = db.session.execute(dated.order_by(*_order(sort)).limit(limit + 1)).all()
+        ident = 0
+    if len(rows) <= limit:
+        undated = statement.where(Ticket.sla_due_at.is_(None), Ticket.id > ident)
+        rows += db.session.execute(undated.order_by(Ticket.id).limit(limit + 1 - len(rows))).all()
+    return rows
 
 
 def sorts_for(view: str) -> dict[str, Sort]:
@@ -242,9 +257,7 @@ def list_tickets(view: str, agent_id: int, *, filters: Filters = Filters(), afte
         snippets = {hit.ticket_id: hit.snippet for hit in hits}
         statement = statement.where(Ticket.id.in_(list(snippets)))
         after = None
-    if after:
-        statement = statement.where(_after(after, sort))
-    rows = db.session.execute(statement.order_by(*_order(sort)).limit(limit + 1)).all()
+    rows = _page_rows(statement, sort, after, limit)
     calendar, now = sla.to_calendar(sla.shop_calendar()), utcnow()
     page = [TicketRow(t, c, a, g, _most_urgent(t, calendar, now)) for t, c, a, g in rows[:limit]]
     more = len(rows) > limit and snippets is None

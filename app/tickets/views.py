@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
 from app.console.access import current_actor
+from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services import (
     saved_views,
@@ -92,6 +93,15 @@ def business_time(minutes: int) -> str:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
+
+
+@bp.app_template_filter("time_ago")
+def time_ago(moment) -> str:
+    """How long ago, on the wall clock: “5 min ago”, “3 h ago”, “6 d ago”."""
+    minutes = max(0, int((utcnow() - moment).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h ago" if minutes < 48 * 60 else f"{minutes // 1440} d ago"
 
 
 @bp.app_template_filter("search_marks")

@@ -24,9 +24,12 @@ def upgrade():
                     sqlite_where=sa.text(UNSOLVED_SQL), postgresql_where=sa.text(UNSOLVED_SQL))
     op.create_index('ix_tickets_unsolved_assignee', 'tickets', ['assignee_id', 'updated_at', 'id'],
                     sqlite_where=sa.text(UNSOLVED_SQL), postgresql_where=sa.text(UNSOLVED_SQL))
+    op.create_index('ix_tickets_unsolved_assignee_id', 'tickets', ['assignee_id', 'id'],
+                    sqlite_where=sa.text(UNSOLVED_SQL), postgresql_where=sa.text(UNSOLVED_SQL))
 
 
 def downgrade():
+    op.drop_index('ix_tickets_unsolved_assignee_id', table_name='tickets')
     op.drop_index('ix_tickets_unsolved_assignee', table_name='tickets')
     op.drop_index('ix_tickets_unsolved_updated_at', table_name='tickets')
     op.create_index('ix_tickets_assignee_id_status', 'tickets', ['assignee_id', 'status'])

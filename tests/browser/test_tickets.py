@@ -125,3 +125,40 @@ def test_a_chat_turned_into_a_ticket_keeps_its_transcript(new_page, live_server,
     expect(agent.locator(".messages--ticket")).to_contain_text(first)
     expect(agent.get_by_role("link", name=f"chat #{conversation_id}", exact=True)).to_be_visible()
     agent.screenshot(path=artifacts / "ticket-from-chat.png", full_page=True)
+
+
+def test_sla_targets_views_and_a_saved_view(new_page, live_server, artifacts, assert_accessible):
+    admin = _console(new_page, ADMIN)
+    admin.goto("/console/settings/sla")
+    expect(admin.get_by_role("heading", name="SLA policies")).to_be_visible()
+    expect(admin.get_by_role("link", name="VIP customers")).to_be_visible()
+    expect(admin.get_by_label("Time zone")).to_have_value("Europe/Amsterdam")
+    assert_accessible(admin)
+    admin.screenshot(path=artifacts / "settings-sla.png", full_page=True)
+
+    # The demo's week-old unanswered refund is in the SLA view, breached, first.
+    admin.goto("/console/tickets")
+    admin.get_by_role("link", name=re.compile("^SLA breached or due soon")).click()
+    first = admin.locator("[data-ticket-row]").first
+    expect(first).to_contain_text("Breached")
+    expect(admin.get_by_label("Order")).to_have_value("due")
+    expect(admin.locator('[data-view-count="sla"]')).to_have_text(re.compile(r"^\d+"))  # fetched by the script
+    assert_accessible(admin)
+    admin.screenshot(path=artifacts / "tickets-sla-view.png", full_page=True)
+
+    # Narrow "All open" to urgent tickets and keep that as a view of one's own.
+    admin.get_by_role("link", name=re.compile("^All open")).click()
+    admin.get_by_label("Priority").select_option("urgent")
+    admin.get_by_role("button", name="Apply").click()
+    expect(admin.locator("[data-ticket-row]").first).to_contain_text("Urgent")
+    admin.get_by_label("Save these filters as a view").fill("Urgent work")
+    admin.get_by_role("button", name="Save view").click()
+    expect(admin.get_by_role("navigation", name="Your saved views").get_by_role("link", name="Urgent work")
+           ).to_have_attribute("aria-current", "page")
+    row = admin.locator("[data-ticket-row]", has_text="Phone call: change the delivery address")
+    expect(row).to_be_visible()
+    row.get_by_role("link").click()
+    sla_card = admin.locator("[data-sla]")
+    expect(sla_card).to_contain_text("Urgent")
+    expect(sla_card).to_contain_text("Breached")
+    expect(admin.locator(".history")).to_contain_text("SLA first response breached")

@@ -30,7 +30,7 @@ def test_admin_sets_hours_and_policies_and_tickets_show_their_targets(client, ad
     assert ok.status_code == 302
     calendar = db.session.scalar(db.select(BusinessCalendar))
     assert calendar.hours["mon"] == ["09:00", "17:00"] and "sat" not in calendar.hours
-    assert calendar.holidays == ["2026-12-25"]
+    assert calendar.holidays == ["2026-12-25 Xmas"]
 
     new = f"{page}/new"
     empty = post_form(new, {"name": "Nothing", "active": "y"}, page=new)
