@@ -11,11 +11,11 @@ from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
 from app.console.access import current_actor
-from app.services import ticket_search, ticket_updates, ticket_views, tickets
+from app.services import presence, ticket_groups, ticket_search, ticket_updates, ticket_views, tickets
 from app.services.errors import DomainError
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
-from app.tickets.forms import LABELS, NewTicketForm, PropertiesForm, ReplyForm
+from app.tickets.forms import LABELS, BulkForm, MergeLookupForm, NewTicketForm, PropertiesForm, ReplyForm
 
 bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
 
@@ -30,13 +30,28 @@ def ticket_label(value: str | None) -> str:
 @login_required
 def index():
     """A view's tickets (My open tickets by default), newest activity first, 50 a page."""
+    return index_page()
+
+
+def list_args() -> dict:
+    """Which list the request is about (view, tag, search, page), for links and redirects back."""
     view = request.args.get("view", "mine")
-    view = view if view in ticket_views.VIEWS else "mine"
-    q = (request.args.get("q") or "").strip()[:200]
-    page = ticket_views.list_tickets(view, current_user.id, after=request.args.get("after") or None,
-                                     tag=request.args.get("tag") or None, query=q or None)
-    return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS,
-                           tag=request.args.get("tag") or "", q=q)
+    return {"view": view if view in ticket_views.VIEWS else "mine", "tag": request.args.get("tag") or None,
+            "q": (request.args.get("q") or "").strip()[:200] or None, "after": request.args.get("after") or None}
+
+
+def index_page(*, bulk: BulkForm | None = None, bulk_error: str | None = None, conflict=None, status: int = 200):
+    """The list page for list_args(), with the bulk bar (a submitted one keeps its selection and
+    choices; an error or a conflict is shown in it)."""
+    args = list_args()
+    page = ticket_views.list_tickets(args["view"], current_user.id, after=args["after"], tag=args["tag"],
+                                     query=args["q"])
+    bulk = bulk or BulkForm.with_choices(presence.team(), ticket_groups.all_groups(), current_user.id,
+                                         formdata=None)
+    selected = set(bulk.selection()) if bulk.is_submitted() and not bulk.tickets.errors else set()
+    return render_template("tickets/index.html", page=page, view=args["view"], views=ticket_views.VIEWS,
+                           tag=args["tag"] or "", q=args["q"] or "", list_args=args, bulk=bulk,
+                           bulk_error=bulk_error, conflict=conflict, selected=selected), status
 
 
 @bp.app_template_filter("search_marks")
@@ -62,7 +77,8 @@ def _properties_form(view, formdata=None) -> PropertiesForm:
 def _page(ticket_id: int, *, reply=None, properties=None, conflict=None, status: int = 200):
     view = ticket_views.ticket_view(ticket_id)
     return render_template("tickets/show.html", view=view, reply=reply or ReplyForm(),
-                           properties=properties or _properties_form(view), conflict=conflict), status
+                           properties=properties or _properties_form(view), conflict=conflict,
+                           merge=MergeLookupForm(formdata=None)), status
 
 
 @bp.route("/<int:ticket_id>")
