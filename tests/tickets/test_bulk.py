@@ -9,7 +9,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.models import Ticket, TicketEvent, TicketGroup
+from app.models import Ticket, TicketEvent
 from app.services import ticket_bulk, ticket_groups, ticket_merge, ticket_updates, tickets
 from app.services.audit import CLI
 from app.services.errors import DomainError
@@ -209,12 +209,10 @@ def test_bulk_posts_need_a_signed_in_agent_and_the_csrf_token(client, make_agent
     assert tickets.get_ticket(ticket.id).status == "new"
 
 
-def test_a_stale_list_gets_a_409_listing_the_changes_and_applying_again_goes_on_top(client, agent_in,
-                                                                                   make_agent):
+def test_a_stale_list_gets_a_409_listing_the_changes_and_applying_again_goes_on_top(client, agent_in):
     ticket, other = make_ticket(1), make_ticket(2)
     token = csrf_from(client.get("/console/tickets?view=all").get_data(as_text=True))
-    ticket_updates.update_ticket(ticket.id, {"status": "pending"}, expected_version=1,
-                                 by=CLI)  # meanwhile, elsewhere
+    ticket_updates.update_ticket(ticket.id, {"status": "pending"}, expected_version=1, by=CLI)  # meanwhile
     data = {"csrf_token": token, "tickets": [f"{ticket.id}:1", f"{other.id}:1"], "status": "solved"}
     response = client.post("/console/tickets/bulk?view=all", data=data)
     html = response.get_data(as_text=True)
@@ -227,4 +225,3 @@ def test_a_stale_list_gets_a_409_listing_the_changes_and_applying_again_goes_on_
                                                                                    f"{other.id}:1"]})
     assert again.status_code == 302
     assert {tickets.get_ticket(n).status for n in (ticket.id, other.id)} == {"solved"}
-    assert db.session.scalar(db.select(db.func.count(TicketGroup.id))) == 0
