@@ -102,6 +102,8 @@ def my_request(ticket_id: int):
         ticket = customer_requests.my_ticket(_customer(), ticket_id)
     except NotFoundError:
         return _page("help_center/not_found.html", 404)
+    if ticket.id != ticket_id:  # merged into another: the conversation goes on there
+        return redirect(url_for("help_center.my_request", ticket_id=ticket.id))
     form = ReplyForm()
     form.client_key.data = secrets.token_hex(12)
     return _thread_page(ticket, form)

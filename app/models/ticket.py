@@ -86,6 +86,13 @@ class Ticket(db.Model):
     first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the ticket was merged into another (app/services/ticket_merge.py): it is closed, its
+    # messages live in that ticket, and customers and email replies are sent there. Always names a
+    # ticket that is not merged itself (a later merge of the target re-points these). A plain id,
+    # not a foreign key: tickets are never deleted on their own (erased customers stay as
+    # tombstones), and SQLite could drop such a column again only by copying the tickets table,
+    # which cascades deletes into the thread and loses the search triggers.
+    merged_into_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class TicketTag(db.Model):
@@ -115,6 +122,9 @@ class TicketMessage(db.Model):
     internal: Mapped[bool] = mapped_column(default=False, nullable=False)
     channel: Mapped[str] = mapped_column(String(16), nullable=False)  # how it arrived: web, email, api, chat…
     client_key: Mapped[str | None] = mapped_column(String(255))
+    # The ticket this message was first written in, when a merge moved it here (shown as "from #12";
+    # erasing that ticket's customer blanks it too). A plain id, not a foreign key: a marker only.
+    merged_from_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 

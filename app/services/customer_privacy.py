@@ -144,8 +144,10 @@ def _anonymise_tickets(customer_id: int) -> int:
     """Keep the customer's tickets for the shop's records (statuses, times, who worked them),
     without their words: every subject and message replaced. Returns how many messages."""
     ids = db.select(Ticket.id).where(Ticket.requester_id == customer_id).scalar_subquery()
-    blanked = db.session.execute(db.update(TicketMessage).where(TicketMessage.ticket_id.in_(ids))
-                                 .values(body=ERASED_TEXT)).rowcount
+    # Messages a merge moved into another customer's ticket were written in this customer's.
+    blanked = db.session.execute(db.update(TicketMessage).where(
+        db.or_(TicketMessage.ticket_id.in_(ids), TicketMessage.merged_from_id.in_(ids)))
+        .values(body=ERASED_TEXT)).rowcount
     db.session.execute(db.update(Ticket).where(Ticket.requester_id == customer_id)
                        .values(subject=ERASED_TEXT, client_key=None))
     return blanked

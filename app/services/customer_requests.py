@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketAttachment, TicketMessage
-from app.services import ticket_attachments, ticket_updates
+from app.services import ticket_attachments, ticket_updates, tickets
 from app.services.attachment_store import Upload
 from app.services.audit import Actor
 from app.services.errors import NotFoundError
@@ -37,18 +37,31 @@ def status_label(status: str) -> str:
     return CUSTOMER_STATUS[status]
 
 
+def _merged_in(customer: Customer):
+    """The tickets this customer's requests were merged into (other customers' too, when an agent
+    confirmed such a merge: the customer reads and answers there what they asked)."""
+    return select(Ticket.merged_into_id).where(Ticket.requester_id == customer.id, Ticket.merged_into_id.is_not(None))
+
+
 def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
-    """The customer's tickets, latest activity first."""
-    return list(db.session.scalars(select(Ticket).where(Ticket.requester_id == customer.id)
+    """The customer's tickets, latest activity first: a merged one as the ticket it went into."""
+    mine = or_(Ticket.requester_id == customer.id, Ticket.id.in_(_merged_in(customer)))
+    return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None))
                                    .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
 def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
-    """The customer's own ticket; NotFoundError (404) for anyone else's, as for one that does not exist."""
+    """The customer's own ticket, or for one merged into another that one (the caller sends the
+    customer there); NotFoundError (404) for anyone else's, as for one that does not exist."""
     ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or ticket.requester_id != customer.id:
+    if ticket is None:
         raise NotFoundError("No such request.")
-    return ticket
+    if ticket.requester_id == customer.id:
+        return tickets.live_ticket(ticket.id)
+    if ticket.merged_into_id is None and db.session.scalar(
+            select(Ticket.id).where(Ticket.merged_into_id == ticket.id, Ticket.requester_id == customer.id).limit(1)):
+        return ticket
+    raise NotFoundError("No such request.")
 
 
 def public_thread(ticket: Ticket) -> list[PublicMessage]:

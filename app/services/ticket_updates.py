@@ -44,7 +44,8 @@ class TicketConflictError(ConflictError):
         self.current_version = current_version
 
 
-def _conflicts(ticket: Ticket, since_version: int) -> list[Conflict]:
+def conflicts_since(ticket: Ticket, since_version: int) -> list[Conflict]:
+    """The audit entries made after since_version: what changed since a form was loaded."""
     events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                                           TicketEvent.version > since_version)
                                 .order_by(TicketEvent.id))
@@ -64,12 +65,14 @@ def _labels(field_name: str, value):
     return value
 
 
-def _current_tags(ticket_id: int) -> tuple[str, ...]:
+def current_tags(ticket_id: int) -> tuple[str, ...]:
     return tuple(db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id)
                                     .order_by(TicketTag.tag)))
 
 
-def _validated(changes: dict) -> dict:
+def validated(changes: dict) -> dict:
+    """The changes checked as any agent's edit is (choices, an active agent, an existing group,
+    tags normalised and sorted); DomainError naming the field. Also used by bulk updates."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -86,7 +89,8 @@ def _validated(changes: dict) -> dict:
     return checked
 
 
-def _apply(ticket: Ticket, name: str, value) -> None:
+def apply_field(ticket: Ticket, name: str, value) -> None:
+    """Set one field (tags replace the ticket's tags; a status sets or clears solved_at)."""
     if name == "tags":
         db.session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
         db.session.add_all(TicketTag(ticket_id=ticket.id, tag=tag) for tag in value)
@@ -99,28 +103,45 @@ def _apply(ticket: Ticket, name: str, value) -> None:
 
 
 def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: Actor) -> Ticket:
-    """Called by the ticket page's properties form (and bulk updates): apply the changed fields
-    (status, priority, type, assignee_id, group_id, tags), one audit entry each, one commit.
-    TicketConflictError, saving nothing, when the ticket moved past expected_version."""
-    changes = _validated(changes)
+    """Called by the ticket page's properties form: apply the changed fields (status, priority,
+    type, assignee_id, group_id, tags), one audit entry each, one commit. TicketConflictError,
+    saving nothing, when the ticket moved past expected_version."""
+    changes = validated(changes)
     ticket = tickets.get_ticket(ticket_id, lock=True)
     if ticket.version != expected_version:
-        conflicts = _conflicts(ticket, expected_version)
+        conflicts = conflicts_since(ticket, expected_version)
         db.session.rollback()
         raise TicketConflictError(conflicts, ticket.version)
-    before = {name: (_current_tags(ticket.id) if name == "tags" else getattr(ticket, name)) for name in changes}
-    changed = {name: value for name, value in changes.items() if before[name] != value}
+    try:
+        changed = apply_changes(ticket, changes, by=by)
+    except DomainError:
+        db.session.rollback()
+        raise
     if not changed:
         db.session.rollback()
         return ticket
-    ticket.version += 1
-    ticket.updated_at = utcnow()
-    for name, value in changed.items():
-        _apply(ticket, name, value)
-        record(ticket, by, name, _labels(name, before[name]), _labels(name, value))
     db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
     return ticket
+
+
+def apply_changes(ticket: Ticket, changes: dict, *, by: Actor, details: dict | None = None) -> list[str]:
+    """Apply validated changes to a locked ticket in the caller's transaction (flushes nothing):
+    the fields whose value differs are set, one audit entry each, one version more. Returns the
+    changed fields ([] when nothing differed). Called by update_ticket and ticket_bulk.bulk_update.
+    DomainError for a ticket merged into another: its changes belong in that one."""
+    if ticket.merged_into_id is not None:
+        raise DomainError(f"#{ticket.id} was merged into #{ticket.merged_into_id}: change that ticket instead.")
+    before = {name: (current_tags(ticket.id) if name == "tags" else getattr(ticket, name)) for name in changes}
+    changed = {name: value for name, value in changes.items() if before[name] != value}
+    if not changed:
+        return []
+    ticket.version += 1
+    ticket.updated_at = utcnow()
+    for name, value in changed.items():
+        apply_field(ticket, name, value)
+        record(ticket, by, name, _labels(name, before[name]), _labels(name, value), details=details)
+    return list(changed)
 
 
 def _add_message(ticket: Ticket, body: str, *, author_type: str, channel: str, internal: bool = False,
@@ -156,7 +177,7 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
             new_status = status_after or "pending"
             if new_status != ticket.status:
                 old = ticket.status
-                _apply(ticket, "status", new_status)
+                apply_field(ticket, "status", new_status)
                 record(ticket, by, "status", old, new_status)
             ticket_mail.agent_reply(ticket, message, agent)
         db.session.commit()
@@ -178,10 +199,11 @@ def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor, cli
     files (a refused one refuses the answer, AttachmentError; with partial=True, the inbound
     email's way, the refused ones become a note instead). An answer reopens the ticket (pending,
     on hold or solved → open); an answer to a closed ticket makes a follow-up ticket, linked in
-    both audit trails. Returns the ticket the message went to. A retry with the same client_key
+    both audit trails. An answer to a ticket merged into another goes to that one. Returns the
+    ticket the message went to. A retry with the same client_key
     returns the first answer."""
     with ticket_attachments.stored(uploads, partial=partial) as batch:
-        ticket = tickets.get_ticket(ticket_id, lock=True)
+        ticket = tickets.live_ticket(ticket_id, lock=True)
         done = _answered(ticket.id, client_key)
         if done is not None:
             db.session.rollback()
@@ -199,7 +221,7 @@ def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor, cli
         ticket.updated_at = message.created_at
         if ticket.status in ("pending", "on_hold", "solved"):
             old = ticket.status
-            _apply(ticket, "status", "open")
+            apply_field(ticket, "status", "open")
             record(ticket, by, "status", old, "open")
         db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))

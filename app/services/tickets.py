@@ -255,3 +255,12 @@ def ticket_payload(ticket: Ticket) -> dict:
 def get_ticket(ticket_id: int, *, lock: bool = False) -> Ticket:
     """The ticket (locked for update with lock=True); NotFoundError when there is none."""
     return get_row(Ticket, ticket_id, NOT_FOUND, lock=lock)
+
+
+def live_ticket(ticket_id: int, *, lock: bool = False) -> Ticket:
+    """The ticket, or the one it was merged into (one step: merged_into_id always names a ticket
+    that is not merged itself). Called where customers reach a ticket: their replies, My requests."""
+    ticket = get_ticket(ticket_id, lock=lock)
+    if ticket.merged_into_id is not None:
+        return get_ticket(ticket.merged_into_id, lock=lock)
+    return ticket

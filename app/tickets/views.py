@@ -14,6 +14,7 @@ from app.console.access import current_actor
 from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services import (
+    presence,
     saved_views,
     ticket_attachments,
     ticket_groups,
@@ -25,7 +26,15 @@ from app.services import (
 from app.services.errors import DomainError, NotFoundError
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
-from app.tickets.forms import LABELS, NewTicketForm, PropertiesForm, ReplyForm, SaveViewForm
+from app.tickets.forms import (
+    LABELS,
+    BulkForm,
+    MergeLookupForm,
+    NewTicketForm,
+    PropertiesForm,
+    ReplyForm,
+    SaveViewForm,
+)
 from app.uploads import accepts_files, send_attachment, uploads_from
 
 bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
@@ -42,25 +51,46 @@ def ticket_label(value: str | None) -> str:
 def index():
     """A view's tickets (My open tickets by default), or one of the agent's saved views, narrowed
     by the filter bar, in the chosen order, 50 a page."""
-    saved = None
+    return index_page()
+
+
+def _list_request():
+    """(saved view or None, view, filters) the request's query string asks for."""
     if request.args.get("saved"):
         saved = saved_views.get_view(current_user.id, _number(request.args["saved"]))
-        view, filters = saved.base_view, saved_views.filters_of(saved)
-    else:
-        view = request.args.get("view", "mine")
-        view = view if view in ticket_views.VIEWS else "mine"
-        filters = saved_views.check_filters(view, {
-            "tag": request.args.get("tag"), "priority": request.args.get("priority"),
-            "group_id": request.args.get("group"), "channel": request.args.get("channel"),
-            "query": (request.args.get("q") or "")[:200], "sort": request.args.get("sort")})
+        return saved, saved.base_view, saved_views.filters_of(saved)
+    view = request.args.get("view", "mine")
+    view = view if view in ticket_views.VIEWS else "mine"
+    return None, view, saved_views.check_filters(view, {
+        "tag": request.args.get("tag"), "priority": request.args.get("priority"),
+        "group_id": request.args.get("group"), "channel": request.args.get("channel"),
+        "query": (request.args.get("q") or "")[:200], "sort": request.args.get("sort")})
+
+
+def list_args() -> dict:
+    """Which list the request is about (a saved view, or a view and its filters, and the page),
+    for redirects back to it."""
+    saved, view, filters = _list_request()
+    return {**_list_args(view, filters, saved), "after": request.args.get("after") or None}
+
+
+def index_page(*, bulk: BulkForm | None = None, bulk_error: str | None = None, conflict=None, status: int = 200):
+    """The list page the query string asks for, with the bulk bar (a submitted one keeps its
+    selection and choices; an error or a conflict is shown in it)."""
+    saved, view, filters = _list_request()
     page = ticket_views.list_tickets(view, current_user.id, filters=filters, after=request.args.get("after") or None,
                                      counts=current_app.config["HELPDESK_VIEW_COUNTS_MAX_AGE_S"])
+    team, groups = presence.team(), ticket_groups.all_groups()
+    bulk = bulk or BulkForm.with_choices(team, groups, current_user.id, formdata=None)
+    selected = set(bulk.selection()) if bulk.is_submitted() and not bulk.tickets.errors else set()
     return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS, filters=filters,
                            saved=saved, saved_list=saved_views.views_of(current_user.id),
                            list_args=_list_args(view, filters, saved), sorts=ticket_views.sorts_for(view),
-                           groups=ticket_groups.all_groups(), channels=TICKET_CHANNELS, priorities=TICKET_PRIORITIES,
+                           groups=groups, channels=TICKET_CHANNELS, priorities=TICKET_PRIORITIES,
                            count_label=ticket_views.count_label, counted_views=ticket_views.COUNTED,
-                           save_form=SaveViewForm(name=saved.name if saved else ""))
+                           save_form=SaveViewForm(name=saved.name if saved else ""), bulk=bulk,
+                           bulk_error=bulk_error, conflict=conflict, selected=selected), status
+
 
 
 def _number(value: str) -> int:
@@ -127,7 +157,8 @@ def _properties_form(view, formdata=None) -> PropertiesForm:
 def _page(ticket_id: int, *, reply=None, properties=None, conflict=None, status: int = 200):
     view = ticket_views.ticket_view(ticket_id)
     return render_template("tickets/show.html", view=view, reply=reply or ReplyForm(),
-                           properties=properties or _properties_form(view), conflict=conflict), status
+                           properties=properties or _properties_form(view), conflict=conflict,
+                           merge=MergeLookupForm(formdata=None)), status
 
 
 @bp.route("/<int:ticket_id>")
