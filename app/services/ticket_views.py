@@ -197,7 +197,10 @@ def _page_rows(statement, sort: Sort, after: str | None, limit: int) -> list:
 
 
 def sorts_for(view: str) -> dict[str, Sort]:
-    """The orders a view can be listed in (deadlines only where tickets have them)."""
+    """The orders a view can be listed in: deadlines only where tickets have them; the SLA view
+    only by deadline (any other order would sort most of the work queue for one page)."""
+    if VIEWS[view].due_within is not None:
+        return {"due": SORTS["due"]}
     return {key: s for key, s in SORTS.items() if key != "due" or VIEWS[view].work_queue}
 
 
@@ -222,8 +225,9 @@ def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
 
 def _narrowed(statement, filters: Filters):
     if filters.tag:
-        statement = statement.where(Ticket.id.in_(select(TicketTag.ticket_id)
-                                                  .where(TicketTag.tag == filters.tag.lower())))
+        # Correlated: the view's order drives the read, each row's tag a primary-key lookup.
+        statement = statement.where(exists().where(TicketTag.ticket_id == Ticket.id,
+                                                   TicketTag.tag == filters.tag.lower()))
     if filters.priority:
         statement = statement.where(Ticket.priority == filters.priority)
     if filters.group_id:
