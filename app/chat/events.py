@@ -15,7 +15,7 @@ from app.services import chat_activity, chat_settings, conversations, presence, 
 from app.services.chat_payloads import message_payload, visitor_conversation_payload
 from app.services.conversations import StartRequest
 from app.services.errors import UnauthorizedError
-from app.services.realtime import conversation_room, profile_room
+from app.services.realtime import conversation_room, profile_room, requests_room
 from app.services.visitor_tokens import Visitor
 
 log = logging.getLogger(__name__)
@@ -38,12 +38,14 @@ class ChatNamespace(GuardedNamespace):
     """The widget's live channel. The protocol, with every payload, is docs/widget-protocol.md.
 
     connect(auth={"token", "page_url"?, "page_title"?}): refused without a valid, unexpired token
-    or from an origin that is neither ours nor allowed. Joins `profile:{id}` (all the visitor's tabs).
+    or from an origin that is neither ours nor allowed. Joins `profile:{id}` (all the visitor's tabs)
+    and, for a token verified for a customer, `requests:{id}` (their tickets' news).
     Every command re-reads the token and re-checks ownership of the conversation it names. Acks are
     {"ok": true, ...} or {"ok": false, "error": {"code", "message", "field"?, "retry_after"?}}.
     Client → server: get_status, start_conversation, leave_message, list_conversations,
         join_conversation, send_message, typing, mark_read.
     Server → client: message_created, conversation_updated, conversation_started, typing, read,
+        request_updated {ticket_id, reason} (verified customers: fetch the request again over HTTP),
         error (token expired; the socket is then disconnected).
     """
 
@@ -73,6 +75,8 @@ class ChatNamespace(GuardedNamespace):
                          page_url=_page(auth, "page_url", 2048), page_title=_page(auth, "page_title", 255))
         if owned:
             join_room(profile_room(profile_id))
+        if owned and visitor.customer_id is not None:  # verified by user_hash: "Your requests" news
+            join_room(requests_room(profile_id))
         ensure_heartbeat(current_app._get_current_object())
         return True
 

@@ -77,6 +77,11 @@ def public_thread(ticket: Ticket) -> list[PublicMessage]:
             for m, name in rows]
 
 
+def customer_actor(customer: Customer) -> Actor:
+    """The customer as the audit trail names them (My requests, the widget)."""
+    return Actor("customer", customer.id, customer.email or f"customer {customer.id}")
+
+
 def reply(customer: Customer, ticket_id: int, body: str, *, client_key: str | None, channel: str = "web",
           uploads: Sequence[Upload] = ()) -> Ticket:
     """Called by My requests' reply form: the customer answers in their request, with files (one
@@ -87,5 +92,5 @@ def reply(customer: Customer, ticket_id: int, body: str, *, client_key: str | No
         check_id(client_key, "client_key", 64)
     result, _message = ticket_updates.reply_as_customer(
         ticket.id, body, channel=channel, client_key=client_key, uploads=uploads,
-        by=Actor("customer", customer.id, customer.email or f"customer {customer.id}"))
+        by=customer_actor(customer))
     return result

@@ -169,3 +169,17 @@ def ticket_typing(ticket_id: int, payload: dict) -> None:
 def ticket_changed(payload: dict, *, created: bool = False) -> None:
     """A ticket was created or changed (committed): ticket lists and open ticket pages refresh."""
     emit("ticket_created" if created else "ticket_updated", payload, room=INBOX_ROOM, namespace=CONSOLE)
+
+
+def requests_room(customer_id: int) -> str:
+    """Widget sockets (on /chat) whose token was verified for this customer (the shop's user_hash):
+    "Your requests". Never joined by an anonymous token, so ticket news cannot reach one."""
+    return f"requests:{customer_id}"
+
+
+def request_updated(customer_id: int, ticket_id: int, reason: str) -> None:
+    """Something the customer can see in a ticket changed (committed): a new ticket, a public reply
+    (reason "agent_reply" or "customer_reply") or its status. Only ids: open widgets fetch the
+    request again over HTTP, with their token."""
+    emit("request_updated", {"ticket_id": ticket_id, "reason": reason}, room=requests_room(customer_id),
+         namespace=CHAT)

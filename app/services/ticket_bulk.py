@@ -104,7 +104,8 @@ def bulk_update(ticket_ids, changes: dict, *, by: Actor, expected_versions: dict
     """Called by the ticket list's bulk bar: apply `changes` (status, priority, assignee_id,
     group_id: the value to set, None for nobody / no group; add_tags, remove_tags: lists) to each
     ticket, through the same checks and audit as the ticket page (one entry per changed field, a
-    version more), all in one commit, then `ticket_updated` for each changed ticket.
+    version more), all in one commit, then `ticket_updated` for each changed ticket (and
+    `request_updated` to the requester's verified widgets when its status changed).
 
     All or nothing: DomainError for an empty selection, more than MAX_TICKETS, bad values or a
     ticket that would get too many tags; UnknownTicketsError when an id names no ticket;
@@ -121,7 +122,7 @@ def bulk_update(ticket_ids, changes: dict, *, by: Actor, expected_versions: dict
     if clashes:
         db.session.rollback()
         raise BulkConflictError(clashes)
-    updated, unchanged, merged = [], [], []
+    updated, unchanged, merged, new_status = [], [], [], set()
     try:
         for ticket_id in ids:
             ticket = found[ticket_id]
@@ -131,10 +132,14 @@ def bulk_update(ticket_ids, changes: dict, *, by: Actor, expected_versions: dict
             changed = ticket_updates.apply_changes(ticket, {**fields, **_tag_changes(ticket, add, remove)}, by=by,
                                                    details={"bulk": len(ids)})
             (updated if changed else unchanged).append(ticket_id)
+            if "status" in changed:
+                new_status.add(ticket_id)
     except DomainError:
         db.session.rollback()
         raise
     db.session.commit()
     for ticket_id in updated:
         realtime.ticket_changed(tickets.ticket_payload(found[ticket_id]))
+        if ticket_id in new_status:
+            realtime.request_updated(found[ticket_id].requester_id, ticket_id, "status")
     return BulkResult(tuple(updated), tuple(unchanged), tuple(merged))

@@ -178,4 +178,5 @@ def merge_tickets(source_id: int, target_id: int, *, by: Actor, different_reques
     db.session.commit()
     for ticket in changed:
         realtime.ticket_changed(tickets.ticket_payload(ticket))
+        realtime.request_updated(ticket.requester_id, ticket.id, "merged")  # closed, or its thread grew
     return target

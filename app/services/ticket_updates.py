@@ -103,9 +103,10 @@ def apply_field(ticket: Ticket, name: str, value) -> None:
 
 
 def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: Actor) -> Ticket:
-    """Called by the ticket page's properties form: apply the changed fields (status, priority,
-    type, assignee_id, group_id, tags), one audit entry each, one commit. TicketConflictError,
-    saving nothing, when the ticket moved past expected_version."""
+    """Called by the ticket page's properties form: apply the changed fields
+    (status, priority, type, assignee_id, group_id, tags), one audit entry each, one commit; a
+    status change is also `request_updated` to the customer's verified widgets.
+    TicketConflictError, saving nothing, when the ticket moved past expected_version."""
     changes = validated(changes)
     ticket = tickets.get_ticket(ticket_id, lock=True)
     if ticket.version != expected_version:
@@ -122,6 +123,8 @@ def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: A
         return ticket
     db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
+    if "status" in changed:
+        realtime.request_updated(ticket.requester_id, ticket.id, "status")
     return ticket
 
 
@@ -159,7 +162,9 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
     """Called by the ticket page's composer: a public reply (it reaches the customer) or an
     internal note, with its files (one refused file refuses the reply: AttachmentError, nothing
     saved). A public reply sets the status the agent chose (default pending: waiting for the
-    customer) and the first-response time. One commit, audit of the status change."""
+    customer) and the first-response time. One commit, audit of the status change; then
+    `ticket_updated` to the consoles and, for a public reply only, `request_updated` to the
+    customer's verified widgets."""
     if status_after is not None:
         check_choice(status_after, REPLY_STATUSES, "status")
     with ticket_attachments.stored(uploads) as batch:
@@ -182,6 +187,8 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
             ticket_mail.agent_reply(ticket, message, agent)
         db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
+    if not internal:  # a note is for agents only: the customer's widget hears nothing of it
+        realtime.request_updated(ticket.requester_id, ticket.id, "agent_reply")
     return message
 
 
@@ -225,6 +232,7 @@ def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor, cli
             record(ticket, by, "status", old, "open")
         db.session.commit()
     realtime.ticket_changed(tickets.ticket_payload(ticket))
+    realtime.request_updated(ticket.requester_id, ticket.id, "customer_reply")  # the customer's other tabs
     return ticket, message
 
 

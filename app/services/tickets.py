@@ -223,6 +223,7 @@ def commit_new(ticket: Ticket, request: TicketRequest) -> Ticket:
         db.session.rollback()
         return find_by_client_key(request.channel, request.client_key)
     realtime.ticket_changed(ticket_payload(ticket), created=True)
+    realtime.request_updated(ticket.requester_id, ticket.id, "created")  # a follow-up, one made for them
     return ticket
 
 
