@@ -74,9 +74,10 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     realtime_setup.init_app(app)
     jobs.init_app(app)
-    from app.services import sla
+    from app.services import sla, ticket_audiences
 
     sla.install()  # every ticket's SLA targets follow its changes, whoever makes them
+    ticket_audiences.install()  # and its lifecycle views follow its requester's stage and cart
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -113,6 +113,7 @@ class TicketLoader:
 def load(app, tickets: int) -> None:
     from app.extensions import db
     from app.models.ticket_search import create_statements, drop_statements
+    from app.services import ticket_audiences
 
     tables = db.metadata.tables
     dialect = db.engine.dialect.name
@@ -138,6 +139,8 @@ def load(app, tickets: int) -> None:
         _flush(db, tables, loader.ticket_rows(start, min(CHUNK, tickets + 1 - start)))
         if start % 200_000 == 1:
             print(f"  {start + CHUNK - 1:,} tickets, {loader.message_id:,} messages", file=sys.stderr)
+    ticket_audiences.recompute_all()  # the lifecycle views' bits, as the ORM would have kept them
+    db.session.commit()
     with db.engine.begin() as conn:
         for statement in create_statements(dialect):
             conn.exec_driver_sql(statement)

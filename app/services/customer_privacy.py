@@ -201,7 +201,7 @@ def _blank_profile(customer: Customer, now: datetime) -> None:
         "order_count": 0, "lifetime_value": Decimal("0"), "max_order_gap_days": 0, "referral_count": 0,
         "stage": "reach", "stage_reason": ERASED_REASON, "segment": "visitor", "is_at_risk": False,
         "is_churned": False, "is_reactivated": False, "is_vip": False, "rfm_recency": 0, "rfm_frequency": 0,
-        "rfm_monetary": 0,
+        "rfm_monetary": 0, "audiences": 0,
     }
     for attribute in db.inspect(Customer).column_attrs:
         if attribute.key != "id":

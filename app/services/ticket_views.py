@@ -12,7 +12,6 @@ from sqlalchemy import and_, exists, func, or_, select, text
 from app.extensions import db
 from app.models import (
     Agent,
-    Cart,
     Customer,
     SlaPolicy,
     Ticket,
@@ -24,7 +23,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import presence, sla, ticket_attachments, ticket_search
+from app.services import presence, sla, ticket_attachments, ticket_audiences, ticket_search
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
@@ -41,7 +40,7 @@ class View:
     label: str
     statuses: tuple[str, ...] | None
     whose: str = "anyone"  # mine, nobody, anyone
-    audience: str | None = None  # a key of AUDIENCES
+    audience: str | None = None  # lifecycle views: a key of ticket_audiences.BITS (the requester now)
     sort: str = "updated"  # a key of SORTS: the view's own order
     due_within: timedelta | None = None  # the SLA view: a target due within this (or passed)
 
@@ -80,14 +79,6 @@ class Filters:
     query: str | None = None
     sort: str | None = None  # None: the view's own
 
-
-# Lifecycle views: the requester's stage, flags and cart, now.
-AUDIENCES = {
-    "conversion_cart": lambda: and_(Customer.stage == "conversion", exists().where(
-        Cart.customer_id == Ticket.requester_id, Cart.item_count > 0)),
-    "loyalty": lambda: Customer.stage == "loyalty",
-    "at_risk": lambda: or_(Customer.is_at_risk.is_(True), Customer.is_vip.is_(True) & Customer.is_churned.is_(True)),
-}
 
 VIEWS = {
     "mine": View("My open tickets", UNSOLVED, "mine"),
@@ -204,12 +195,16 @@ def sorts_for(view: str) -> dict[str, Sort]:
     return {key: s for key, s in SORTS.items() if key != "due" or VIEWS[view].work_queue}
 
 
-def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
+def _in_audience(audience: str):
+    return Ticket.audiences.op("&")(ticket_audiences.BITS[audience]) != 0
+
+
+def _filtered(query, view: str, agent_id: int):
     spec = VIEWS[view]
-    if spec.statuses is not None:
+    if spec.work_queue:  # the partial indexes' own words (a bound IN would cost a row read per entry)
+        query = query.where(text(f"tickets.{UNSOLVED_SQL}"))
+    if spec.statuses is not None and set(spec.statuses) != set(UNSOLVED):
         query = query.where(Ticket.status.in_(spec.statuses))
-        if spec.work_queue:  # the partial indexes' own words
-            query = query.where(text(f"tickets.{UNSOLVED_SQL}"))
     if spec.due_within is not None:
         query = query.where(Ticket.sla_due_at <= utcnow() + spec.due_within)
     if spec.whose == "mine":
@@ -217,9 +212,7 @@ def _filtered(query, view: str, agent_id: int, *, joined: bool = True):
     elif spec.whose == "nobody":
         query = query.where(Ticket.assignee_id.is_(None))
     if spec.audience is not None:
-        if not joined:
-            query = query.join(Customer, Customer.id == Ticket.requester_id)
-        query = query.where(AUDIENCES[spec.audience]())
+        query = query.where(_in_audience(spec.audience))
     return query
 
 
@@ -289,7 +282,7 @@ def view_counts(agent_id: int) -> dict[str, int]:
     so a count costs a bounded read however big the view), remembered for cached_view_counts."""
     counts = {}
     for view in COUNTED:
-        capped = _filtered(select(Ticket.id), view, agent_id, joined=False).limit(COUNT_CAP).subquery()
+        capped = _filtered(select(Ticket.id), view, agent_id).limit(COUNT_CAP).subquery()
         counts[view] = db.session.scalar(select(func.count()).select_from(capped))
     now = time.monotonic()
     with _counts_lock:
