@@ -230,6 +230,7 @@ def test_a_verified_customer_reads_and_answers_a_request_in_the_widget(browser, 
     expect(chat.get_by_role("heading", name="Your requests")).to_be_visible()
     item = chat.get_by_role("button", name=re.compile(TICKET_SUBJECT))
     expect(item).to_contain_text("Open")
+    page.locator('iframe[title="Chat"]').screenshot(path=artifacts / "widget-requests-home.png")
     item.click()
 
     # The request: its subject (focused), status and public thread.
