@@ -1,5 +1,5 @@
 """/api/v1/widget/requests: "Your requests" in the widget, for a shopper whose visitor token was
-verified with the shop's user_hash (docs/widget_requests.md).
+verified with the shop's user_hash (docs/widget-protocol.md, "8. Your requests").
 
 Authenticated by the chat's own visitor token, sent as `Authorization: Bearer <token>` (never a
 cookie, so a forged cross-site request has nothing to ride on and CSRF does not apply; no CORS

@@ -53,10 +53,11 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo-shop")
-    shop_port = free_port()
-    env = prepared_sqlite(tmp, DEMO_SHOP_PORT=str(shop_port))
+    shop_port, port = free_port(), free_port()
+    # The public URL is the server's own, so the links it makes (help center sign-in) open in the browser.
+    env = prepared_sqlite(tmp, DEMO_SHOP_PORT=str(shop_port), HELPDESK_PUBLIC_URL=f"http://127.0.0.1:{port}")
     ARTIFACTS.mkdir(exist_ok=True)
-    server = DemoShopServer(env, log_path=ARTIFACTS / "demo-shop-server.log")
+    server = DemoShopServer(env, port=port, log_path=ARTIFACTS / "demo-shop-server.log")
     server.start()
     try:
         key = flask_cli(env, "helpdesk", "create-api-key", "--name", "Browser test").strip()

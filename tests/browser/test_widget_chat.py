@@ -1,12 +1,17 @@
 """The widget's chat in a real browser: a visitor on the demo shop (another origin) opens the launcher,
-writes, gets an agent's reply live, reloads and sees every message once."""
+writes, gets an agent's reply live, reloads and sees every message once. A signed-in customer reads
+and answers their tickets in "Your requests", an agent's reply arriving live; anonymous visitors
+never see that section."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import time
+from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AXE, AXE_URL, TIMEOUT_MS, format_violations
@@ -153,3 +158,154 @@ def test_a_signed_in_customer_chats_as_themselves(browser, demo, agent_online): 
             " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Omar here, about my order.'").fetchall()
     assert owner == [("cust-1002",)]
     context.close()
+
+
+TICKET_SUBJECT = "Lid of the cast-iron teapot is cracked"
+TICKET_BODY = "The teapot from order 1042 came with a cracked lid. Can you send a new one?"
+AGENT_REPLY = "So sorry, Lena! A new lid ships today; the label is attached."
+CUSTOMER_ANSWER = "Wonderful, thank you. I'll keep an eye out for it."
+LABEL_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _ticket_for(demo, customer_id: str, subject: str) -> int:  # noqa: F811
+    """A ticket opened by the shop's server through the API, as a shop's backend would."""
+    response = requests.post(f"{demo.server.url}/api/v1/tickets", timeout=10,
+                             headers={"Authorization": f"Bearer {demo.api_key}"},
+                             json={"subject": subject, "body": TICKET_BODY, "customer_id": customer_id})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _agent_on_ticket(browser, demo, ticket_id: int):  # noqa: F811
+    """The admin signed in to the console (another context: its own cookies), on the ticket's page."""
+    context = browser.new_context(base_url=demo.server.url, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    agent = context.new_page()
+    agent.goto("/console/login")
+    agent.get_by_label("Email", exact=True).fill(ADMIN[0])
+    agent.get_by_label("Password", exact=True).fill(ADMIN[1])
+    agent.get_by_role("button", name="Sign in").click()
+    agent.wait_for_url("**/console/")
+    agent.goto(f"/console/tickets/{ticket_id}")
+    expect(agent.get_by_role("heading", name=re.compile(TICKET_SUBJECT))).to_be_visible()
+    return agent
+
+
+def _shopper(browser, demo, customer: str | None = None):  # noqa: F811
+    """A shop page at desktop size, signed in as the demo customer named (else anonymous); console
+    errors and every request the page (and its frames) made are kept."""
+    context = browser.new_context(base_url=demo.shop_url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.problems, page.urls = [], []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.on("request", lambda r: page.urls.append(r.url))
+    if customer:
+        page.goto("/sign-in")
+        page.get_by_role("button", name=f"Sign in as {customer}").click()
+        expect(page.locator("[data-signed-in]")).to_be_visible()
+    else:
+        page.goto("/")
+    return page
+
+
+def _profile_made(demo, customer_id: str) -> None:  # noqa: F811
+    """Wait for the shop's sign-in event to have made the helpdesk's profile of the customer."""
+    for _ in range(50):
+        if demo.customer(customer_id).status_code == 200:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"no profile for {customer_id}")
+
+
+def test_a_verified_customer_reads_and_answers_a_request_in_the_widget(browser, demo, artifacts):  # noqa: F811
+    page = _shopper(browser, demo, "Lena")
+    _profile_made(demo, "cust-1003")
+    ticket_id = _ticket_for(demo, "cust-1003", TICKET_SUBJECT)
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+
+    # Home: "Your requests" with the ticket, its status in the customer's words.
+    expect(chat.get_by_role("heading", name="Your requests")).to_be_visible()
+    item = chat.get_by_role("button", name=re.compile(TICKET_SUBJECT))
+    expect(item).to_contain_text("Open")
+    page.locator('iframe[title="Chat"]').screenshot(path=artifacts / "widget-requests-home.png")
+    item.click()
+
+    # The request: its subject (focused), status and public thread.
+    expect(chat.get_by_role("heading", name=TICKET_SUBJECT)).to_be_focused()
+    expect(chat.locator("[data-request-log] .msg--mine .msg__body")).to_have_text(TICKET_BODY)
+    expect(chat.locator("[data-request-log] .msg--mine .msg__who")).to_contain_text("You")
+
+    # The agent answers on the ticket page, with a file: it arrives in the widget without a reload.
+    page.evaluate("() => { window.__sameDocument = true; }")
+    agent = _agent_on_ticket(browser, demo, ticket_id)
+    agent.get_by_label("Reply").fill(AGENT_REPLY)
+    agent.get_by_label("Attach files").set_input_files(
+        files=[{"name": "return-label.pdf", "mimeType": "application/pdf", "buffer": LABEL_PDF}])
+    agent.get_by_role("button", name="Send", exact=True).click()
+    expect(agent.locator(".messages--ticket")).to_contain_text(AGENT_REPLY)
+    team = chat.locator("[data-request-log] .msg--team")
+    expect(team.locator(".msg__body")).to_have_text(AGENT_REPLY)
+    expect(team.locator(".msg__who")).to_contain_text("Alex Admin")
+    expect(chat.locator("[data-request-status]")).to_have_text("Awaiting your reply")
+    assert page.evaluate("() => window.__sameDocument === true"), "the shop page reloaded"
+
+    # The file downloads through the token (a blob saved under its name), not a navigation.
+    with page.expect_download() as download:
+        team.get_by_role("button", name=re.compile("^Download return-label.pdf")).click()
+    assert download.value.suggested_filename == "return-label.pdf"
+    assert Path(download.value.path()).read_bytes() == LABEL_PDF
+
+    frame = _chat_frame(page)
+    _check_accessible(frame)
+    page.locator('iframe[title="Chat"]').screenshot(path=artifacts / "widget-request.png")
+
+    # The customer answers from the widget; the agent's page hears of it and shows it once reloaded.
+    chat.get_by_label("Your reply").fill(CUSTOMER_ANSWER)
+    chat.get_by_role("button", name="Send reply").click()
+    expect(chat.locator("[data-request-log] .msg").last.locator(".msg__body")).to_have_text(CUSTOMER_ANSWER)
+    expect(chat.get_by_label("Your reply")).to_have_value("")
+    expect(chat.locator("[data-request-status]")).to_have_text("Open")
+    expect(chat.locator("[data-request-log] .msg")).to_have_count(3)  # the socket's refresh adds no duplicate
+    expect(agent.locator("[data-ticket-changed]")).to_be_visible()
+    agent.reload()
+    expect(agent.locator(".messages--ticket")).to_contain_text(CUSTOMER_ANSWER)
+
+    # "Open in help center": a one-time sign-in link, in a new tab, onto this request.
+    with page.expect_popup() as popup:
+        chat.get_by_role("button", name=re.compile("Open in help center")).click()
+    help_center = popup.value
+    help_center.wait_for_url(re.compile(r"/help/sign-in/"))
+    help_center.get_by_role("button", name="Continue").click()
+    expect(help_center).to_have_url(re.compile(rf"/help/requests/{ticket_id}$"))
+    expect(help_center.locator(".messages--ticket")).to_contain_text(CUSTOMER_ANSWER)
+
+    # Back home, the focus returns to the request in the list.
+    chat.get_by_role("button", name="Back to your requests").click()
+    expect(chat.get_by_role("button", name=re.compile(TICKET_SUBJECT))).to_be_focused()
+    assert page.problems == []
+    agent.context.close()
+    page.context.close()
+
+
+def test_an_anonymous_visitor_sees_no_requests_and_the_widget_never_asks(browser, demo, agent_online):  # noqa: F811
+    page = _shopper(browser, demo)
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+    chat.get_by_label("Your message").fill("Just browsing, is the shop open on Sundays?")
+    chat.get_by_label("Your message").press("Enter")
+    expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
+
+    # Reloaded, the chat resumes; back on the home view there are conversations, and no requests.
+    page.reload()
+    page.get_by_role("button", name="Open chat").click()
+    expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
+    chat.get_by_role("button", name="Your conversations").click()
+    expect(chat.get_by_role("heading", name="Your conversations")).to_be_visible()
+    expect(chat.locator("[data-requests]")).to_be_hidden()
+    expect(chat.get_by_role("heading", name="Your requests")).to_have_count(0)
+    assert not [url for url in page.urls if "/api/v1/widget/requests" in url]
+    assert page.problems == []
+    page.context.close()

@@ -4,8 +4,9 @@
 // listened to. Then: a visitor token (POST /api/v1/widget/session), the /chat socket (also while the
 // chat is closed: the visitor counts as on the site, and an agent can reach out), and the current
 // conversation's id and last seq in localStorage, so a reload resumes it. Views: home (earlier
-// conversations), chat (one conversation, or a new one), offline (leave a message). Visitor and
-// agent text is only ever set with textContent.
+// conversations, and a verified customer's "Your requests"), chat (one conversation, or a new one),
+// request (one of their tickets, run by widget_requests.js) and offline (leave a message). Visitor
+// and agent text is only ever set with textContent.
 (function (w, d) {
   "use strict";
   var TEXTS = {
@@ -20,7 +21,15 @@
           name_label: "Your name", seen: "Seen", typing: "{name} is typing…", pending: "Waiting for your answer",
           resolved: "This conversation is closed. Write again to reopen it.", open: "Open", closed: "Closed",
           limited: "Too many messages: try again in {s} s.", answer: "Please answer this question.",
-          email_bad: "Please enter a valid email address.", optional: "(optional)" },
+          email_bad: "Please enter a valid email address.", optional: "(optional)",
+          req_heading: "Your requests", req_back: "Back to your requests", req_log: "Messages on this request",
+          req_none: "No requests yet. What you ask us by email or in the help center will show here.",
+          req_help_center: "Open in help center", req_new_tab: "(opens in a new tab)", req_reply_label: "Your reply",
+          req_send: "Send reply", req_empty: "Write a reply before sending.", req_number: "Request #{id}",
+          req_failed: "We couldn't reach the helpdesk. Please try again.", req_updated: "updated {when}",
+          req_follow_up: "That request was closed, so your reply started a new one.", req_download: "Download",
+          req_just_now: "just now", req_new: "Open", req_open: "Open", req_pending: "Awaiting your reply",
+          req_on_hold: "Open", req_solved: "Solved", req_closed: "Closed" },
     pt: { title: "Fale connosco", intro: "Escreva-nos aqui e alguém da equipa responde nesta janela.",
           label: "A sua mensagem", send: "Enviar", close: "Fechar conversa", back: "As suas conversas", log: "Mensagens",
           you: "Você", team: "Apoio", sending: "A enviar…", failed: "Não enviada", offline: "Ligação perdida. A religar…",
@@ -32,7 +41,15 @@
           name_label: "O seu nome", seen: "Vista", typing: "{name} está a escrever…", pending: "À espera da sua resposta",
           resolved: "Esta conversa está encerrada. Escreva de novo para a reabrir.", open: "Aberta", closed: "Encerrada",
           limited: "Demasiadas mensagens: tente daqui a {s} s.", answer: "Responda a esta pergunta, por favor.",
-          email_bad: "Indique um email válido.", optional: "(opcional)" },
+          email_bad: "Indique um email válido.", optional: "(opcional)",
+          req_heading: "Os seus pedidos", req_back: "Voltar aos seus pedidos", req_log: "Mensagens deste pedido",
+          req_none: "Ainda não tem pedidos. O que nos pedir por email ou no centro de ajuda aparece aqui.",
+          req_help_center: "Abrir no centro de ajuda", req_new_tab: "(abre num novo separador)",
+          req_reply_label: "A sua resposta", req_send: "Enviar resposta", req_empty: "Escreva uma resposta antes de enviar.",
+          req_number: "Pedido n.º {id}", req_failed: "Não foi possível contactar o apoio. Tente novamente.",
+          req_updated: "atualizado {when}", req_follow_up: "Esse pedido estava encerrado, por isso a sua resposta abriu um novo.",
+          req_download: "Descarregar", req_just_now: "agora mesmo", req_new: "Aberto", req_open: "Aberto",
+          req_pending: "À espera da sua resposta", req_on_hold: "Aberto", req_solved: "Resolvido", req_closed: "Encerrado" },
     nl: { title: "Chat met ons", intro: "Schrijf ons hier en iemand van het team antwoordt in dit venster.",
           label: "Je bericht", send: "Versturen", close: "Chat sluiten", back: "Je gesprekken", log: "Berichten",
           you: "Jij", team: "Support", sending: "Versturen…", failed: "Niet verstuurd",
@@ -45,11 +62,19 @@
           name_label: "Je naam", seen: "Gezien", typing: "{name} typt…", pending: "Wacht op je antwoord",
           resolved: "Dit gesprek is gesloten. Schrijf opnieuw om het te heropenen.", open: "Open", closed: "Gesloten",
           limited: "Te veel berichten: probeer het over {s} s opnieuw.", answer: "Beantwoord deze vraag alsjeblieft.",
-          email_bad: "Vul een geldig e-mailadres in.", optional: "(optioneel)" }
+          email_bad: "Vul een geldig e-mailadres in.", optional: "(optioneel)",
+          req_heading: "Je aanvragen", req_back: "Terug naar je aanvragen", req_log: "Berichten bij deze aanvraag",
+          req_none: "Nog geen aanvragen. Wat je ons per e-mail of via het helpcentrum vraagt, verschijnt hier.",
+          req_help_center: "Openen in het helpcentrum", req_new_tab: "(opent in een nieuw tabblad)",
+          req_reply_label: "Je antwoord", req_send: "Antwoord versturen", req_empty: "Schrijf eerst een antwoord.",
+          req_number: "Aanvraag #{id}", req_failed: "We konden de helpdesk niet bereiken. Probeer het opnieuw.",
+          req_updated: "bijgewerkt {when}", req_follow_up: "Die aanvraag was gesloten; met je antwoord is een nieuwe gestart.",
+          req_download: "Downloaden", req_just_now: "zojuist", req_new: "Open", req_open: "Open",
+          req_pending: "Wacht op je antwoord", req_on_hold: "Open", req_solved: "Opgelost", req_closed: "Gesloten" }
   };
   var ACK_MS = 10000, RETRY_MS = 5000, TYPING_MS = 3000, TYPING_SHOWN_MS = 6000;
   var PAGE = 500; // join_conversation acks at most this many messages
-  var t = TEXTS[d.documentElement.lang] || TEXTS.en;
+  var lang = TEXTS[d.documentElement.lang] ? d.documentElement.lang : "en", t = TEXTS[lang];
   var root = d.body;
   var origins = JSON.parse(root.getAttribute("data-origins") || "[]");
   function $(selector) { return d.querySelector(selector); }
@@ -68,6 +93,14 @@
   }
   d.querySelectorAll("[data-text]").forEach(function (el) { el.textContent = t[el.getAttribute("data-text")]; });
   d.querySelectorAll("[data-label]").forEach(function (el) { el.setAttribute("aria-label", t[el.getAttribute("data-label")]); });
+  var replyForm = $("[data-reply-form]");
+  var requests = w.HelpdeskRequests.create({
+    t: t, lang: lang, fill: fill, uuid: uuid, say: say, bubble: bubble, scrollDown: scrollDown, show: show,
+    token: visitorToken,
+    view: function () { return view; },
+    // identity loses customer_id when the shop's user_hash did not prove it (requestToken)
+    verified: function () { return Boolean(identity && identity.customer_id); }
+  });
 
   var store = (function () {
     try { w.localStorage.setItem("helpdesk_probe", "1"); w.localStorage.removeItem("helpdesk_probe"); return w.localStorage; }
@@ -96,18 +129,38 @@
     $("[data-home]").hidden = name !== "home";
     $("[data-thread]").hidden = name !== "chat";
     $("[data-offline]").hidden = name !== "offline";
+    $("[data-request]").hidden = name !== "request";
     form.hidden = name !== "chat";
-    $("[data-back]").hidden = name === "home" || !earlier.length;
+    replyForm.hidden = name !== "request";
     $("[data-intro]").hidden = Boolean(conversation) || list.children.length > 0;
+    paintBack();
     paintPrechat();
     if (name === "home") paintHome();
+    if (name !== "request") requests.close();
+  }
+
+  // The home view has something to show: earlier conversations, or a verified customer's requests.
+  function hasHome() { return earlier.length > 0 || requests.has(); }
+
+  // Called by show() and after the lists load: the back button leads home when home has something.
+  function paintBack() {
+    var back = $("[data-back]");
+    back.hidden = view === "home" || !hasHome();
+    back.setAttribute("aria-label", view === "request" ? t.req_back : t.back);
+  }
+
+  // Whether the view on screen only stands in for the right one (home and offline, whose content
+  // may have changed, or an empty new chat), so opening or reconnecting may pick another. An open
+  // conversation or request stays.
+  function needsRoute() {
+    return view === "home" || view === "offline" || (view === "chat" && !conversation && !list.children.length);
   }
 
   // Which view opening the chat shows: the current conversation, the list of earlier ones, a new
   // conversation, or, with nobody online, the form that leaves a message.
   function route() {
     if (conversation || Object.keys(pending).length) return show("chat");
-    if (earlier.length) return show("home");
+    if (hasHome()) return show("home");
     if (config && !config.agents_online && config.offline_messages) return show("offline");
     show("chat");
   }
@@ -115,6 +168,7 @@
   function paintHome() {
     var box = $("[data-list]");
     $("[data-home-intro]").textContent = config && !config.agents_online ? t.away : t.online;
+    $("[data-yours]").hidden = !earlier.length;
     box.textContent = "";
     earlier.forEach(function (c) {
       var li = d.createElement("li"), button = d.createElement("button"), who = d.createElement("span"),
@@ -385,7 +439,7 @@
     command("list_conversations", {}, function (ack) {
       if (ack.ok) earlier = ack.conversations;
       if (view === "home") paintHome();
-      $("[data-back]").hidden = view === "home" || !earlier.length;
+      paintBack();
       if (done) done();
     });
   }
@@ -404,6 +458,12 @@
       if (!response.ok) throw new Error("session " + response.status);
       return response.json().then(function (answer) { return answer.token; });
     });
+  }
+
+  // The token for widget_requests.js's HTTP calls; renew after a 401 (it expired since).
+  function visitorToken(renew) {
+    if (token && !renew) return Promise.resolve(token);
+    return requestToken(identity).then(function (fresh) { token = fresh; return fresh; });
   }
 
   function connect() {
@@ -426,8 +486,12 @@
     inflight = {};
     loadStatus(function () {
       refreshList(function () {
-        // Opened before the status came: now the right view (a list, or the form with nobody online).
-        if (isOpen && (view !== "chat" || (!conversation && !list.children.length))) { route(); focusView(); }
+        // Also what changed on an open request while the connection was down.
+        requests.refresh(function () {
+          paintBack();
+          // Opened before the status came: now the right view (a list, or the form with nobody online).
+          if (isOpen && needsRoute()) { route(); focusView(); }
+        });
       });
     });
     if (conversation) join();
@@ -457,6 +521,7 @@
     socket.on("conversation_updated", onUpdated);
     socket.on("typing", onTyping);
     socket.on("read", onRead);
+    socket.on("request_updated", function (data) { requests.updated(data, paintBack); });
     connect();
   }
 
@@ -466,13 +531,13 @@
 
   function focusView() {
     var target = view === "chat" ? (prechat.hidden ? input : prechatFields.querySelector("input") || input)
-      : view === "offline" ? $("#offline-email") : $("[data-new]");
+      : view === "offline" ? $("#offline-email") : view === "request" ? requests.focusTarget() : $("[data-new]");
     target.focus();
   }
 
   function opened() {
     isOpen = true;
-    if (view !== "chat" || (!conversation && !list.children.length)) route();
+    if (needsRoute()) route();
     markRead();
     focusView();
   }
@@ -537,7 +602,12 @@
     // What the pre-chat form asks may have changed (the profile has the email now).
     if (socket && socket.connected) loadStatus(function () { if (view === "chat") show("chat"); });
   });
-  $("[data-back]").addEventListener("click", function () { refreshList(); show("home"); });
+  $("[data-back]").addEventListener("click", function () {
+    var item = view === "request" && requests.listButton(); // back to the request just read
+    refreshList();
+    show("home");
+    (item || $("[data-new]")).focus();
+  });
   $("[data-close]").addEventListener("click", closeChat);
   d.addEventListener("keydown", function (event) { if (event.key === "Escape") closeChat(); });
   d.addEventListener("visibilitychange", markRead);
