@@ -147,6 +147,11 @@ def load(app, tickets: int) -> None:
         if dialect == "sqlite":
             conn.exec_driver_sql("INSERT INTO ticket_subject_search(ticket_subject_search) VALUES ('rebuild')")
             conn.exec_driver_sql("INSERT INTO ticket_message_search(ticket_message_search) VALUES ('rebuild')")
+        if dialect == "postgresql":  # rows came with their ids: move each id sequence past them
+            for table in tables.values():
+                if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+                    conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                         f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)")
     with db.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
