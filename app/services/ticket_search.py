@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from psycopg.errors import QueryCanceled
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 
@@ -50,18 +52,46 @@ def _sqlite(terms: list[str], limit: int) -> list[Hit]:
     return _merge(subjects, messages, limit)
 
 
+# PostgreSQL's newest-first search has two good plans and a planner that cannot tell them apart:
+# walking the primary key backwards and testing each row finds common words at once (the newest
+# 400 of half a million "refund" messages: 40 ms) but reads every row when the words are rare or
+# absent (5M messages: 20 s); the GIN index finds rare words at once but builds and rechecks the
+# whole match set of a common word (12 s). So: the walk, stopped after WALK_MS, then the index.
+WALK_MS = 300
+_NEWEST = ("SELECT id FROM {table}, to_tsquery('simple', :q) q WHERE to_tsvector('simple', {column}) @@ q "
+           "ORDER BY id DESC LIMIT :n")
+_INDEXED = ("WITH found AS MATERIALIZED (SELECT id FROM {table}, to_tsquery('simple', :q) q "
+            "WHERE to_tsvector('simple', {column}) @@ q) SELECT id FROM found ORDER BY id DESC LIMIT :n")
+
+
+def _newest_ids(table: str, column: str, query: str, limit: int) -> list[int]:
+    """The ids of the newest `limit` rows matching, by whichever plan answers first (see WALK_MS)."""
+    params = {"q": query, "n": limit}
+    try:
+        with db.session.begin_nested():  # a cancelled walk rolls back to here, its settings with it
+            db.session.execute(text(f"SET LOCAL statement_timeout = {WALK_MS}"))
+            db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            ids = db.session.scalars(text(_NEWEST.format(table=table, column=column)), params).all()
+            db.session.execute(text("SET LOCAL statement_timeout = DEFAULT"))
+            db.session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT"))
+        return ids
+    except OperationalError as error:
+        if not isinstance(error.orig, QueryCanceled):
+            raise
+    return db.session.scalars(text(_INDEXED.format(table=table, column=column)), params).all()
+
+
 def _postgres(terms: list[str], limit: int) -> list[Hit]:
     query = " & ".join(re.sub(r"\W", "", t) for t in terms) + ":*"
     head = "StartSel=" + HIT_START + ", StopSel=" + HIT_END + ", MaxWords=16, MinWords=6"
     subjects = db.session.execute(text(
-        "SELECT id, ts_headline('simple', subject, q, :h) FROM tickets, to_tsquery('simple', :q) q "
-        "WHERE to_tsvector('simple', subject) @@ q ORDER BY id DESC LIMIT :n"),
-        {"q": query, "h": head, "n": limit}).all()
+        "SELECT id, ts_headline('simple', subject, to_tsquery('simple', :q), :h) FROM tickets "
+        "WHERE id = ANY(:ids) ORDER BY id DESC"),
+        {"q": query, "h": head, "ids": _newest_ids("tickets", "subject", query, limit)}).all()
     messages = db.session.execute(text(
-        "SELECT m.ticket_id, ts_headline('simple', m.body, q, :h) FROM (SELECT id FROM ticket_messages, "
-        "to_tsquery('simple', :q) q WHERE to_tsvector('simple', body) @@ q ORDER BY id DESC LIMIT :scan) s "
-        "JOIN ticket_messages m ON m.id = s.id, to_tsquery('simple', :q) q ORDER BY m.id DESC"),
-        {"q": query, "h": head, "scan": SCAN}).all()
+        "SELECT ticket_id, ts_headline('simple', body, to_tsquery('simple', :q), :h) FROM ticket_messages "
+        "WHERE id = ANY(:ids) ORDER BY id DESC"),
+        {"q": query, "h": head, "ids": _newest_ids("ticket_messages", "body", query, SCAN)}).all()
     return _merge(subjects, messages, limit)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
 from app.services import agents, customer_privacy, ticket_search, ticket_updates, ticket_views, tickets
@@ -63,3 +65,18 @@ def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
     assert "<mark>parcel</mark>" in page and "matching “parcel”" in page
     page = client.get("/console/tickets?view=all&q=%3Cscript%3E").get_data(as_text=True)
     assert "<script>" not in page.split("</header>", 1)[1].split("<script src")[0]
+
+
+@pytest.mark.postgres
+def test_postgres_falls_back_to_the_index_when_the_newest_first_walk_is_slow(pg_app, monkeypatch):
+    kettle = make("Dented kettle", "The gooseneck kettle arrived dented.")
+    make("Lost parcel", "Nothing arrived.")
+    assert found("gooseneck") == [kettle.id]  # the walk answers
+    assert db.session.scalar(db.text("SHOW statement_timeout")) == "0"  # and leaves no setting behind
+    # A walk that would outlast its time (a rare word over millions of rows): cancelled, the index answers.
+    monkeypatch.setattr(ticket_search, "WALK_MS", 50)
+    monkeypatch.setattr(ticket_search, "_NEWEST", "SELECT id FROM {table}, pg_sleep(1), to_tsquery('simple', :q) q "
+                        "WHERE to_tsvector('simple', {column}) @@ q ORDER BY id DESC LIMIT :n")
+    assert found("gooseneck") == [kettle.id] and found("dented") == [kettle.id]
+    assert db.session.scalar(db.text("SHOW statement_timeout")) == "0"  # the walk's settings went with it
+    assert db.session.scalar(db.text("SHOW enable_bitmapscan")) == "on"
