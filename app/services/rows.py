@@ -1,4 +1,4 @@
-"""Reading the row a use case changes: locked, fresh, or a domain error."""
+"""Reading the row a use case changes: locked, fresh, or a domain error; what a flush will change."""
 
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ def get_row(model, ident: int, message: str, *, lock: bool = False):
     if row is None:
         raise NotFoundError(message)
     return row
+
+
+def changed_in_flush(row, *names: str) -> bool:
+    """Whether any of these attributes of an ORM object has a change pending (flush listeners)."""
+    state = db.inspect(row)
+    return any(state.attrs[name].history.has_changes() for name in names)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -27,6 +27,7 @@ from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
 from app.services import outbox
 from app.services.audit import SYSTEM
 from app.services.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
+from app.services.rows import changed_in_flush
 
 log = logging.getLogger(__name__)
 DUE_SOON = timedelta(hours=1)
@@ -109,16 +110,11 @@ def _met_late(ticket: Ticket) -> None:
         ticket.resolution_breached_at = ticket.resolution_due_at
 
 
-def _changed(ticket: Ticket, *names: str) -> bool:
-    state = inspect(ticket)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def _keep_in_step(session: Session, _flush_context, _instances) -> None:
     with session.no_autoflush:
         policies = None
         for ticket in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Ticket)]:
-            if ticket in session.new or _changed(ticket, "priority", "requester_id"):
+            if ticket in session.new or changed_in_flush(ticket, "priority", "requester_id"):
                 policies = active_policies(session) if policies is None else policies
                 _set_targets(session, ticket, policies)
             _met_late(ticket)

@@ -16,11 +16,12 @@ requester's bits.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, event, exists, inspect, or_, select, update
+from sqlalchemy import and_, case, event, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
+from app.services.rows import changed_in_flush
 
 # One bit per lifecycle view (app/services/ticket_views.py VIEWS' audience); never renumber: stored.
 CONVERSION_CART = 1  # in conversion, with something in the cart
@@ -42,20 +43,15 @@ def audiences_of(customer: Customer, cart: Cart | None) -> int:
     return bits
 
 
-def _changed(obj, *names: str) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def _touched(session: Session) -> dict[Customer, Cart | None]:
     """The customers whose bits may have moved in this flush, each with their cart (a pending
     new cart is not found by its key before the flush, so it comes from the flush itself)."""
     carts = {obj.customer_id: obj for obj in (*session.new, *session.dirty) if isinstance(obj, Cart)}
     touched = {}
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Customer) and (obj in session.new or _changed(obj, *_WATCHED)):
+        if isinstance(obj, Customer) and (obj in session.new or changed_in_flush(obj, *_WATCHED)):
             touched[obj] = carts.get(obj.id) if obj.id is not None else None
-        elif isinstance(obj, Cart) and (obj in session.new or _changed(obj, "item_count")):
+        elif isinstance(obj, Cart) and (obj in session.new or changed_in_flush(obj, "item_count")):
             customer = session.get(Customer, obj.customer_id)
             if customer is not None:
                 touched[customer] = obj
@@ -75,7 +71,7 @@ def _keep_in_step(session: Session, _flush_context, _instances) -> None:
             if bits != customer.audiences:
                 customer.audiences = bits
         for ticket in [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Ticket)]:
-            if ticket in session.new or _changed(ticket, "requester_id"):
+            if ticket in session.new or changed_in_flush(ticket, "requester_id"):
                 requester = session.get(Customer, ticket.requester_id)
                 ticket.audiences = requester.audiences if requester is not None else 0
 
@@ -86,7 +82,7 @@ def _copy_to_tickets(session: Session, _flush_context) -> None:
     have a handful of tickets), on the flush's own connection and transaction."""
     tickets = Ticket.__table__
     for customer in session.dirty:
-        if isinstance(customer, Customer) and _changed(customer, "audiences"):
+        if isinstance(customer, Customer) and changed_in_flush(customer, "audiences"):
             session.connection().execute(update(tickets).where(
                 tickets.c.requester_id == customer.id, tickets.c.audiences != customer.audiences)
                 .values(audiences=customer.audiences))
