@@ -149,6 +149,12 @@ class Config:
         self.HELPDESK_ATTACHMENT_TYPES = [t.lower().lstrip(".") for t in _env_list("HELPDESK_ATTACHMENT_TYPES")] or [
             "png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp",
             "zip"]
+        # Knowledge base: the languages the help center offers (the first is the default), the
+        # search index's directory (a cache of the database, rebuilt by `flask kb reindex`), and
+        # how many searches one address may make.
+        self.HELPDESK_KB_LANGUAGES = _env_list("HELPDESK_KB_LANGUAGES") or ["en", "pt", "nl"]
+        self.HELPDESK_KB_INDEX_DIR = _env("HELPDESK_KB_INDEX_DIR")  # default: HELPDESK_DATA_DIR/kb_index
+        self.HELPDESK_LIMIT_KB_SEARCH = _env("HELPDESK_LIMIT_KB_SEARCH", "120 per minute")
         # The address customers' links point at (emails are read outside any request).
         self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 

@@ -94,5 +94,52 @@ def run_job(name: str) -> None:
     click.echo(f"{name}: {resolve(jobs[name].func)()}")
 
 
+kb = AppGroup("kb", help="The knowledge base: import, export, rebuild the search index.")
+
+
+@kb.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+def kb_import(directory: str) -> None:
+    """Import Markdown articles (with YAML front matter) from DIRECTORY, upserting by slug and language."""
+    from app.services import kb_articles
+
+    report = kb_articles.import_directory(directory, by=CLI)
+    for path, reason in report.failed:
+        click.echo(f"failed: {path}: {reason}", err=True)
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.failed)} failed.")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@kb.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--language", help="Only this language.")
+def kb_export(directory: str, language: str | None) -> None:
+    """Write every article to DIRECTORY/<language>/<slug>.md."""
+    from app.services import kb_articles
+
+    click.echo(f"{kb_articles.export_articles(directory, language=language)} articles written to {directory}.")
+
+
+@kb.command("reindex")
+def kb_reindex() -> None:
+    """Rebuild the search index from the database (searches keep working meanwhile)."""
+    from app.services import kb_index
+
+    for language, count in kb_index.reindex().items():
+        click.echo(f"{language}: {count} articles indexed.")
+
+
+@kb.command("reconcile")
+def kb_reconcile() -> None:
+    """Repair index entries that differ from the database (the periodic job does it too)."""
+    from app.services import kb_index
+
+    for language, count in kb_index.reconcile().items():
+        click.echo(f"{language}: {count} fixed.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(helpdesk)
+    app.cli.add_command(kb)

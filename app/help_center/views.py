@@ -23,8 +23,10 @@ def _shop() -> str:
 
 @bp.route("/")
 def index():
-    """The help center's front page."""
-    return render_template("help_center/index.html", shop_name=_shop())
+    """The help center's front page: the knowledge base in the visitor's language."""
+    from app.help_center.kb_views import preferred_language
+
+    return redirect(url_for("help_center.kb_home", lang=preferred_language()))
 
 
 def _form_page(form: RequestForm, status: int = 200):

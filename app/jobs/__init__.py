@@ -33,6 +33,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("deliver_outbox", "app.services.email_sender:deliver_outbox", 10),
     # SLA targets that passed unmet: marked, audited, the assignee told.
     PeriodicJob("mark_sla_breaches", "app.services.sla:mark_breaches", 60),
+    # Knowledge-base index entries a failed or lost write left behind: compared with the database.
+    PeriodicJob("reconcile_kb_index", "app.services.kb_index:reconcile", 600),
 )
 
 

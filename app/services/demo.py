@@ -11,6 +11,7 @@ from app.services import (
     agents,
     demo_canned_responses,
     demo_conversations,
+    demo_knowledge_base,
     demo_routing,
     demo_sla,
     demo_tickets,
@@ -60,5 +61,6 @@ def seed_demo() -> SeedReport:
     demo_routing.seed_routing()  # before the tickets, so that they are routed as they arrive
     demo_sla.seed_sla()  # and measured from the start
     made = demo_tickets.seed_tickets()
+    demo_knowledge_base.seed_knowledge_base()
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
                       canned_responses_created=replies, tickets_created=made)

@@ -87,7 +87,9 @@ def test_widget_script_is_served_for_other_origins(client):
 
 
 def test_help_center_and_root(client):
-    assert client.get("/help/").status_code == 200
+    assert client.get("/help/", headers={"Accept-Language": "nl-NL,nl;q=0.9"}).headers["Location"] == "/help/nl/"
+    assert client.get("/help/").headers["Location"] == "/help/en/"
+    assert client.get("/help/en/").status_code == 200
     assert client.get("/").headers["Location"] == "/help/"
 
 

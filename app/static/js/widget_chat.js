@@ -29,7 +29,8 @@
           req_failed: "We couldn't reach the helpdesk. Please try again.", req_updated: "updated {when}",
           req_follow_up: "That request was closed, so your reply started a new one.", req_download: "Download",
           req_just_now: "just now", req_new: "Open", req_open: "Open", req_pending: "Awaiting your reply",
-          req_on_hold: "Open", req_solved: "Solved", req_closed: "Closed" },
+          req_on_hold: "Open", req_solved: "Solved", req_closed: "Closed",
+          kb_heading: "These articles may answer your question:" },
     pt: { title: "Fale connosco", intro: "Escreva-nos aqui e alguém da equipa responde nesta janela.",
           label: "A sua mensagem", send: "Enviar", close: "Fechar conversa", back: "As suas conversas", log: "Mensagens",
           you: "Você", team: "Apoio", sending: "A enviar…", failed: "Não enviada", offline: "Ligação perdida. A religar…",
@@ -49,7 +50,8 @@
           req_number: "Pedido n.º {id}", req_failed: "Não foi possível contactar o apoio. Tente novamente.",
           req_updated: "atualizado {when}", req_follow_up: "Esse pedido estava encerrado, por isso a sua resposta abriu um novo.",
           req_download: "Descarregar", req_just_now: "agora mesmo", req_new: "Aberto", req_open: "Aberto",
-          req_pending: "À espera da sua resposta", req_on_hold: "Aberto", req_solved: "Resolvido", req_closed: "Encerrado" },
+          req_pending: "À espera da sua resposta", req_on_hold: "Aberto", req_solved: "Resolvido", req_closed: "Encerrado",
+          kb_heading: "Estes artigos podem responder à sua pergunta:" },
     nl: { title: "Chat met ons", intro: "Schrijf ons hier en iemand van het team antwoordt in dit venster.",
           label: "Je bericht", send: "Versturen", close: "Chat sluiten", back: "Je gesprekken", log: "Berichten",
           you: "Jij", team: "Support", sending: "Versturen…", failed: "Niet verstuurd",
@@ -70,7 +72,8 @@
           req_number: "Aanvraag #{id}", req_failed: "We konden de helpdesk niet bereiken. Probeer het opnieuw.",
           req_updated: "bijgewerkt {when}", req_follow_up: "Die aanvraag was gesloten; met je antwoord is een nieuwe gestart.",
           req_download: "Downloaden", req_just_now: "zojuist", req_new: "Open", req_open: "Open",
-          req_pending: "Wacht op je antwoord", req_on_hold: "Open", req_solved: "Opgelost", req_closed: "Gesloten" }
+          req_pending: "Wacht op je antwoord", req_on_hold: "Open", req_solved: "Opgelost", req_closed: "Gesloten",
+          kb_heading: "Deze artikelen beantwoorden je vraag misschien:" }
   };
   var ACK_MS = 10000, RETRY_MS = 5000, TYPING_MS = 3000, TYPING_SHOWN_MS = 6000;
   var PAGE = 500; // join_conversation acks at most this many messages
@@ -319,6 +322,7 @@
     if (conversation && conversation.id === c.id) return;
     clearThread();
     conversation = { id: c.id, seq: 0 };
+    if (articles) articles.hide(); // the chat has started: suggestions were for before it
     save();
     paintAgent(c);
   }
@@ -594,6 +598,11 @@
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
   });
   input.addEventListener("input", typing);
+  var articles = w.HelpdeskArticles.create({
+    t: t, lang: lang,
+    active: function () { return !conversation && view === "chat"; } // before a chat starts
+  });
+  input.addEventListener("input", function () { articles.typed(input.value); });
   $("[data-new]").addEventListener("click", function () {
     forget();
     clearThread();

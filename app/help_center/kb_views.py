@@ -1,0 +1,129 @@
+"""Public knowledge-base pages: home, categories, articles (with votes), search, and the sitemap.
+
+Clean URLs per language (/help/en/articles/track-your-order); a visitor is known by an anonymous
+cookie only, for "Was this helpful?" and for counting what a search led to.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+
+from app.extensions import limiter
+from app.help_center.strings import language_name, translator
+from app.help_center.views import bp
+from app.services import kb_catalogue, kb_search
+from app.services.errors import DomainError, NotFoundError
+
+VISITOR_COOKIE = "hc_visitor"
+VISITOR_MAX_AGE = 365 * 24 * 3600
+
+
+def visitor_key() -> str:
+    """This browser's anonymous key (a new one is set on the response)."""
+    key = request.cookies.get(VISITOR_COOKIE, "")
+    if not (16 <= len(key) <= 64 and key.isalnum()):
+        key = g.setdefault("new_visitor_key", secrets.token_hex(16))
+    return key
+
+
+@bp.after_request
+def set_visitor_cookie(response):
+    if "new_visitor_key" in g:
+        response.set_cookie(VISITOR_COOKIE, g.new_visitor_key, max_age=VISITOR_MAX_AGE, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def _offered() -> list[str]:
+    return current_app.config["HELPDESK_KB_LANGUAGES"]
+
+
+def _page(template: str, lang: str, status: int = 200, **context):
+    if lang not in _offered():
+        abort(404)
+    return render_template(template, lang=lang, t=translator(lang), languages=_offered(),
+                           language_name=language_name, shop_name=current_app.config["HELPDESK_SHOP_NAME"],
+                           **context), status
+
+
+def preferred_language() -> str:
+    """The visitor's language among those offered (Accept-Language), else the first."""
+    return request.accept_languages.best_match(_offered()) or _offered()[0]
+
+
+@bp.route("/<string(length=2):lang>/")
+def kb_home(lang: str):
+    """A language's front page: search, and every category with its first articles."""
+    return _page("help_center/kb_home.html", lang, categories=kb_catalogue.categories(lang) if lang in _offered() else [])
+
+
+@bp.route("/<string(length=2):lang>/categories/<slug>")
+def show_category(lang: str, slug: str):
+    """One category: its sections and all their articles."""
+    try:
+        page = kb_catalogue.category(lang, slug)
+    except NotFoundError:
+        abort(404)
+    return _page("help_center/kb_category.html", lang, page=page)
+
+
+@bp.route("/<string(length=2):lang>/articles/<slug>")
+def show_article(lang: str, slug: str):
+    """An article, counted as read (and as the click of the search it came from, `?s=`)."""
+    if lang not in _offered():
+        abort(404)
+    try:
+        article = kb_catalogue.article(lang, slug)
+    except NotFoundError:
+        abort(404)
+    kb_search.record_view(article, visitor_key=visitor_key(), source=request.args.get("src", "help_center")[:16],
+                          search_id=request.args.get("s", type=int))
+    return _page("help_center/kb_article.html", lang, article=article,
+                 translations=kb_catalogue.translations(article), related=kb_catalogue.related(article),
+                 voted=request.args.get("voted"))
+
+
+@bp.route("/<string(length=2):lang>/articles/<slug>/vote", methods=["POST"])
+@limiter.limit("30 per minute")
+def vote_article(lang: str, slug: str):
+    """"Was this helpful?": yes or no, one vote per visitor (a second replaces the first).
+    JSON for the page's script, a redirect back without it."""
+    try:
+        article = kb_catalogue.article(lang, slug)
+    except NotFoundError:
+        abort(404)
+    helpful = request.form.get("helpful") == "yes"
+    up, down = kb_search.vote(article.id, visitor_key=visitor_key(), helpful=helpful)
+    if request.accept_mimetypes.best == "application/json":
+        return {"helpful": up, "not_helpful": down, "message": translator(lang)("thanks_vote")}
+    return redirect(url_for("help_center.show_article", lang=lang, slug=slug, voted=1) + "#vote")
+
+
+@bp.route("/<string(length=2):lang>/search")
+def search_page(lang: str):
+    """Results with highlighted passages and "did you mean"; the search is logged."""
+    if lang not in _offered():
+        abort(404)
+    query = request.args.get("q", "")
+    error = answer = None
+    try:
+        answer = kb_search.search_articles(query, language=lang, source=request.args.get("src", "help_center"),
+                                           visitor_key=visitor_key())
+    except kb_search.SearchUnavailable:
+        error = translator(lang)("search_unavailable")
+    except DomainError:
+        error = translator(lang)("query_too_long", n=500)
+    articles = kb_catalogue.by_ids(lang, [h.article_id for h in answer.hits]) if answer else {}
+    return _page("help_center/kb_search.html", lang, 400 if error and not answer else 200, query=query[:500],
+                 answer=answer, error=error, articles=articles)
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    """Every public article, for search engines."""
+    body = render_template("help_center/sitemap.xml", pages=kb_catalogue.sitemap(), languages=_offered())
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    return response
