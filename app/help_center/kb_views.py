@@ -56,7 +56,8 @@ def preferred_language() -> str:
 @bp.route("/<string(length=2):lang>/")
 def kb_home(lang: str):
     """A language's front page: search, and every category with its first articles."""
-    return _page("help_center/kb_home.html", lang, categories=kb_catalogue.categories(lang) if lang in _offered() else [])
+    categories = kb_catalogue.categories(lang) if lang in _offered() else []
+    return _page("help_center/kb_home.html", lang, categories=categories)
 
 
 @bp.route("/<string(length=2):lang>/categories/<slug>")

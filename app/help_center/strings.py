@@ -8,7 +8,8 @@ LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nl": "Nederlands", "de":
 STRINGS = {
     "en": {
         "help_center": "Help center", "how_can_we_help": "How can we help?",
-        "hero_lead": "Search our articles, or ask us: we answer questions about orders, shipping, returns and payments.",
+        "hero_lead": "Search our articles, or ask us: we answer questions about orders, shipping, returns "
+                     "and payments.",
         "search_label": "Search the help center", "search_placeholder": "Ask a question, e.g. where is my parcel?",
         "search": "Search", "results_for": "Results for “{q}”", "did_you_mean": "Did you mean",
         "no_results": "No article matches “{q}” yet.", "no_results_hint": "Try other words, or ask us directly.",
@@ -24,9 +25,11 @@ STRINGS = {
         "help_center": "Centro de ajuda", "how_can_we_help": "Como podemos ajudar?",
         "hero_lead": "Pesquise os nossos artigos ou fale connosco: respondemos sobre encomendas, envios, "
                      "devoluções e pagamentos.",
-        "search_label": "Pesquisar no centro de ajuda", "search_placeholder": "Faça uma pergunta, p. ex. onde está a minha encomenda?",
+        "search_label": "Pesquisar no centro de ajuda",
+        "search_placeholder": "Faça uma pergunta, p. ex. onde está a minha encomenda?",
         "search": "Pesquisar", "results_for": "Resultados para “{q}”", "did_you_mean": "Quis dizer",
-        "no_results": "Ainda não há artigos para “{q}”.", "no_results_hint": "Experimente outras palavras ou fale connosco.",
+        "no_results": "Ainda não há artigos para “{q}”.",
+        "no_results_hint": "Experimente outras palavras ou fale connosco.",
         "articles": "Artigos", "see_all": "Ver os {n} artigos", "categories": "Categorias",
         "was_this_helpful": "Este artigo foi útil?", "yes": "Sim", "no": "Não",
         "thanks_vote": "Obrigado pela sua opinião.", "related": "Artigos relacionados",
