@@ -17,6 +17,7 @@ from knowledge_base.spelling import Vocabulary
 from knowledge_base.synonyms import DEFAULT_SYNONYMS, Synonyms
 
 PUBLIC = ("public",)
+SUGGEST_FLOOR = 0.4
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ def _corrected(text: str, corrections: Mapping[str, str]) -> str:
 def suggest(index: KnowledgeIndex, text: str, *, language: str, limit: int = 5,
             visibility: Sequence[str] = PUBLIC, synonyms: Sequence[str] | None = None,
             boosts: Mapping[int, float] | None = None) -> list[Hit]:
-    """Search-as-you-type: titles of the best articles for what has been typed so far."""
-    return search(index, text, language=language, limit=limit, visibility=visibility, synonyms=synonyms,
+    """Search-as-you-type: titles of the best articles for what has been typed so far. Articles
+    that match far worse than the best one (under SUGGEST_FLOOR of its score) are left out: a
+    short list of likely answers reads better than five guesses."""
+    hits = search(index, text, language=language, limit=limit, visibility=visibility, synonyms=synonyms,
                   boosts=boosts, with_snippets=False, prefix_last=True).hits
+    return [h for h in hits if h.score >= SUGGEST_FLOOR * hits[0].score] if hits else []

@@ -12,7 +12,8 @@ from html import escape
 
 from knowledge_base.analysis import TextAnalyzer
 
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# A sentence ends at . ! ? followed by a space or the end, or at a line break ("EUR 3.95" is one).
+SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+[.!?]*")
 MAX_CHARS = 220
 
 

@@ -309,3 +309,22 @@ def test_an_anonymous_visitor_sees_no_requests_and_the_widget_never_asks(browser
     assert not [url for url in page.urls if "/api/v1/widget/requests" in url]
     assert page.problems == []
     page.context.close()
+
+
+def test_a_visitor_typing_a_question_sees_the_article_before_any_chat_starts(browser, demo, artifacts, agent_online):  # noqa: F811
+    context = browser.new_context(base_url=demo.shop_url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+    question = "how long does it take to get my money back"
+    chat.get_by_label("Your message").press_sequentially(question, delay=15)
+    suggestion = chat.get_by_role("link", name=re.compile(r"^When will I get my refund\?"))
+    expect(suggestion).to_be_visible()
+    expect(suggestion).to_have_attribute("href", re.compile(r"/help/en/articles/refund-timing\?src=widget$"))
+    page.locator('iframe[title="Chat"]').screenshot(path=artifacts / "widget-article-suggestions.png")
+    _check_accessible(_chat_frame(page))
+    with sqlite3.connect(demo.database) as db:  # nothing was sent: no conversation holds the words
+        assert db.execute("SELECT count(*) FROM messages WHERE body = ?", (question,)).fetchone() == (0,)
+    context.close()
