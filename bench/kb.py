@@ -40,7 +40,7 @@ from knowledge_base.documents import ArticleDocument
 from knowledge_base.index import KnowledgeIndex
 from knowledge_base.rendering import plain_text, render
 from knowledge_base.search import search, suggest
-from knowledge_base.transfer import ArticleFile, read_dir
+from knowledge_base.transfer import ArticleFile, read_dir, write
 
 LANGUAGE = "en"
 STARTERS = ROOT / "knowledge_base" / "articles" / "en"
@@ -265,9 +265,37 @@ def profile_searches(index: KnowledgeIndex, queries: list[str]) -> dict:
 # ---------------------------------------------------------------------------------------------- HTTP
 
 
-def http_figures(args: argparse.Namespace) -> dict:
-    """Filled in by the HTTP part: /api/v1/kb/search over a real server"""
-    return {}
+def http_figures(tmp: Path, documents: list[ArticleDocument], queries: list[str], prefixes: list[str]) -> dict:
+    """GET /api/v1/kb/search and /api/v1/kb/suggest over a real server (gunicorn, one process, the
+    embedded default): the articles go in through `flask kb import`, as an admin would load them,
+    on top of the demo's starter articles."""
+    import requests
+
+    from tests.support.live_server import LiveServer, flask_cli, prepared_sqlite
+
+    files = tmp / "import"
+    for doc in documents:
+        write(files, ArticleFile(title=doc.title, slug=doc.slug, body=doc.text, language=doc.language,
+                                 tags=doc.tags, category=f"Category {doc.category}"))
+    (tmp / "server").mkdir()
+    env = prepared_sqlite(tmp / "server", HELPDESK_RATE_LIMITS="off", HELPDESK_LOG_FORMAT="text", LOG_LEVEL="WARNING")
+    started = time.perf_counter()
+    flask_cli(env, "kb", "import", str(files))
+    import_s = time.perf_counter() - started
+    say(f"http: {len(documents):,} articles imported through `flask kb import` in {import_s:.1f} s")
+    with LiveServer(env) as server, requests.Session() as http:
+        def get(path: str, text: str) -> None:
+            response = http.get(server.url + path, params={"q": text, "lang": LANGUAGE}, timeout=10)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}: {response.text[:200]}")
+        timed_each(lambda text: get("/api/v1/kb/search", text), queries[:100])  # warm up
+        searches = timed_each(lambda text: get("/api/v1/kb/search", text), queries)
+        suggestions = timed_each(lambda text: get("/api/v1/kb/suggest", text), prefixes)
+    figures = {**latency("http_search", searches), **latency("http_suggest", suggestions, (0.5, 0.95)),
+               "http_import_articles_per_s": round(len(documents) / import_s, 1)}
+    say(f"http: search p50 {figures['http_search_p50_ms']} ms, p95 {figures['http_search_p95_ms']} ms; "
+        f"suggest p95 {figures['http_suggest_p95_ms']} ms")
+    return figures
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -318,6 +346,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=10_000, help="the larger index (0: skip)")
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP figures (a real server)")
     args = parser.parse_args()
     started = time.perf_counter()
     corpus = Corpus(args.seed)
@@ -334,7 +363,8 @@ def main() -> None:
         if args.big:
             figures["big_articles"] = args.big
             figures.update(run_big_size(Path(tmp), documents[:args.big], queries))
-    figures.update(http_figures(args))
+        if not args.no_http:
+            figures.update(http_figures(Path(tmp), documents[:args.articles], queries, prefixes))
     figures["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures))
 
