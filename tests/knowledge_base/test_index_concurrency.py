@@ -217,7 +217,7 @@ def test_a_commit_that_replaces_the_table_of_contents_being_read(seeded, commit_
 def test_a_commit_that_removes_the_segments_being_opened(seeded, commit_while_opening):
     """A reader moving on to a new generation opens its segments; a rebuild committed meanwhile deletes them.
     The reader must retry on the newest generation, and searching must go on working afterwards."""
-    root, index, starter_versions = seeded
+    root, index, _ = seeded
     other = KnowledgeIndex(root)  # another process's
     other.write("en", upserts=[make_doc(900, "Samovar", "Samovar.")])  # `index` is one generation behind
     fired = commit_while_opening(".seg", lambda: other.rebuild("en", [make_doc(901, "Kettle", "Samovar kettle.")]))
