@@ -128,7 +128,7 @@ def kb_reindex() -> None:
     from app.services import kb_index
 
     for language, count in kb_index.reindex().items():
-        click.echo(f"{language}: {count} articles indexed.")
+        click.echo(f"{language}: {count} article{'' if count == 1 else 's'} indexed.")
 
 
 @kb.command("reconcile")

@@ -8,6 +8,7 @@ wait up to `timeout` seconds. Readers never wait.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ class Generation:
     """A searcher on one generation of an index, and what is derived from it (built on first use)."""
 
     searcher: Searcher
+    directory: int = 0  # the index directory's inode: a directory deleted and rebuilt is a new index
     cache: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,9 +63,14 @@ class KnowledgeIndex:
         return FileStorage(str(path))
 
     def exists(self, language: str) -> bool:
-        """Whether the language has an index of the current schema version."""
-        path = self.root / language
-        return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+        """Whether the language has an index of the current schema version (a table of contents:
+        Whoosh writes `_<name>_<generation>.toc`). One directory listing, cheap enough per search."""
+        try:
+            names = os.listdir(self.root / language)
+        except OSError:
+            return False
+        prefix = f"_{INDEX_NAME}_"
+        return any(n.startswith(prefix) and n.endswith(".toc") for n in names)
 
     def languages(self) -> list[str]:
         """Languages that have an index."""
@@ -73,7 +80,7 @@ class KnowledgeIndex:
 
     def _open(self, language: str, *, create: bool = False):
         if self.exists(language):
-            return whoosh_index.open_dir(str(self.root / language), indexname=INDEX_NAME)
+            return _retrying(lambda: whoosh_index.open_dir(str(self.root / language), indexname=INDEX_NAME))
         if not create:
             raise IndexMissing(language)
         storage = self._storage(language, create=True)
@@ -87,16 +94,24 @@ class KnowledgeIndex:
             lock.release()
 
     def generation(self, language: str) -> Generation:
-        """The current generation's searcher, reopened when a writer has committed since."""
+        """The current generation's searcher, reopened when a writer has committed since (or the
+        directory was deleted and rebuilt). IndexMissing when there is no index any more."""
         with self._lock:
             current = self._generations.get(language)
-            if current is not None and current.searcher.up_to_date():
-                return current
-            if current is None:
-                searcher = self._open(language).searcher(weighting=weighting())
-            else:
-                searcher = current.searcher.refresh()
-            fresh = Generation(searcher)
+            if not self.exists(language):
+                self._generations.pop(language, None)
+                raise IndexMissing(language)
+            inode = (self.root / language).stat().st_ino
+            if current is not None and current.directory == inode:
+                try:
+                    if current.searcher.up_to_date():
+                        return current
+                except (OSError, whoosh_index.EmptyIndexError):  # its files went away meanwhile
+                    pass
+            # A new searcher, not Searcher.refresh(): refresh closes the readers it does not reuse,
+            # under the feet of threads still searching the old generation (they finish on it; it
+            # is closed when the last one lets go).
+            fresh = Generation(_retrying(lambda: self._open(language).searcher(weighting=weighting())), inode)
             self._generations[language] = fresh
             return fresh
 
@@ -154,6 +169,21 @@ class KnowledgeIndex:
         if visibility is None:
             return searcher.doc_count()
         return searcher.search(Term("visibility", visibility), limit=None, scored=False).scored_length()
+
+
+def _retrying(open_index, attempts: int = 5):
+    """Open again when a commit in another process deleted the files being opened.
+
+    Opening reads the newest table of contents, then its segments; a commit in between replaces
+    the table and may delete those segments (FileNotFoundError). The next attempt finds the new
+    generation, which is complete."""
+    for attempt in range(attempts):
+        try:
+            return open_index()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 class _Lengths:

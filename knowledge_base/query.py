@@ -71,6 +71,7 @@ def plan(analyzer: TextAnalyzer, vocabulary: Vocabulary, synonyms: Synonyms, tex
             corrected = vocabulary.correct(fold(word))
             corrected_term = corrected and analyzer.term(corrected)
             if not corrected_term or corrected_term not in vocabulary:
+                sequence.append(term)  # unknown to the articles, but a synonym group may know it
                 continue
             result.corrections[word] = corrected
             term, weight = corrected_term, scoring.CORRECTION_BOOST

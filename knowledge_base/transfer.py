@@ -6,6 +6,7 @@ A file is
     slug: track-your-order         # required: lowercase words joined by hyphens
     language: en                   # default: the site's language
     status: published              # or draft; default published
+    visibility: public             # or internal (agents only); default public
     category: Orders
     section: Placing an order
     tags: [tracking, parcel]
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -25,6 +26,7 @@ import yaml
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LANGUAGE = re.compile(r"[a-z]{2}")
 STATUSES = ("published", "draft")
+VISIBILITIES = ("public", "internal")
 MAX_BYTES = 1_000_000
 
 
@@ -46,6 +48,8 @@ class ArticleFile:
     category: str = ""
     section: str = ""
     tags: tuple[str, ...] = ()
+    visibility: str = "public"
+    path: str = field(default="", compare=False)  # the file it came from, for error reports
 
 
 def parse(text: str, *, path: str = "<text>", default_language: str = "en") -> ArticleFile:
@@ -68,6 +72,8 @@ def parse(text: str, *, path: str = "<text>", default_language: str = "en") -> A
         category=_text(meta, "category", path, limit=100),
         section=_text(meta, "section", path, limit=100),
         tags=_tags(meta, path),
+        visibility=_visibility(meta, path),
+        path=path,
     )
 
 
@@ -98,6 +104,13 @@ def _status(meta: dict, path: str) -> str:
     if status not in STATUSES:
         raise ArticleFileError(path, f"'status' must be published or draft, not {status!r}")
     return status
+
+
+def _visibility(meta: dict, path: str) -> str:
+    visibility = _text(meta, "visibility", path, limit=20) or "public"
+    if visibility not in VISIBILITIES:
+        raise ArticleFileError(path, f"'visibility' must be public or internal, not {visibility!r}")
+    return visibility
 
 
 def _tags(meta: dict, path: str) -> tuple[str, ...]:
@@ -136,6 +149,8 @@ def dump(article: ArticleFile) -> str:
         meta["section"] = article.section
     if article.tags:
         meta["tags"] = list(article.tags)
+    if article.visibility != "public":
+        meta["visibility"] = article.visibility
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None, width=1000)
     return f"---\n{front}---\n{article.body.strip()}\n"
 

@@ -115,9 +115,10 @@ def _apply(article: Article, data: ArticleInput, *, by: Actor) -> bool:
     """Copy the input onto the row; whether anything changed."""
     category = _category(data.language, data.category)
     section = _section(category, data.section)
-    html = rendering.render(data.body)
+    body = data.body.strip() + "\n"  # as a file holds it: an export imported again changes nothing
+    html = rendering.render(body)
     values = {
-        "title": data.title.strip(), "slug": data.slug, "language": data.language, "body": data.body,
+        "title": data.title.strip(), "slug": data.slug, "language": data.language, "body": body,
         "body_html": html, "summary": rendering.summary(rendering.plain_text(html)), "tags": list(data.tags),
         "status": data.status, "visibility": data.visibility,
         "category_id": category.id if category else None, "section_id": section.id if section else None,
@@ -184,11 +185,12 @@ def import_articles(items: Iterable[ArticleFile | ArticleFileError], *, by: Acto
             report.failed.append((item.path, item.reason))
             continue
         data = ArticleInput(title=item.title, slug=item.slug, body=item.body, language=item.language,
-                            status=item.status, category=item.category, section=item.section, tags=item.tags)
+                            status=item.status, visibility=item.visibility, category=item.category,
+                            section=item.section, tags=item.tags)
         try:
             _validate(data)
         except DomainError as exc:
-            report.failed.append((f"{item.language}/{item.slug}", exc.message))
+            report.failed.append((item.path or f"{item.language}/{item.slug}", exc.message))
             continue
         article = _existing(data.language, data.slug)
         if article is None:
@@ -222,6 +224,7 @@ def export_articles(directory: str | Path, *, language: str | None = None) -> in
         transfer.write(directory, ArticleFile(
             title=article.title, slug=article.slug, body=article.body, language=article.language,
             status=article.status, category=article.category.name if article.category else "",
-            section=article.section.name if article.section else "", tags=tuple(article.tags or ())))
+            section=article.section.name if article.section else "", tags=tuple(article.tags or ()),
+            visibility=article.visibility))
         count += 1
     return count

@@ -42,8 +42,8 @@ def knowledge_index() -> KnowledgeIndex:
     return current_app.extensions["knowledge_base"]
 
 
-def document_for(article: Article) -> ArticleDocument:
-    """What the index holds for a published article."""
+def document_for(article) -> ArticleDocument:
+    """What the index holds for a published article (a model or a row with the same columns)."""
     return ArticleDocument(
         article_id=article.id, version=article.version, language=article.language, slug=article.slug,
         title=article.title, text=plain_text(article.body_html), tags=tuple(article.tags or ()),
@@ -51,15 +51,12 @@ def document_for(article: Article) -> ArticleDocument:
 
 
 def _collect(session: Session, _context) -> None:
-    pending = session.info.setdefault(PENDING, {})
-    for row in list(session.new) + list(session.dirty):
-        if isinstance(row, Article):
-            for language in _previous_languages(row):
-                pending[(language, row.id)] = None
-            pending[(row.language, row.id)] = document_for(row) if row.is_published else None
-    for row in session.deleted:
-        if isinstance(row, Article):
-            pending[(row.language, row.id)] = None
+    """Note which (language, article) index entries this flush may have changed."""
+    pending = session.info.setdefault(PENDING, set())
+    for row in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(row, Article) and row.id is not None:
+            pending.add((row.language, row.id))
+            pending.update((language, row.id) for language in _previous_languages(row))
 
 
 def _previous_languages(row: Article) -> list[str]:
@@ -68,13 +65,27 @@ def _previous_languages(row: Article) -> list[str]:
 
 
 def _apply(session: Session) -> None:
+    """After a commit: index what the database now holds for the noted articles.
+
+    The rows are read again, on a connection of their own (the session may not run SQL at this
+    point), so only what was really committed is indexed: a savepoint rolled back inside the
+    transaction, or an article created and deleted in it, leaves nothing behind.
+    """
     pending = session.info.pop(PENDING, None)
     if not pending or not has_app_context():
         return
+    table = Article.__table__
+    with db.engine.connect() as connection:
+        rows = {row.id: row for row in connection.execute(
+            select(table).where(table.c.id.in_({article_id for _, article_id in pending})))}
     by_language: dict[str, tuple[list, list]] = {}
-    for (language, article_id), document in pending.items():
+    for language, article_id in pending:
         upserts, deletes = by_language.setdefault(language, ([], []))
-        (upserts.append(document) if document else deletes.append(article_id))
+        row = rows.get(article_id)
+        if row is not None and row.status == "published" and row.language == language:
+            upserts.append(document_for(row))
+        else:
+            deletes.append(article_id)
     index = knowledge_index()
     for language, (upserts, deletes) in by_language.items():
         try:
@@ -83,8 +94,11 @@ def _apply(session: Session) -> None:
             log.exception("kb index: writing %s failed; run `flask kb reconcile`", language)
 
 
-def _discard(session: Session, _previous_transaction) -> None:
-    session.info.pop(PENDING, None)
+def _discard(session: Session, previous_transaction) -> None:
+    # Only the outermost rollback forgets: after a savepoint's, the rest of the transaction may
+    # still commit (and _apply reads what it really committed).
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def _published(language: str | None = None):

@@ -139,9 +139,11 @@ def record_view(article: Article, *, visitor_key: str | None, source: str, searc
     clicked = None
     if search_id:
         search = db.session.get(KbSearch, search_id)
-        if search and search.clicked_article_id is None and search.visitor_key == visitor_key:
+        # The visitor who searched; a search logged without one (the API's) is claimed by its first reader.
+        if search and search.clicked_article_id is None and search.visitor_key in (None, visitor_key):
             search.clicked_article_id, search.clicked_at = article.id, utcnow()
             clicked = search.id
+    source = source if source in SEARCH_SOURCES else "help_center"
     db.session.add(KbArticleView(article_id=article.id, visitor_key=visitor_key, source=source, search_id=clicked))
     # A plain UPDATE: not an edit (the version and updated_at stay, the index is not touched).
     db.session.execute(update(Article).where(Article.id == article.id)

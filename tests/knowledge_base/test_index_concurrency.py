@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh.filedb.filestore import FileStorage
 
 import knowledge_base
 from knowledge_base.index import KnowledgeIndex
@@ -92,7 +93,8 @@ def test_two_writer_processes_and_a_reader(seeded):
         for writer in writers:
             if writer.poll() is None:
                 writer.kill()
-            outcomes.append((writer.wait(), *writer.communicate()))
+            out, err = writer.communicate(timeout=30)
+            outcomes.append((writer.returncode, out, err))
     assert outcomes == [(0, "done\n", "")] * 2
     assert searches > 0
 
@@ -152,7 +154,7 @@ def test_searches_in_other_threads_survive_a_commit(seeded):
             try:
                 search(index, "refund for a broken teapot", language="en")
                 searches += 1
-            except Exception as exc:  # noqa: BLE001 - every failure is collected and reported below
+            except Exception as exc:  # every failure is collected and reported below
                 errors.append(exc)
 
     threads = [threading.Thread(target=searching) for _ in range(4)]
@@ -168,3 +170,59 @@ def test_searches_in_other_threads_survive_a_commit(seeded):
             thread.join(timeout=30)
     assert searches > 0
     assert not errors, f"{len(errors)} of {len(errors) + searches} searches failed: {sorted({repr(e) for e in errors})}"
+
+
+@pytest.fixture
+def commit_while_opening(monkeypatch):
+    """commit_while_opening(suffix, commit): run `commit` (another writer's) once, just before this process
+    opens its next index file whose name ends with the suffix; the point in time that timing-dependent
+    races with other processes hit now and then, made certain."""
+
+    def arrange(suffix: str, commit) -> list[str]:
+        opened = FileStorage.open_file
+        fired: list[str] = []
+
+        def open_file(storage, name, *args, **kwargs):
+            if name.endswith(suffix) and not fired:
+                fired.append(name)
+                commit()
+            return opened(storage, name, *args, **kwargs)
+
+        monkeypatch.setattr(FileStorage, "open_file", open_file)
+        return fired
+
+    return arrange
+
+
+@pytest.mark.parametrize("opening", ["a reader moving on", "a reader opening", "a writer opening"])
+def test_a_commit_that_replaces_the_table_of_contents_being_read(seeded, commit_while_opening, opening):
+    """Each commit writes a new table of contents (_kb_v3_<generation>.toc) and deletes the previous one:
+    whoever listed the directory just before (to open the index, or move on to its latest generation)
+    must take the new one, not fail."""
+    root, index, starter_versions = seeded
+    other = KnowledgeIndex(root)  # another process's
+    other.write("en", upserts=[make_doc(900, "Samovar", "Samovar.")])  # `index` is one generation behind
+    opener = index if opening == "a reader moving on" else KnowledgeIndex(root)
+    fired = commit_while_opening(".toc", lambda: other.write("en", upserts=[make_doc(901, "Urn", "Samovar urn.")]))
+    expected = {**starter_versions, 900: 1, 901: 1}
+    if opening == "a writer opening":
+        opener.write("en", upserts=[make_doc(902, "Kettle", "Samovar kettle.")])
+        expected[902] = 1
+    assert opener.versions("en") == expected
+    assert fired
+    samovars = sorted(article_id for article_id in expected if article_id >= 900)
+    assert sorted(hit.article_id for hit in search(opener, "samovar", language="en").hits) == samovars
+
+
+def test_a_commit_that_removes_the_segments_being_opened(seeded, commit_while_opening):
+    """A reader moving on to a new generation opens its segments; a rebuild committed meanwhile deletes them.
+    The reader must retry on the newest generation, and searching must go on working afterwards."""
+    root, index, starter_versions = seeded
+    other = KnowledgeIndex(root)  # another process's
+    other.write("en", upserts=[make_doc(900, "Samovar", "Samovar.")])  # `index` is one generation behind
+    fired = commit_while_opening(".seg", lambda: other.rebuild("en", [make_doc(901, "Kettle", "Samovar kettle.")]))
+    assert [hit.article_id for hit in search(index, "samovar", language="en").hits] == [901]
+    assert fired
+    other.write("en", upserts=[make_doc(902, "Urn", "Samovar urn.")])
+    assert index.versions("en") == {901: 1, 902: 1}
+    assert sorted(hit.article_id for hit in search(index, "samovar", language="en").hits) == [901, 902]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
+import knowledge_base
 from knowledge_base.index import IndexMissing
 from knowledge_base.query import MAX_QUERY_CHARS
 from knowledge_base.search import Hit, SearchResult, search, suggest
@@ -300,3 +304,13 @@ def test_default_synonyms_apply_when_none_are_given(starter_index):
     defaults = search(starter_index, "coupon", language="en")
     without = search(starter_index, "coupon", language="en", synonyms=())
     assert len(defaults.hits) > len(without.hits)
+
+
+def test_the_package_does_not_import_flask():
+    modules = sorted(p.stem for p in Path(knowledge_base.__file__).parent.glob("*.py") if p.stem != "__init__")
+    script = (f"import sys\nfor name in {modules!r}:\n    __import__('knowledge_base.' + name)\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'app')))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(knowledge_base.__file__).parents[1],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert len(modules) == 14
+    assert done.stdout.strip() == "[]"

@@ -31,16 +31,23 @@ def test_a_minimal_file_gets_defaults():
     article = parse(front("title: Track your order", "slug: track-your-order", body="Where is it?"),
                     default_language="pt")
     assert article == ArticleFile(title="Track your order", slug="track-your-order", body="Where is it?\n",
-                                  language="pt", status="published", category="", section="", tags=())
+                                  language="pt", status="published", category="", section="", tags=(),
+                                  visibility="public")
+
+
+def test_the_path_is_kept_for_reports_but_is_not_part_of_the_article():
+    article = parse(front("title: T", "slug: t"), path="en/t.md")
+    assert article.path == "en/t.md"
+    assert article == parse(front("title: T", "slug: t"), path="elsewhere.md")
 
 
 def test_every_field_is_read():
     article = parse(front("title: '  Track your order '", "slug: track-your-order", "language: nl",
-                          "status: draft", "category: Orders", "section: Placing an order",
+                          "status: draft", "visibility: internal", "category: Orders", "section: Placing an order",
                           "tags: [Tracking, parcel, tracking, ' ']", body="\n\n# Body\n\ntext\n\n"))
     assert article.title == "Track your order"
-    assert (article.language, article.status, article.category, article.section) == (
-        "nl", "draft", "Orders", "Placing an order")
+    assert (article.language, article.status, article.visibility, article.category, article.section) == (
+        "nl", "draft", "internal", "Orders", "Placing an order")
     assert article.tags == ("tracking", "parcel")  # lowercased, stripped, without repeats or blanks
     assert article.body == "# Body\n\ntext\n"
 
@@ -81,6 +88,7 @@ def test_numbers_are_accepted_as_text():
     (front("title: T", "slug: -hello"), ["'slug'", "lowercase words joined by hyphens"]),
     (front("title: T", "slug: t", "status: archived"), ["'status'", "published or draft", "'archived'"]),
     (front("title: T", "slug: t", "status: yes"), ["'status' must be text"]),
+    (front("title: T", "slug: t", "visibility: secret"), ["'visibility'", "public or internal", "'secret'"]),
     (front("title: T", "slug: t", "language: EN"), ["'language'", "two-letter code", "'EN'"]),
     (front("title: T", "slug: t", "language: e1"), ["'language'", "two-letter code"]),
     (front("title: T", "slug: t", "language: english"), ["'language'", "longer than 2 characters"]),
@@ -116,11 +124,11 @@ BODIES = st.lists(st.text(TEXT, max_size=40), max_size=6).map(lambda lines: "\n"
 
 @settings(max_examples=50, deadline=None, database=None)
 @given(title=stripped(80, 1), slug=SLUGS, language=st.sampled_from(LANGUAGES),
-       status=st.sampled_from(transfer.STATUSES), category=stripped(40), section=stripped(40), tags=TAGS,
-       body=BODIES)
-def test_parse_reads_back_what_dump_wrote(title, slug, language, status, category, section, tags, body):
+       status=st.sampled_from(transfer.STATUSES), visibility=st.sampled_from(transfer.VISIBILITIES),
+       category=stripped(40), section=stripped(40), tags=TAGS, body=BODIES)
+def test_parse_reads_back_what_dump_wrote(title, slug, language, status, visibility, category, section, tags, body):
     article = ArticleFile(title=title, slug=slug, body=body, language=language, status=status, category=category,
-                          section=section, tags=tuple(tags))
+                          section=section, tags=tuple(tags), visibility=visibility)
     assert parse(dump(article)) == article
 
 
@@ -130,7 +138,22 @@ def test_dump_writes_front_matter_then_the_body():
     assert text.startswith("---\ntitle: ")
     assert text.endswith("---\nTexto.\n")
     assert "Ação" in text  # written as UTF-8, not escaped
+    assert "visibility" not in text  # public, the default, goes without saying
     assert parse(text) == article
+    internal = ArticleFile(title="T", slug="t", body="B\n", language="en", visibility="internal")
+    assert "\nvisibility: internal\n" in dump(internal)
+    assert parse(dump(internal)) == internal
+
+
+@pytest.mark.parametrize("tags", [("tracking", "parcel"), ()], ids=["with tags", "without tags"])
+def test_dump_writes_one_key_per_line(tags):
+    """As the module documents the format and the starter articles are written: a person edits exports."""
+    article = ArticleFile(title="Track your order", slug="track-your-order", body="Where is it?\n", language="en",
+                          tags=tags)
+    lines = dump(article).splitlines()
+    front_matter = lines[1:lines.index("---", 1)]
+    assert front_matter[:4] == ["title: Track your order", "slug: track-your-order", "language: en",
+                                "status: published"], dump(article)
 
 
 # --- read_dir and write -----------------------------------------------------------------------
@@ -148,7 +171,7 @@ def test_read_dir_yields_articles_and_the_errors_of_broken_files(tmp_path):
 
     articles = [item for item in found if isinstance(item, ArticleFile)]
     errors = {item.path: item.reason for item in found if isinstance(item, ArticleFileError)}
-    assert [(a.slug, a.language) for a in articles] == [("good", "nl")]
+    assert [(a.slug, a.language, a.path) for a in articles] == [("good", "nl", "en/good.md")]
     assert errors == {
         "en/no-title.md": "'title' is required",
         "latin1.md": "not UTF-8 text",
