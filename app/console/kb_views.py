@@ -8,12 +8,12 @@ Every agent may write, publish and delete articles; only admins change the synon
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.console.access import admin_required, current_actor
 from app.console.forms import ActionForm, ArticleFilterForm, ArticleForm, PreviewForm, SynonymsForm, article_form_data
 from app.help_center.strings import language_name
-from app.services import kb_articles, kb_editor, kb_synonyms
+from app.services import kb_articles, kb_editor, kb_lookup, kb_synonyms
 from app.services.errors import DomainError, NotFoundError, StaleEditError
 from app.services.kb_editor import ArticleEditor
 
@@ -126,6 +126,26 @@ def preview_kb_article():
     return jsonify(html=kb_editor.preview(form.body.data or ""))
 
 
+def _link(found: kb_lookup.ArticleLink) -> dict:
+    # Public articles link to the help center (what a customer can open); internal ones to the editor.
+    url = (url_for("console.kb_article", article_id=found.article_id, _external=True) if found.internal else
+           url_for("help_center.show_article", lang=found.language, slug=found.slug, _external=True))
+    return {"title": found.title, "url": url, "snippet": found.snippet, "internal": found.internal,
+            "language": found.language}
+
+
+def kb_lookup_json():
+    """GET ?q=&lang= → {"articles": [...]}: the composer's knowledge-base search (public and internal
+    articles, up to 8, not logged). Anonymous → 401 JSON; an unknown lang → 400 JSON."""
+    if not current_user.is_authenticated:  # JSON for fetch(), not login_required's redirect
+        return jsonify(error={"code": "unauthorized", "message": "Sign in again to search."}), 401
+    try:
+        found = kb_lookup.lookup_articles(request.args.get("q", "", type=str), language=request.args.get("lang"))
+    except DomainError as exc:
+        return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+    return jsonify(articles=[_link(f) for f in found])
+
+
 def _settings_page(forms: dict[str, SynonymsForm] | None = None, *, status: int = 200):
     settings = kb_synonyms.synonym_settings()
     # formdata=None: after a refused save the other languages show what is stored, not the post
@@ -163,7 +183,7 @@ def register(bp: Blueprint) -> None:
     """Add these pages to the console blueprint (called before the blueprint is registered)."""
     for rule, view, method in (
         ("/kb", kb_articles_page, "GET"), ("/kb/new", new_kb_article, "GET"), ("/kb/new", create_kb_article, "POST"),
-        ("/kb/preview", preview_kb_article, "POST"),
+        ("/kb/preview", preview_kb_article, "POST"), ("/kb/lookup", kb_lookup_json, "GET"),
         ("/kb/<int:article_id>", kb_article, "GET"), ("/kb/<int:article_id>", update_kb_article, "POST"),
         ("/kb/<int:article_id>/delete", delete_kb_article, "POST"),
         ("/settings/knowledge-base", kb_settings, "GET"),
