@@ -88,7 +88,7 @@ class KnowledgeIndex:
         lock.acquire(blocking=True)  # two processes creating the same index at once
         try:
             if self.exists(language):
-                return whoosh_index.open_dir(str(self.root / language), indexname=INDEX_NAME)
+                return _retrying(lambda: whoosh_index.open_dir(str(self.root / language), indexname=INDEX_NAME))
             return storage.create_index(schema_for(language), indexname=INDEX_NAME)
         finally:
             lock.release()

@@ -102,9 +102,14 @@ def search(index: KnowledgeIndex, text: str, *, language: str, limit: int = 10,
     for score, fields in candidates[:limit]:
         plain, html = snippets.snippet(analyzer, fields["body"], terms) if with_snippets else ("", "")
         hits.append(Hit(int(fields["article_id"]), fields["slug"], fields["title"], round(score, 4),
-                        fields.get("category", ""), plain, html))
+                        _category(fields), plain, html))
     suggestion = _corrected(text, understood.corrections) if understood.corrections else None
     return SearchResult(hits, suggestion)
+
+
+def _category(fields: dict) -> str:
+    category = fields.get("category", "")
+    return "" if category == "-" else category  # "-" stands for none in the index
 
 
 def _corrected(text: str, corrections: Mapping[str, str]) -> str:

@@ -143,15 +143,16 @@ def read_dir(directory: str | Path, *, default_language: str = "en") -> Iterator
 def dump(article: ArticleFile) -> str:
     """The file text for an article (parse(dump(a)) == a)."""
     meta = {"title": article.title, "slug": article.slug, "language": article.language, "status": article.status}
+    if article.visibility != "public":
+        meta["visibility"] = article.visibility
     if article.category:
         meta["category"] = article.category
     if article.section:
         meta["section"] = article.section
+    # One key per line; tags as one flow list ("tags: [tracking, parcel]"), as people write them.
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
     if article.tags:
-        meta["tags"] = list(article.tags)
-    if article.visibility != "public":
-        meta["visibility"] = article.visibility
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None, width=1000)
+        front += yaml.safe_dump({"tags": list(article.tags)}, allow_unicode=True, default_flow_style=None, width=1000)
     return f"---\n{front}---\n{article.body.strip()}\n"
 
 

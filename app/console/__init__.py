@@ -1,9 +1,11 @@
-"""The agent console: the shell, settings (agents, API keys, audit log, widget, lifecycle, chat,
-canned responses) and the agent's account (with their own canned responses)."""
+"""The agent console: the shell, the knowledge base, settings (agents, API keys, audit log, widget,
+lifecycle, chat, canned responses, knowledge base) and the agent's account (with their own canned
+responses)."""
 
 from app.console import (
     canned_views,
     chat_settings_views,
+    kb_views,
     lifecycle_views,
     outbox_views,
     routing_views,
@@ -11,13 +13,14 @@ from app.console import (
 )
 from app.console.views import bp
 
-# Settings › Lifecycle, › Chat and the canned responses live in their own modules; their routes join
-# this blueprint here, explicitly.
+# Settings › Lifecycle, › Chat, the canned responses and the knowledge base live in their own
+# modules; their routes join this blueprint here, explicitly.
 lifecycle_views.register(bp)
 chat_settings_views.register(bp)
 canned_views.register(bp)
 routing_views.register(bp)
 outbox_views.register(bp)
 sla_views.register(bp)
+kb_views.register(bp)
 
 __all__ = ["bp"]

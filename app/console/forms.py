@@ -4,10 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
     EmailField,
+    Form,
     HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
+    SearchField,
     SelectChoice,
     SelectField,
     StringField,
@@ -16,9 +18,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from app.help_center.strings import language_name
+from app.models.article import STATUSES
 from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
 from app.models.conversation import MAX_BODY_CHARS
+from app.services import kb_articles
 from app.services.canned_responses import Draft
+from app.services.kb_articles import ArticleInput
+from app.services.kb_editor import ArticleFilter
 from app.services.passwords import MAX_LENGTH, MIN_LENGTH
 
 ROLE_CHOICES = [SelectChoice("agent", "Agent"), SelectChoice("admin", "Admin")]
@@ -155,3 +162,108 @@ class LifecycleRulesForm(FlaskForm):
         for name in ("recency_days", "frequency_orders", "monetary_values"):
             data[name] = list(self[name].bands)
         return data
+
+
+# --- Knowledge base -------------------------------------------------------------------------
+
+
+def _language_choices(anything: str | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice(code, f"{language_name(code)} ({code})") for code in kb_articles.languages()]
+    return [SelectChoice("", anything), *choices] if anything else choices
+
+
+class ArticleFilterForm(Form):
+    """Filters of the console's article list (a GET form: it changes nothing, so no CSRF); a value
+    that is not a choice is ignored."""
+
+    q = SearchField("Title contains", validators=[Length(max=200)])
+    language = SelectField("Language", default="")
+    status = SelectField("Status", choices=[SelectChoice("", "Any status"), SelectChoice("draft", "Draft"),
+                                            SelectChoice("published", "Published")], default="")
+    category = SelectField("Category", default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices("All languages")
+        self.category.choices = [SelectChoice("", "All categories")]
+
+    def set_categories(self, categories: list[tuple[str, str]]) -> None:
+        """The category choices, (slug, name) as the list found them."""
+        self.category.choices = [SelectChoice("", "All categories"), *(SelectChoice(s, n) for s, n in categories)]
+
+    def to_filter(self) -> ArticleFilter:
+        known = {"language": {c.value for c in self.language.choices}, "status": set(STATUSES)}
+        return ArticleFilter(
+            language=self.language.data if self.language.data in known["language"] else None,
+            status=self.status.data if self.status.data in known["status"] else None,
+            category=(self.category.data or "")[:120] or None, title=(self.q.data or "").strip()[:200] or None)
+
+    @property
+    def active(self) -> bool:
+        chosen = self.to_filter()
+        return any((chosen.language, chosen.status, chosen.category, chosen.title))
+
+
+class ArticleForm(FlaskForm):
+    """An article in the console's editor; the service checks the slug's form, the language and
+    the lengths, with its messages. `version` is the one the editor opened (optimistic locking)."""
+
+    title = StringField("Title", validators=[DataRequired("Give the article a title.")],
+                        render_kw={"maxlength": 200})
+    slug = StringField("Slug", validators=[DataRequired("Give the article a slug.")],
+                       description="Its address in the help center: lowercase words joined by hyphens, like "
+                                   "track-your-order. Translations share the slug.",
+                       render_kw={"maxlength": 120, "spellcheck": "false"})
+    language = SelectField("Language")
+    category = StringField("Category", description="Pick one or type a new name.")
+    section = StringField("Section", description="Optional: a group inside the category.")
+    tags = StringField("Tags", description="Comma-separated, for example tracking, parcel. Search weighs them.")
+    status = SelectField("Status", choices=[SelectChoice("draft", "Draft"), SelectChoice("published", "Published")],
+                         default="draft", description="Drafts are seen only here, by agents.")
+    visibility = SelectField("Visibility", choices=[SelectChoice("public", "Public"),
+                                                    SelectChoice("internal", "Internal")], default="public",
+                             description="Public: the help center and the widget. Internal: agents' search only.")
+    body = TextAreaField("Article", description="Markdown: ## for a heading, - for a list, [text](https://…) "
+                                                "for a link. Raw HTML shows as text.",
+                         render_kw={"rows": 18, "spellcheck": "true"})
+    version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
+
+    def to_input(self) -> ArticleInput:
+        tags = dict.fromkeys(t.strip().lower() for t in (self.tags.data or "").split(",") if t.strip())
+        return ArticleInput(
+            title=self.title.data or "", slug=(self.slug.data or "").strip(), body=self.body.data or "",
+            language=self.language.data or "", status=self.status.data or "draft",
+            visibility=self.visibility.data or "public", category=self.category.data or "",
+            section=self.section.data or "", tags=tuple(tags))
+
+    def opened_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+def article_form_data(data: ArticleInput) -> dict:
+    """An ArticleInput as the editor's form data (tags as comma-separated text)."""
+    return {**data.__dict__, "tags": ", ".join(data.tags)}
+
+
+class PreviewForm(FlaskForm):
+    """The editor's Markdown, posted by js/kb_editor.js for the live preview (CSRF in a header)."""
+
+    body = TextAreaField()
+
+
+class SynonymsForm(FlaskForm):
+    """One language's synonym groups (Settings › Knowledge base); one form a language, told apart by
+    its prefix (the language code), so that the page has no two fields with one id or name."""
+
+    synonyms = TextAreaField("Synonym groups", render_kw={"rows": 10, "spellcheck": "false"},
+                             description="One group a line, its words or phrases separated by commas, like "
+                                         "“refund, money back, reimburse”: searching for any finds the others. "
+                                         "Leave it empty to use the built-in groups.")
+
+    def __init__(self, *args, language: str, **kwargs):
+        super().__init__(*args, prefix=language, **kwargs)
+        self.synonyms.label.text = f"Synonym groups ({language})"

@@ -8,15 +8,17 @@ class Section:
     label: str
     endpoint: str
     admin_only: bool = False
+    path_prefix: str = ""  # the section's other pages (an article's editor) also mark it current
 
 
-# Later capabilities add Inbox, Tickets, Customers, Knowledge base and Reports here, in that order.
+# Later capabilities add Reports here, before Settings.
 SECTIONS: tuple[Section, ...] = (
     Section("Overview", "console.home"),
     Section("Inbox", "inbox.index"),
     Section("Tickets", "tickets.index"),
     Section("Visitors", "visitors.index"),
     Section("Customers", "console_customers.index"),
+    Section("Knowledge base", "console.kb_articles_page", path_prefix="/console/kb/"),
     Section("Settings", "console.agents", admin_only=True),
 )
 

@@ -26,6 +26,8 @@ from knowledge_base import rendering, transfer
 from knowledge_base.transfer import ArticleFile, ArticleFileError
 
 NOT_FOUND = "No such article."
+MAX_NAME_CHARS = 100  # categories and sections
+MAX_TAGS, MAX_TAG_CHARS = 30, 60  # as import files allow (knowledge_base/transfer.py)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,11 @@ def _validate(data: ArticleInput) -> None:
         raise DomainError("Unknown status or visibility.", field="status")
     if len(data.body) > MAX_BODY_CHARS:
         raise DomainError(f"The article is longer than {MAX_BODY_CHARS:,} characters.", field="body")
+    for name in ("category", "section"):  # the columns hold 100 (SQLite would not say so, PostgreSQL would fail)
+        if len(getattr(data, name).strip()) > MAX_NAME_CHARS:
+            raise DomainError(f"Keep the {name} name under {MAX_NAME_CHARS} characters.", field=name)
+    if len(data.tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in data.tags):
+        raise DomainError(f"Use at most {MAX_TAGS} tags of up to {MAX_TAG_CHARS} characters each.", field="tags")
 
 
 def _category(language: str, name: str) -> KbCategory | None:

@@ -104,17 +104,20 @@ def _run(function, text: str, language: str, **options):
 
 
 def search_articles(text: str | None, *, language: str, source: str, visitor_key: str | None = None,
-                    limit: int = 10, agents: bool = False, log: bool = True) -> SearchAnswer:
+                    limit: int = 10, agents: bool = False, log: bool = True,
+                    complete_last: bool = False) -> SearchAnswer:
     """Search one language's published articles (internal ones too for agents) and log the search.
 
     Raises DomainError for an unknown language or an over-long query; SearchUnavailable while the
-    index cannot be read. An empty query finds nothing and is not logged.
+    index cannot be read. An empty query finds nothing and is not logged. With `complete_last` the
+    last word may be incomplete (a search box that answers as the agent types).
     """
     check_language(language)
     text = _check_query(text)
     if not text:
         return SearchAnswer([], None, None)
-    result = _run(kb.search, text, language, limit=limit, visibility=AGENTS if agents else PUBLIC)
+    result = _run(kb.search, text, language, limit=limit, visibility=AGENTS if agents else PUBLIC,
+                  prefix_last=complete_last)
     search_id = None
     if log:
         row = KbSearch(language=language, query=text[:200], results=len(result.hits),

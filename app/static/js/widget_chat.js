@@ -600,9 +600,11 @@
   input.addEventListener("input", typing);
   var articles = w.HelpdeskArticles.create({
     t: t, lang: lang,
-    active: function () { return !conversation && view === "chat"; } // before a chat starts
+    // before a chat starts, or while leaving a message when nobody is online
+    active: function () { return !conversation && (view === "chat" || view === "offline"); }
   });
   input.addEventListener("input", function () { articles.typed(input.value); });
+  $("#offline-body").addEventListener("input", function (event) { articles.typed(event.target.value); });
   $("[data-new]").addEventListener("click", function () {
     forget();
     clearThread();

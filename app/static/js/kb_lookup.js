@@ -1,0 +1,206 @@
+// The composer's knowledge-base lookup (console/kb/_composer_lookup.html), on the chat and ticket
+// pages: the button opens a search popover over public and internal articles, searched as you type;
+// arrows move, Enter chooses, Escape closes and gives focus back to the button. A public article goes
+// into the reply box as "Title: URL" at the cursor (nothing is sent by itself); an internal one is
+// for agents only, so it is opened in a new tab to read and nothing is inserted. Every label is
+// textContent: no HTML from the server is ever parsed here.
+(function () {
+  "use strict";
+
+  const root = document.querySelector("[data-kb-lookup]");
+  const textarea = root && document.getElementById(root.getAttribute("data-kb-for"));
+  if (!textarea) return;
+  const url = root.getAttribute("data-kb-url");
+  const toggle = root.querySelector("[data-kb-toggle]");
+  const panel = root.querySelector("[data-kb-panel]");
+  const search = root.querySelector("[data-kb-search]");
+  const list = root.querySelector("[data-kb-list]");
+  const status = root.querySelector("[data-kb-status]");
+  const announce = root.querySelector("[data-kb-announce]");
+  const DELAY_MS = 150;
+
+  let isOpen = false;
+  let items = [];
+  let active = -1;
+  let latest = 0; // number of the newest request: older answers are dropped
+  let timer = null;
+
+  // `hint` is read out after the text but not shown (the panel's footer shows the keys).
+  function say(text, isError, hint) {
+    status.classList.toggle("is-error", Boolean(isError));
+    status.textContent = text;
+    if (hint) {
+      const hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = hint;
+      status.appendChild(hidden);
+    }
+  }
+
+  function getJSON(address) {
+    const options = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
+    return fetch(address, options).then(function (response) {
+      if (response.redirected || response.status === 401) {
+        throw new Error("You are signed out. Sign in again in another tab, then try again: your reply stays here.");
+      }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) return data;
+        const message = data.error && data.error.message;
+        throw new Error(message || "The knowledge base could not be searched (error " + response.status + ").");
+      });
+    }, function () {
+      throw new Error("No connection: the knowledge base could not be searched. Try again.");
+    });
+  }
+
+  function open() {
+    // One picker at a time: the canned responses' list (same bar on the chat page) closes first.
+    const canned = document.querySelector('[data-canned-toggle][aria-expanded="true"]');
+    if (canned) canned.click();
+    isOpen = true;
+    panel.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    search.setAttribute("aria-expanded", "true");
+    announce.textContent = "";
+    say("Type a question or a few words.", false);
+    search.focus();
+    if (search.value.trim()) fetchList(search.value);
+  }
+
+  function close(refocus) {
+    if (!isOpen) return;
+    isOpen = false;
+    latest += 1;
+    clearTimeout(timer);
+    show([], null);
+    panel.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    search.setAttribute("aria-expanded", "false");
+    if (refocus) toggle.focus();
+  }
+
+  function fetchList(query) {
+    const mine = ++latest;
+    if (!query.trim()) { show([], null); say("Type a question or a few words.", false); return; }
+    getJSON(url + "?q=" + encodeURIComponent(query)).then(function (data) {
+      if (mine === latest && isOpen) show(data.articles || [], query);
+    }).catch(function (error) {
+      if (mine === latest) say(error.message, true);
+    });
+  }
+
+  function option(item, index) {
+    const li = document.createElement("li");
+    li.id = "kb-lookup-option-" + index;
+    li.className = "canned__option";
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    const head = document.createElement("span");
+    head.className = "canned__head";
+    const title = document.createElement("span");
+    title.className = "canned__title";
+    title.textContent = item.title;
+    head.append(title);
+    if (item.internal) {
+      const badge = document.createElement("span");
+      badge.className = "canned__scope canned__scope--own";
+      badge.textContent = "Internal";
+      head.append(" ", badge);
+    }
+    li.append(head);
+    if (item.snippet) {
+      const snippet = document.createElement("span");
+      snippet.className = "canned__preview";
+      snippet.textContent = item.snippet;
+      li.append(snippet);
+    }
+    li.addEventListener("click", function () { choose(index); });
+    return li;
+  }
+
+  function show(found, query) {
+    items = found;
+    active = -1;
+    list.replaceChildren.apply(list, found.map(option));
+    list.hidden = found.length === 0;
+    search.removeAttribute("aria-activedescendant");
+    if (query === null) return;
+    if (found.length) {
+      move(0);
+      say(found.length === 1 ? "1 article" : found.length + " articles", false,
+          ": up and down arrows choose, Enter inserts a link, Escape closes.");
+    } else {
+      say("No article matches \u201c" + query + "\u201d.", false);
+    }
+  }
+
+  function move(index) {
+    const options = list.children;
+    if (options[active]) {
+      options[active].setAttribute("aria-selected", "false");
+      options[active].classList.remove("is-active");
+    }
+    active = index;
+    if (!options[index]) { search.removeAttribute("aria-activedescendant"); return; }
+    options[index].setAttribute("aria-selected", "true");
+    options[index].classList.add("is-active");
+    search.setAttribute("aria-activedescendant", options[index].id);
+    options[index].scrollIntoView({ block: "nearest" });
+  }
+
+  function insert(text) {
+    const start = textarea.selectionStart;
+    const glue = start > 0 && !/\s/.test(textarea.value.charAt(start - 1)) ? " " : "";
+    textarea.setRangeText(glue + text, start, textarea.selectionEnd, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function choose(index) {
+    const item = items[index];
+    if (!item) return;
+    if (item.internal) { // agents only: never into a reply the customer could read
+      window.open(item.url, "_blank", "noopener");
+      say("\u201c" + item.title + "\u201d is internal: opened in a new tab to read, nothing inserted.", false);
+      return;
+    }
+    close(false);
+    insert(item.title + ": " + item.url);
+    textarea.focus();
+    announce.textContent = "Inserted a link to \u201c" + item.title + "\u201d: check your reply, then send.";
+  }
+
+  function onKey(event) {
+    if (!isOpen || event.isComposing) return;
+    if (event.key === "Escape") {
+      close(true);
+    } else if (event.target !== search) {
+      return;
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (items.length) move((active + (event.key === "ArrowDown" ? 1 : -1) + items.length) % items.length);
+    } else if (event.key === "Enter") {
+      choose(active); // never the form's submit (a reply, a ticket), even with no match
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+  }
+
+  root.addEventListener("keydown", onKey);
+  list.addEventListener("mousedown", function (event) { event.preventDefault(); }); // focus stays in the search
+  search.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { fetchList(search.value); }, DELAY_MS);
+  });
+  toggle.addEventListener("click", function () {
+    if (isOpen) close(true);
+    else open();
+  });
+  document.addEventListener("mousedown", function (event) {
+    if (isOpen && !root.contains(event.target)) close(false);
+  });
+  // A null relatedTarget is focus leaving the window (an internal article opened in a new tab): stay open.
+  root.addEventListener("focusout", function (event) {
+    if (isOpen && event.relatedTarget && !root.contains(event.relatedTarget)) close(false);
+  });
+})();
