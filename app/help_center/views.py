@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from app.extensions import limiter
 from app.help_center.forms import RequestForm
-from app.services import tickets
+from app.services import kb_search, tickets
 from app.services.audit import Actor
 from app.services.errors import DomainError
 from app.services.tickets import Requester, TicketRequest
@@ -53,6 +53,8 @@ def new_request():
     except DomainError as exc:
         getattr(form, exc.field or "body", form.body).errors = [exc.message]
         return _form_page(form, exc.status)
+    # For the knowledge-base reports: this visitor's searches just before did not answer them.
+    kb_search.record_contact(request.cookies.get("hc_visitor"), "ticket")
     flash(f"Thank you: we have your request and will answer at {form.email.data.strip()}.", "success")
     return redirect(url_for("help_center.request_sent"))
 

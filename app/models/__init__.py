@@ -3,7 +3,16 @@
 from app.models import ticket_search  # noqa: F401,I001  (the search DDL joins the tables' create and drop)
 from app.models.agent import PRESENCES, ROLES, Agent, AgentInvite, AgentSession
 from app.models.api_key import ApiKey
-from app.models.article import Article, ArticleVote, KbArticleView, KbCategory, KbSearch, KbSection, KbSynonymGroup
+from app.models.article import (
+    Article,
+    ArticleVote,
+    KbArticleView,
+    KbCategory,
+    KbContact,
+    KbSearch,
+    KbSection,
+    KbSynonymGroup,
+)
 from app.models.audit import AuditEvent
 from app.models.canned_response import CannedResponse
 from app.models.commerce import Cart, CustomerEvent, Order, OrderItem
@@ -27,7 +36,7 @@ from app.models.ticket import (
 from app.models.ticket_attachment import TicketAttachment
 
 __all__ = [
-    "ROLES", "Agent", "Article", "ArticleVote", "KbArticleView", "KbCategory", "KbSearch", "KbSection",
+    "ROLES", "Agent", "Article", "ArticleVote", "KbArticleView", "KbCategory", "KbContact", "KbSearch", "KbSection",
     "KbSynonymGroup", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
     "AppSetting", "BusinessCalendar", "SavedView", "SlaPolicy",

@@ -158,3 +158,16 @@ class KbSynonymGroup(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     language: Mapped[str] = mapped_column(String(2), nullable=False, index=True)
     terms: Mapped[str] = mapped_column(String(500), nullable=False)
+
+
+class KbContact(db.Model):
+    """A visitor who asked a person (a request, a chat) after using the help center: what tells a
+    search that helped from one that did not (deflection), by the same anonymous visitor key."""
+
+    __tablename__ = "kb_contacts"
+    __table_args__ = (Index("ix_kb_contacts_visitor_key_created_at", "visitor_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # ticket or chat
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

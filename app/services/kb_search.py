@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Article, ArticleVote, KbArticleView, KbSearch, KbSynonymGroup
+from app.models import Article, ArticleVote, KbArticleView, KbContact, KbSearch, KbSynonymGroup
 from app.models.article import SEARCH_SOURCES
 from app.models.base import utcnow
 from app.services import kb_index
@@ -176,3 +176,12 @@ def vote(article_id: int, *, visitor_key: str, helpful: bool) -> tuple[int, int]
                        .execution_options(synchronize_session=False))
     db.session.commit()
     return up, down
+
+
+def record_contact(visitor_key: str | None, kind: str) -> None:
+    """A visitor of the help center asked a person (kind "ticket" or "chat"): the searches and
+    reads before it, within the deflection window, did not answer them."""
+    if not visitor_key:
+        return
+    db.session.add(KbContact(visitor_key=visitor_key[:64], kind=kind))
+    db.session.commit()
