@@ -11,6 +11,7 @@ from app.services import (
     agents,
     demo_canned_responses,
     demo_conversations,
+    demo_kb_activity,
     demo_knowledge_base,
     demo_routing,
     demo_sla,
@@ -62,5 +63,6 @@ def seed_demo() -> SeedReport:
     demo_sla.seed_sla()  # and measured from the start
     made = demo_tickets.seed_tickets()
     demo_knowledge_base.seed_knowledge_base()
+    demo_kb_activity.seed_kb_activity()  # after the articles: the searches are run against them
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
                       canned_responses_created=replies, tickets_created=made)

@@ -60,9 +60,11 @@ def test_a_visitor_finds_the_article_for_a_misspelled_question_and_marks_it_help
     expect(page.get_by_role("status")).to_have_text("Thanks for letting us know.")
     expect(page.get_by_role("button", name="Yes")).to_have_attribute("aria-pressed", "true")
     page.screenshot(path=artifacts / "help-center-article.png", full_page=True)
+    visitor = next(c["value"] for c in page.context.cookies() if c["name"] == "hc_visitor")
     with sqlite3.connect(live_server.env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
         votes = db.execute("SELECT v.helpful FROM article_votes v JOIN articles a ON a.id = v.article_id"
-                           " WHERE a.slug = 'refund-timing' AND a.language = 'en'").fetchall()
+                           " WHERE a.slug = 'refund-timing' AND a.language = 'en' AND v.visitor_key = ?",
+                           (visitor,)).fetchall()
         clicked = db.execute("SELECT s.results > 0, a.slug FROM kb_searches s JOIN articles a"
                              " ON a.id = s.clicked_article_id WHERE s.query = 'how long for my refnud'").fetchall()
     assert votes == [(1,)]
