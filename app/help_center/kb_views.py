@@ -79,8 +79,11 @@ def show_article(lang: str, slug: str):
         article = kb_catalogue.article(lang, slug)
     except NotFoundError:
         abort(404)
-    kb_search.record_view(article, visitor_key=visitor_key(), source=request.args.get("src", "help_center")[:16],
-                          search_id=request.args.get("s", type=int))
+    source = request.args.get("src", "help_center")[:16]
+    widget_visitor = kb_search.widget_visitor_key(request.args.get("wv")) if source == "widget" else None
+    asked = (request.args.get("wq", ""), request.args.get("wn", 1, type=int)) if widget_visitor else None
+    kb_search.record_view(article, visitor_key=widget_visitor or visitor_key(), source=source,
+                          search_id=request.args.get("s", type=int), asked=asked)
     return _page("help_center/kb_article.html", lang, article=article,
                  translations=kb_catalogue.translations(article), related=kb_catalogue.related(article),
                  voted=request.args.get("voted"))

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import assignment, chat_settings, lifecycle, message_store, realtime, tickets
+from app.services import assignment, chat_settings, kb_search, lifecycle, message_store, realtime, tickets
 from app.services.audit import Actor
 from app.services.batch_cache import BatchCache
 from app.services.chat_payloads import (
@@ -210,6 +210,8 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
     ticket = _ticket_for_left_message(conversation, customer, first_message) if request.channel == "offline_message" \
         else None
     note = assignment.assign_new(conversation)
+    # For the knowledge-base reports: the articles this visitor read just before did not answer them.
+    kb_search.note_contact(kb_search.widget_visitor_key(visitor.anonymous_id), "chat")
     try:
         db.session.commit()
     except IntegrityError:  # the same client_key committed by a concurrent retry (PostgreSQL)

@@ -137,8 +137,29 @@ def suggest_articles(text: str | None, *, language: str, limit: int = 5, agents:
     return _run(kb.suggest, text, language, limit=limit, visibility=AGENTS if agents else PUBLIC)
 
 
-def record_view(article: Article, *, visitor_key: str | None, source: str, search_id: int | None = None) -> None:
-    """Count a read; a read reached from a logged search by the same visitor is that search's click."""
+def widget_visitor_key(anonymous_id: str | None) -> str | None:
+    """The key that ties a widget visitor's article reads to the chat they may start afterwards."""
+    return f"w:{anonymous_id}"[:64] if anonymous_id else None
+
+
+def note_contact(visitor_key: str | None, kind: str) -> None:
+    """Add a contact to the caller's transaction (the chat service, when a chat starts)."""
+    if visitor_key:
+        db.session.add(KbContact(visitor_key=visitor_key[:64], kind=kind))
+
+
+def record_view(article: Article, *, visitor_key: str | None, source: str, search_id: int | None = None,
+                asked: tuple[str, int] | None = None) -> None:
+    """Count a read; a read reached from a logged search by the same visitor is that search's click.
+
+    `asked` is (what was typed, how many articles were suggested) for a suggestion followed from the
+    widget, whose typing is not logged: the search is logged now, already clicked."""
+    if asked and asked[0].strip():
+        search = KbSearch(language=article.language, query=asked[0].strip()[:200], results=max(asked[1], 1),
+                          source="widget", visitor_key=visitor_key)
+        db.session.add(search)
+        db.session.flush()
+        search_id = search.id
     clicked = None
     if search_id:
         search = db.session.get(KbSearch, search_id)
@@ -183,5 +204,5 @@ def record_contact(visitor_key: str | None, kind: str) -> None:
     reads before it, within the deflection window, did not answer them."""
     if not visitor_key:
         return
-    db.session.add(KbContact(visitor_key=visitor_key[:64], kind=kind))
+    note_contact(visitor_key, kind)
     db.session.commit()

@@ -252,3 +252,14 @@ def test_the_sitemap_lists_every_public_article(client):
     assert "http://localhost/help/nl/articles/track-your-order" in articles
     assert {"http://localhost/help/en/", "http://localhost/help/pt/", "http://localhost/help/nl/"} <= set(locations)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", m.text) for m in root.findall("s:url/s:lastmod", namespace))
+
+
+def test_a_suggestion_followed_from_the_widget_is_logged_as_that_visitor_s_clicked_search(app, client):
+    from app.models import KbArticleView, KbSearch
+
+    page(client, TRACK, query_string={"src": "widget", "wq": "where is my parcel", "wn": 3, "wv": "anon-77"})
+    search = db.session.scalar(select(KbSearch).where(KbSearch.visitor_key == "w:anon-77"))
+    assert (search.query, search.results, search.source) == ("where is my parcel", 3, "widget")
+    assert search.clicked_article_id is not None
+    view = db.session.scalar(select(KbArticleView).where(KbArticleView.visitor_key == "w:anon-77"))
+    assert (view.source, view.search_id) == ("widget", search.id)

@@ -216,3 +216,14 @@ def test_internal_articles_are_found_by_agents_only(articles):
     assert slugs(kb_search.suggest_articles("overr", language="en")) == []
     assert slugs(search("override", log=False, agents=True)) == ["refund-override"]
     assert slugs(kb_search.suggest_articles("overr", language="en", agents=True)) == ["refund-override"]
+
+
+def test_a_chat_started_in_the_widget_is_a_contact_of_that_widget_visitor(app):
+    from app.models import KbContact
+    from app.services.conversations import start_conversation
+    from app.services.visitor_tokens import Visitor
+
+    with app.app_context():
+        start_conversation(Visitor("anon-5"))
+        contacts = db.session.execute(select(KbContact.visitor_key, KbContact.kind)).all()
+    assert contacts == [("w:anon-5", "chat")]

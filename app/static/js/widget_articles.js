@@ -12,12 +12,16 @@
       box.querySelector("[data-articles-heading]").textContent = options.t.kb_heading;
 
       function hide() { box.hidden = true; list.textContent = ""; }
-      function render(results) {
+      function render(results, text) {
         list.textContent = "";
+        var who = options.visitor() || "";
         results.slice(0, 3).forEach(function (result) {
           var item = d.createElement("li");
           var link = d.createElement("a");
-          link.href = result.url + (result.url.indexOf("?") < 0 ? "?" : "&") + "src=widget";
+          // What was typed and by whom go with the link: the read is logged as this visitor's
+          // search (the widget's typing is not), and a chat started later counts against it.
+          link.href = result.url + (result.url.indexOf("?") < 0 ? "?" : "&") + "src=widget&wn=" + results.length +
+            "&wq=" + encodeURIComponent(text.slice(0, 200)) + "&wv=" + encodeURIComponent(who);
           link.target = "_blank";
           link.rel = "noopener";
           link.textContent = result.title;
@@ -35,7 +39,7 @@
         var url = endpoint + "?lang=" + encodeURIComponent(options.lang) + "&q=" + encodeURIComponent(text);
         fetch(url, { headers: { Accept: "application/json" } })
           .then(function (r) { return r.ok ? r.json() : { results: [] }; })
-          .then(function (body) { if (ticket === latest && options.active()) render(body.results || []); })
+          .then(function (body) { if (ticket === latest && options.active()) render(body.results || [], text); })
           .catch(hide);
       }
       return {

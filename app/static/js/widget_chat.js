@@ -600,6 +600,7 @@
   input.addEventListener("input", typing);
   var articles = w.HelpdeskArticles.create({
     t: t, lang: lang,
+    visitor: function () { return identity && identity.anonymous_id; },
     // before a chat starts, or while leaving a message when nobody is online
     active: function () { return !conversation && (view === "chat" || view === "offline"); }
   });
