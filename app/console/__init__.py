@@ -5,6 +5,7 @@ responses)."""
 from app.console import (
     canned_views,
     chat_settings_views,
+    kb_report_views,
     kb_views,
     lifecycle_views,
     outbox_views,
@@ -22,5 +23,6 @@ routing_views.register(bp)
 outbox_views.register(bp)
 sla_views.register(bp)
 kb_views.register(bp)
+kb_report_views.register(bp)
 
 __all__ = ["bp"]

@@ -1,9 +1,13 @@
 """Console forms (Flask-WTF)."""
 
+from datetime import UTC, datetime, timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     DecimalField,
     EmailField,
+    FieldList,
     Form,
     HiddenField,
     IntegerField,
@@ -202,6 +206,43 @@ class ArticleFilterForm(Form):
     def active(self) -> bool:
         chosen = self.to_filter()
         return any((chosen.language, chosen.status, chosen.category, chosen.title))
+
+
+def _days_ago(days: int):
+    return lambda: (datetime.now(UTC) - timedelta(days=days)).date()
+
+
+def _date_given(form, field) -> None:
+    # Not DataRequired: it would replace "Not a valid date value." with its own message.
+    if field.data is None and not field.errors:
+        raise ValidationError("Choose a date.")
+
+
+class ReportFilterForm(Form):
+    """Filters of the Reports and Content gaps tabs (GET, no CSRF): the days (UTC, both included;
+    the last 30 by default) and the language; an unknown language means all."""
+
+    start = DateField("From", default=_days_ago(29), validators=[_date_given])
+    end = DateField("To", default=_days_ago(0), validators=[_date_given])
+    language = SelectField("Language", default="", validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices("All languages")
+
+    def to_range(self) -> dict:
+        """The service's keyword arguments: start, end, language."""
+        known = {c.value for c in self.language.choices if c.value}
+        return {"start": self.start.data, "end": self.end.data,
+                "language": self.language.data if self.language.data in known else None}
+
+
+class GapDraftForm(FlaskForm):
+    """"Start a draft" on a content gap: the group's label, language and example wordings."""
+
+    label = HiddenField(validators=[DataRequired(), Length(max=200)])
+    language = HiddenField(validators=[DataRequired(), Length(max=2)])
+    examples = FieldList(HiddenField(validators=[Length(max=200)]), max_entries=5)
 
 
 class ArticleForm(FlaskForm):
