@@ -321,7 +321,10 @@ def test_a_visitor_typing_a_question_sees_the_article_before_any_chat_starts(bro
     page.get_by_role("button", name="Open chat").click()
     chat = page.frame_locator('iframe[title="Chat"]')
     question = "how long does it take to get my money back"
-    chat.get_by_label("What can we help with?").press_sequentially(question, delay=15)
+    expect(chat.get_by_text("We're away right now")).to_be_visible()  # the form once the widget has its status
+    final = "q=" + question.replace(" ", "%20")
+    with page.expect_response(lambda r: "/api/v1/kb/suggest" in r.url and final in r.url):  # typing paused
+        chat.get_by_label("What can we help with?").press_sequentially(question, delay=15)
     suggestion = chat.get_by_role("link", name=re.compile(r"^When will I get my refund\?"))
     expect(suggestion).to_be_visible()
     expect(suggestion).to_have_attribute("href", re.compile(

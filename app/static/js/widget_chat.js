@@ -602,7 +602,7 @@
     t: t, lang: lang,
     visitor: function () { return identity && identity.anonymous_id; },
     // before a chat starts, or while leaving a message when nobody is online
-    active: function () { return !conversation && (view === "chat" || view === "offline"); }
+    active: function () { return !conversation; }
   });
   input.addEventListener("input", function () { articles.typed(input.value); });
   $("#offline-body").addEventListener("input", function (event) { articles.typed(event.target.value); });
