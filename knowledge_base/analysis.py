@@ -50,6 +50,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def plain(word: str) -> str:
+    """A word as terms and vocabularies hold it: folded, apostrophes gone ("Can't" -> "cant")."""
+    return fold(word).replace("'", "").replace("’", "")
+
+
 def supported(language: str) -> bool:
     """Whether the language code is one this package analyses (any two-letter code is)."""
     return bool(re.fullmatch(r"[a-z]{2}", language or ""))
@@ -94,7 +99,7 @@ class TextAnalyzer(Analyzer):
         if term is None and word not in self._terms:
             # Folded before stemming: customers often type without accents, and both spellings
             # must reach the same term ("devolução", "devolucao"); apostrophes go ("can't", "cant").
-            folded = fold(word).replace("'", "").replace("’", "")
+            folded = plain(word)
             if folded in self.stopwords:
                 term = None
             else:
@@ -157,7 +162,7 @@ class TextAnalyzer(Analyzer):
         """(word, term) pairs of a query in order, fillers and stop words left out."""
         pairs = []
         for word, _, _ in self.words(text):
-            if fold(word).replace("'", "").replace("’", "") in self.fillers:
+            if plain(word) in self.fillers:
                 continue
             term = self.term(word)
             if term:
@@ -190,7 +195,7 @@ class WordsAnalyzer(Analyzer):
     def __call__(self, value, **kwargs):
         token = Token(**kwargs)
         words = WORD.findall(value) if not self._text._bigrams else [w for w, _, _ in self._text.words(value)]
-        folded = {fold(w).replace("'", "").replace("’", "") for w in set(words) if len(w) > 2 and not w.isdigit()}
+        folded = {plain(w) for w in set(words) if len(w) > 2 and not w.isdigit()}
         for word in sorted(folded - self._stopwords):
             token.text, token.stopped, token.boost = word, False, 1.0
             yield token

@@ -28,6 +28,7 @@ LANGUAGE = re.compile(r"[a-z]{2}")
 STATUSES = ("published", "draft")
 VISIBILITIES = ("public", "internal")
 MAX_BYTES = 1_000_000
+MAX_TAGS, MAX_TAG_CHARS = 30, 60
 
 
 class ArticleFileError(ValueError):
@@ -120,8 +121,8 @@ def _tags(meta: dict, path: str) -> tuple[str, ...]:
     if not isinstance(tags, list) or not all(isinstance(t, (str, int)) for t in tags):
         raise ArticleFileError(path, "'tags' must be a list of words")
     cleaned = tuple(dict.fromkeys(str(t).strip().lower() for t in tags if str(t).strip()))
-    if len(cleaned) > 30 or any(len(t) > 60 for t in cleaned):
-        raise ArticleFileError(path, "'tags' allows at most 30 tags of 60 characters")
+    if len(cleaned) > MAX_TAGS or any(len(t) > MAX_TAG_CHARS for t in cleaned):
+        raise ArticleFileError(path, f"'tags' allows at most {MAX_TAGS} tags of {MAX_TAG_CHARS} characters")
     return cleaned
 
 

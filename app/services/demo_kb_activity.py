@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbContact, KbSearch
 from app.models.base import utcnow
-from app.services import kb_index
+from app.services import kb_index, kb_search
 from knowledge_base import search as kb
 from knowledge_base.index import IndexMissing
 
@@ -87,11 +87,7 @@ def _count_votes(article_ids) -> None:
     for article_id in article_ids:
         views = db.session.scalar(select(func.count()).select_from(KbArticleView)
                                   .where(KbArticleView.article_id == article_id))
-        up = db.session.scalar(select(func.count()).select_from(ArticleVote).where(
-            ArticleVote.article_id == article_id, ArticleVote.helpful.is_(True)))
-        down = db.session.scalar(select(func.count()).select_from(ArticleVote).where(
-            ArticleVote.article_id == article_id, ArticleVote.helpful.is_(False)))
-        if views or up or down:
+        if views:
             db.session.execute(update(Article).where(Article.id == article_id).values(
-                views=views, helpful_count=up, not_helpful_count=down, updated_at=Article.updated_at)
-                .execution_options(synchronize_session=False))
+                views=views, updated_at=Article.updated_at).execution_options(synchronize_session=False))
+        kb_search.recount_votes(article_id)

@@ -23,11 +23,10 @@ from app.services import audit
 from app.services.audit import Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError, StaleEditError
 from knowledge_base import rendering, transfer
-from knowledge_base.transfer import ArticleFile, ArticleFileError
+from knowledge_base.transfer import MAX_TAG_CHARS, MAX_TAGS, ArticleFile, ArticleFileError
 
 NOT_FOUND = "No such article."
 MAX_NAME_CHARS = 100  # categories and sections
-MAX_TAGS, MAX_TAG_CHARS = 30, 60  # as import files allow (knowledge_base/transfer.py)
 
 
 @dataclass(frozen=True)

@@ -189,13 +189,20 @@ def vote(article_id: int, *, visitor_key: str, helpful: bool) -> tuple[int, int]
     else:
         existing.helpful = helpful
     db.session.flush()
+    up, down = recount_votes(article_id)
+    db.session.commit()
+    return up, down
+
+
+def recount_votes(article_id: int) -> tuple[int, int]:
+    """Store an article's (helpful, not helpful) counts from its votes (the caller commits); a plain
+    UPDATE, not an edit: the version and updated_at stay, the index is not touched."""
     counts = dict(db.session.execute(select(ArticleVote.helpful, func.count()).where(
         ArticleVote.article_id == article_id).group_by(ArticleVote.helpful)).all())
     up, down = counts.get(True, 0), counts.get(False, 0)
     db.session.execute(update(Article).where(Article.id == article_id)
                        .values(helpful_count=up, not_helpful_count=down, updated_at=Article.updated_at)
                        .execution_options(synchronize_session=False))
-    db.session.commit()
     return up, down
 
 
