@@ -20,6 +20,7 @@ from app.models.conversation import Conversation, Message
 from app.models.customer import FLAGS, SEGMENTS, STAGES, AnonymousVisitor, Customer, StageTransition
 from app.models.customer_access import CustomerLink, CustomerSession
 from app.models.outbox import OutboxEmail
+from app.models.outreach import OutreachDecision, OutreachRule
 from app.models.realtime import RealtimeConnection
 from app.models.saved_view import SavedView
 from app.models.setting import AppSetting
@@ -40,7 +41,7 @@ __all__ = [
     "KbSynonymGroup", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
     "AppSetting", "BusinessCalendar", "SavedView", "SlaPolicy",
-    "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "Conversation",
+    "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "OutreachDecision", "OutreachRule", "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",
     "RoutingRule", "Ticket", "TicketAttachment", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage",
     "TicketTag",
