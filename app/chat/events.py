@@ -11,7 +11,7 @@ from app.chat import limits, schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import ensure_heartbeat, origin_allowed
-from app.services import chat_activity, chat_settings, conversations, presence, visitor_tokens
+from app.services import chat_activity, chat_settings, conversations, outreach_answers, presence, visitor_tokens
 from app.services.chat_payloads import message_payload, visitor_conversation_payload
 from app.services.conversations import StartRequest
 from app.services.errors import UnauthorizedError
@@ -42,9 +42,11 @@ class ChatNamespace(GuardedNamespace):
     and, for a token verified for a customer, `requests:{id}` (their tickets' news).
     Every command re-reads the token and re-checks ownership of the conversation it names. Acks are
     {"ok": true, ...} or {"ok": false, "error": {"code", "message", "field"?, "retry_after"?}}.
-    Client → server: get_status, start_conversation, leave_message, list_conversations,
-        join_conversation, send_message, typing, mark_read.
+    Client → server: get_status, start_conversation (outreach_decision_id? answers a proactive
+        message), leave_message, list_conversations, join_conversation, send_message, typing,
+        mark_read, open_outreach {decision_id}.
     Server → client: message_created, conversation_updated, conversation_started, typing, read,
+        proactive_message {decision_id, body, author} (an outreach rule reached out),
         request_updated {ticket_id, reason} (verified customers: fetch the request again over HTTP),
         error (token expired; the socket is then disconnected).
     """
@@ -142,6 +144,13 @@ class ChatNamespace(GuardedNamespace):
         payload = schemas.parse(schemas.TYPING, data)
         limits.check("signals", _who(visitor))
         chat_activity.visitor_typing(visitor, payload["conversation_id"], payload["typing"])
+        return {"ok": True}
+
+    def on_open_outreach(self, visitor: Visitor, data=None):
+        """The visitor opened the chat showing a proactive message: the rule's report counts it."""
+        payload = schemas.parse(schemas.OPEN_OUTREACH, data)
+        limits.check("signals", _who(visitor))
+        outreach_answers.opened(payload["decision_id"], conversations.owned_profile_id(visitor))
         return {"ok": True}
 
     def on_mark_read(self, visitor: Visitor, data=None):

@@ -65,6 +65,17 @@ class StartConversation(Schema):
     client_key = fields.String(load_default=None)
     page_url = fields.String(load_default=None)
     answers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+    # The proactive message this chat answers (the widget got it in proactive_message).
+    outreach_decision_id = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+
+
+class OpenOutreach(Schema):
+    """open_outreach: the visitor opened the chat that shows a proactive message."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    decision_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class LeaveMessage(StartConversation):
@@ -98,6 +109,7 @@ AGENT_SEND_MESSAGE = AgentSendMessage()
 TYPING = Typing()
 MARK_READ = MarkRead()
 START_CONVERSATION = StartConversation()
+OPEN_OUTREACH = OpenOutreach()
 LEAVE_MESSAGE = LeaveMessage()
 ASSIGN = Assign()
 SET_PRESENCE = SetPresence()

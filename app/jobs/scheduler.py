@@ -63,10 +63,21 @@ class Scheduler:
 
 
 def start_in_process(app) -> Scheduler | None:
-    """Called by the server entry point (not create_app): a scheduler inside the web process
-    when jobs run in-process. With Redis, `flask helpdesk worker` runs the scheduler instead."""
+    """Called by the server entry point (not create_app): a scheduler and the outreach timer
+    inside the web process when jobs run in-process. With Redis, `flask helpdesk worker` runs
+    them instead."""
     if app.config["HELPDESK_JOBS"] != "inprocess":
         return None
     scheduler = Scheduler(app)
     scheduler.start()
+    start_outreach_timer(app)
     return scheduler
+
+
+def start_outreach_timer(app):
+    """The outreach rules' timer (time-based triggers), in a daemon thread."""
+    from app.services.outreach_timer import OutreachTimer
+
+    timer = OutreachTimer(app)
+    timer.start()
+    return timer

@@ -6,7 +6,7 @@ from rq import Queue, SimpleWorker
 
 from app.jobs import backend_for
 from app.jobs.backends import QUEUE_NAME
-from app.jobs.scheduler import Scheduler
+from app.jobs.scheduler import Scheduler, start_outreach_timer
 
 
 class AppWorker(SimpleWorker):
@@ -28,5 +28,7 @@ def run_worker(app, *, burst: bool = False, with_scheduler: bool = True) -> None
     if with_scheduler:
         scheduler = Scheduler(app)
         scheduler.tick() if burst else scheduler.start()
+        if not burst:
+            start_outreach_timer(app)
     worker = AppWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection, app=app)
     worker.work(burst=burst, with_scheduler=False)

@@ -59,6 +59,14 @@ def assign_new(conversation: Conversation) -> Message | None:
     return _assign(conversation, agent, f"Assigned to {agent.display_name} (round-robin).")
 
 
+def assign_answered(conversation: Conversation, agent: Agent | None) -> Message | None:
+    """Called when a visitor answers a proactive message: the agent it came from has the chat if
+    they are online, otherwise the round-robin's agent. Returns the note to announce, or None."""
+    if agent is not None and agent.id in presence.online_agent_ids():
+        return _assign(conversation, agent, f"Assigned to {agent.display_name} (the visitor answered their message).")
+    return assign_new(conversation)
+
+
 def _locked(conversation_id: int) -> Conversation:
     return get_locked(Conversation, conversation_id, "No such conversation.")
 

@@ -66,3 +66,9 @@ def business_minutes_between(start: datetime, end: datetime, calendar: Calendar)
         if finish > begin:
             total += finish - begin
     return int(total.total_seconds() // 60)
+
+
+def is_open(calendar: Calendar, when: datetime) -> bool:
+    """Whether the shop is open at `when` (an opening may run past local midnight's day start only
+    when it ends at 1440, so the local day of `when` and the day before are enough)."""
+    return any(opens <= when < closes for opens, closes in _openings(calendar, when - timedelta(days=1), 2))

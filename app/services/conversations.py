@@ -11,7 +11,16 @@ from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import assignment, chat_settings, kb_search, lifecycle, message_store, realtime, tickets
+from app.services import (
+    assignment,
+    chat_settings,
+    kb_search,
+    lifecycle,
+    message_store,
+    outreach_answers,
+    realtime,
+    tickets,
+)
 from app.services.audit import Actor
 from app.services.batch_cache import BatchCache
 from app.services.chat_payloads import (
@@ -44,6 +53,7 @@ class StartRequest:
     answers: dict | None = None  # the pre-chat form: {"name", "email", custom keys}
     channel: str = "chat"
     contact_email: str | None = None
+    outreach_decision_id: int | None = None  # the proactive message this chat answers
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,7 @@ def _check_start(request: StartRequest) -> StartRequest:
         raise DomainError("channel must be chat or offline_message.", field="channel")
     email = _check_email(request.contact_email, "email", required=request.channel == "offline_message")
     return StartRequest(request.client_key, request.page_url, _check_answers(request.answers), request.channel,
-                        email)
+                        email, request.outreach_decision_id if request.channel == "chat" else None)
 
 
 def _existing_start(customer_id: int, client_key: str | None) -> Conversation | None:
@@ -198,6 +208,11 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
     if existing is not None:
         db.session.rollback()
         return existing
+    decision = (outreach_answers.answered(request.outreach_decision_id, customer.id)
+                if request.outreach_decision_id else None)
+    if decision is not None and decision.conversation_id is not None:  # answered already, in another tab
+        db.session.rollback()
+        return db.session.get(Conversation, decision.conversation_id)
     conversation = Conversation(
         customer_id=customer.id, status="open", created_at=utcnow(), last_seq=0, channel=request.channel,
         client_key=request.client_key, page_url=request.page_url, prechat=request.answers or None,
@@ -209,7 +224,7 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
         first = message_store.add_in_transaction(conversation, first_message, author_type="visitor", internal=False)
     ticket = _ticket_for_left_message(conversation, customer, first_message) if request.channel == "offline_message" \
         else None
-    note = assignment.assign_new(conversation)
+    note = outreach_answers.open_with(decision, conversation) if decision else assignment.assign_new(conversation)
     # For the knowledge-base reports: the articles this visitor read just before did not answer them.
     kb_search.note_contact(kb_search.widget_visitor_key(visitor.anonymous_id), "chat")
     try:

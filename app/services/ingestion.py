@@ -14,7 +14,7 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
-from app.services import lifecycle, realtime
+from app.services import lifecycle, outreach_engine, realtime
 from app.services.batch_cache import BatchCache
 from app.services.event_effects import apply_event
 from app.services.event_schemas import validate_event
@@ -96,7 +96,7 @@ def ingest_events(raw_events: list, *, source: str = "api") -> IngestResult:
     valid, rejected, repeats = _validate(raw_events)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            new_ids, final_ids, cart_changed = _apply_batch(valid, source)
+            new_ids, final_ids, cart_changed, outreach = _apply_batch(valid, source)
             break
         except DBAPIError as exc:
             db.session.rollback()
@@ -105,6 +105,7 @@ def ingest_events(raw_events: list, *, source: str = "api") -> IngestResult:
             log.info("ingestion retried", extra={"attempt": attempt, "sqlstate": _sqlstate(exc)})
     for customer_id in sorted(final_ids):
         realtime.customer_updated(customer_id, cart_changed=customer_id in cart_changed)
+    outreach_engine.deliver(outreach)
     return IngestResult(
         accepted=len(new_ids), duplicates=repeats + len(valid) - len(new_ids),
         rejected=tuple(rejected), customer_ids=tuple(sorted(final_ids)),
@@ -123,9 +124,10 @@ def _transient(exc: DBAPIError) -> bool:
     return _sqlstate(exc) in RETRY_SQLSTATES
 
 
-def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], set[int]]:
-    """One transaction: store the new events, apply them, commit. Returns the new event ids, the
-    customers touched (surviving ids) and those whose cart changed."""
+def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], set[int], list]:
+    """One transaction: store the new events, apply them, run the event-triggered outreach rules,
+    commit. Returns the new event ids, the customers touched (surviving ids), those whose cart
+    changed, and the outreach to deliver."""
     new_ids = _store_new(valid, source)
     fresh = [event for event in valid if event["id"] in new_ids]
     rules, now, cache = lifecycle.current_rules(), utcnow(), BatchCache()
@@ -144,8 +146,14 @@ def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], se
             lifecycle.reassess(customer, rules, now=now, event_id=event["id"], at=event["timestamp"])
             owners[event["id"]] = customer
     final_ids = set(_link_events(owners, cache))
+    outreach = outreach_engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache), cache.cart, now)
     db.session.commit()
-    return new_ids, final_ids, {cache.surviving_id(cid) for cid in cart_changed}
+    return new_ids, final_ids, {cache.surviving_id(cid) for cid in cart_changed}, outreach
+
+
+def _survivor(customer: Customer, cache: BatchCache) -> Customer:
+    """The profile an event ends on (after a merge in the batch: the surviving one)."""
+    return db.session.get(Customer, cache.surviving_id(customer.id))
 
 
 def _link_events(owners: dict, cache: BatchCache) -> list[int]:

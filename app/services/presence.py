@@ -39,7 +39,7 @@ class OnlineVisitor:
     tabs: int
 
 
-def _live_after() -> datetime:
+def live_after() -> datetime:
     return utcnow() - timedelta(seconds=LIVE_SECONDS)
 
 
@@ -100,7 +100,7 @@ def set_presence(agent: Agent, presence: str) -> str:
 def _live_console_agents():
     """Agent ids with at least one live console socket, as a subquery."""
     return (select(RealtimeConnection.agent_id)
-            .where(RealtimeConnection.namespace == CONSOLE, RealtimeConnection.seen_at >= _live_after())
+            .where(RealtimeConnection.namespace == CONSOLE, RealtimeConnection.seen_at >= live_after())
             .distinct())
 
 
@@ -108,7 +108,7 @@ def effective_presence(agent: Agent) -> str:
     """What other agents see: the chosen presence while a console is open, offline otherwise."""
     live = db.session.scalar(select(func.count()).select_from(RealtimeConnection).where(
         RealtimeConnection.agent_id == agent.id, RealtimeConnection.namespace == CONSOLE,
-        RealtimeConnection.seen_at >= _live_after()))
+        RealtimeConnection.seen_at >= live_after()))
     return agent.presence if live else "offline"
 
 
@@ -182,7 +182,7 @@ def viewers(conversation_id: int) -> list[dict]:
 def _viewers(showing) -> list[dict]:
     rows = db.session.execute(
         select(Agent.id, Agent.display_name).join(RealtimeConnection, RealtimeConnection.agent_id == Agent.id)
-        .where(showing, RealtimeConnection.seen_at >= _live_after())
+        .where(showing, RealtimeConnection.seen_at >= live_after())
         .group_by(Agent.id, Agent.display_name).order_by(Agent.display_name))
     return [{"id": agent_id, "display_name": name} for agent_id, name in rows]
 
@@ -193,7 +193,7 @@ def visitors_online(limit: int = VISITORS_LIMIT) -> list[OnlineVisitor]:
     live = (select(RealtimeConnection.customer_id, func.max(RealtimeConnection.id).label("latest"),
                    func.min(RealtimeConnection.connected_at).label("since"), func.count().label("tabs"))
             .where(RealtimeConnection.namespace == CHAT, RealtimeConnection.customer_id.is_not(None),
-                   RealtimeConnection.seen_at >= _live_after())
+                   RealtimeConnection.seen_at >= live_after())
             .group_by(RealtimeConnection.customer_id).subquery())
     rows = db.session.execute(
         select(Customer, Cart.total, Cart.currency, RealtimeConnection, live.c.since, live.c.tabs)
@@ -211,4 +211,4 @@ def live_visitor_sids(customer_id: int) -> list[str]:
     """The open widget sockets of one visitor (a proactive chat is offered on each)."""
     return list(db.session.scalars(select(RealtimeConnection.sid).where(
         RealtimeConnection.namespace == CHAT, RealtimeConnection.customer_id == customer_id,
-        RealtimeConnection.seen_at >= _live_after())))
+        RealtimeConnection.seen_at >= live_after())))

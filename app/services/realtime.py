@@ -183,3 +183,15 @@ def request_updated(customer_id: int, ticket_id: int, reason: str) -> None:
     request again over HTTP, with their token."""
     emit("request_updated", {"ticket_id": ticket_id, "reason": reason}, room=requests_room(customer_id),
          namespace=CHAT)
+
+
+def proactive_message(customer_id: int, payload: dict) -> None:
+    """An outreach rule reached out to a visitor on the site (committed): every tab of their widget
+    shows the message as a popup over the launcher; answering it starts the conversation."""
+    emit("proactive_message", payload, room=profile_room(customer_id), namespace=CHAT)
+
+
+def outreach_alert(payload: dict) -> None:
+    """An outreach rule flagged a visitor to agents ("hot lead: cart of 240 EUR idle on checkout"):
+    every console."""
+    emit("outreach_alert", payload, room=INBOX_ROOM, namespace=CONSOLE)

@@ -90,6 +90,7 @@
   var shown = {}, pending = {}, bubbles = {}, inflight = {};
   var starting = false, startKey = null, isOpen = false, unread = 0, readSent = 0, typingSentAt = 0;
   var agentReadSeq = 0, typingTimer = null, config = null, earlier = [], view = "chat";
+  var offer = null; // an outreach rule's message, shown until the visitor answers it: {decision_id, body, author}
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key] === undefined ? "" : values[key]; });
@@ -162,7 +163,7 @@
   // Which view opening the chat shows: the current conversation, the list of earlier ones, a new
   // conversation, or, with nobody online, the form that leaves a message.
   function route() {
-    if (conversation || Object.keys(pending).length) return show("chat");
+    if (conversation || offer || Object.keys(pending).length) return show("chat");
     if (hasHome()) return show("home");
     if (config && !config.agents_online && config.offline_messages) return show("offline");
     show("chat");
@@ -339,14 +340,18 @@
     startKey = startKey || uuid();
     var payload = { client_key: startKey, answers: answers() };
     if (page.url) payload.page_url = page.url;
+    if (offer) payload.outreach_decision_id = offer.decision_id; // the answer to a proactive message
     socket.timeout(ACK_MS).emit("start_conversation", payload, function (err, ack) {
       starting = false;
       if (err || !ack) return; // retried with the same client_key after reconnecting: never two
       if (!ack.ok) return refusedStart(ack.error);
       startKey = null;
+      var answered = Boolean(offer);
+      offer = null; // the conversation now holds the rule's message as its first: join fetches it
       adopt(ack.conversation);
       show("chat");
-      flush();
+      if (answered) join();
+      else flush();
     });
   }
 
@@ -419,6 +424,27 @@
       tell({ type: "helpdesk:proactive", text: data.message.body, agent: c.agent_name || t.team });
     }
     refreshList();
+  }
+
+  // An outreach rule reached out: its message opens a new chat (a popup over the launcher while
+  // the chat is closed), and answering it starts the conversation with the rule named in it.
+  function onProactive(data) {
+    if (conversation || offer || Object.keys(pending).length || !data || !data.decision_id) return;
+    offer = { decision_id: data.decision_id, body: String(data.body || ""), author: String(data.author || t.team) };
+    clearThread();
+    var li = bubble(false, offer.body);
+    li.firstChild.textContent = offer.author;
+    li.setAttribute("data-offer", "");
+    list.appendChild(li);
+    $("[data-intro]").hidden = true;
+    if (isOpen) { show("chat"); offerOpened(); }
+    else tell({ type: "helpdesk:proactive", text: offer.body, agent: offer.author });
+  }
+
+  function offerOpened() {
+    if (!offer || offer.opened || !socket || !socket.connected) return;
+    offer.opened = true;
+    socket.emit("open_outreach", { decision_id: offer.decision_id });
   }
 
   function onUpdated(c) {
@@ -522,6 +548,7 @@
     socket.on("error", function (data) { if (data && data.code === "unauthorized") token = null; });
     socket.on("message_created", render);
     socket.on("conversation_started", onStarted);
+    socket.on("proactive_message", onProactive);
     socket.on("conversation_updated", onUpdated);
     socket.on("typing", onTyping);
     socket.on("read", onRead);
@@ -542,6 +569,7 @@
   function opened() {
     isOpen = true;
     if (needsRoute()) route();
+    offerOpened();
     markRead();
     focusView();
   }
@@ -608,6 +636,7 @@
   $("#offline-body").addEventListener("input", function (event) { articles.typed(event.target.value); });
   $("[data-new]").addEventListener("click", function () {
     forget();
+    offer = null;
     clearThread();
     show(config && !config.agents_online && config.offline_messages ? "offline" : "chat");
     focusView();

@@ -1,0 +1,376 @@
+"""The outreach engine: given moments when a rule's trigger holds for a customer (an event from the
+ingestion path, or a condition the timer found true), decide for each one: reach out, hold out or
+cap, log the decision with its reason, and do what the rule says.
+
+Decisions are written in the caller's transaction (flush only); what reaches sockets (the widget's
+popup, the agents' alert) is returned as Deliveries, sent by `deliver` after the caller commits.
+The rules are read once per rule change: each evaluation first compares the rules' stamp (count
+and latest change), so a rule saved or deleted in any process applies from the next evaluation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.database import insert_ignoring_conflicts
+from app.extensions import db
+from app.models import Agent, Cart, Customer, Order, OutreachDecision, OutreachRule, RealtimeConnection
+from app.models.customer import FLAGS
+from app.services import placeholders, presence, realtime, sla
+from app.services.business_hours import is_open
+from app.services.outreach_rules import compile_pattern, visitor_cap_hours
+
+VISITOR_FACING = ("widget_message", "email")
+RETURNING_AFTER = timedelta(minutes=30)  # first seen this long before the visit began: a returning visitor
+FRESH_EVENT = timedelta(hours=1)  # an older event (imported history) triggers nothing
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the engine uses it: the row's fields, its page pattern compiled."""
+
+    id: int
+    name: str
+    priority: int
+    trigger: dict
+    audience: dict
+    action: dict
+    holdout_percent: int
+    holdout_seed: str
+    cap_hours: int
+    business_hours_only: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    pattern: object = None
+
+    @property
+    def kind(self) -> str:
+        return self.trigger["kind"]
+
+    @property
+    def visitor_facing(self) -> bool:
+        return self.action["kind"] in VISITOR_FACING
+
+    def live(self, now: datetime) -> bool:
+        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
+
+    def page_matches(self, url: str | None) -> bool:
+        return self.pattern is None or (url is not None and self.pattern.search(url) is not None)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the audience is checked against: the customer now, their cart, and their visit."""
+
+    customer_id: int
+    stage: str
+    flags: frozenset[str]
+    segment: str
+    order_count: int
+    language: str | None
+    first_seen_at: datetime
+    has_email: bool = False
+    cart_total: Decimal | None = None  # None: no cart with items
+    cart_currency: str | None = None
+    tabs: int = 0  # open widget sockets: 0 when the visitor is not on the site
+    page_url: str | None = None
+    page_since: datetime | None = None
+    on_site_since: datetime | None = None
+
+    @property
+    def returning(self) -> bool:
+        start = self.on_site_since or self.page_since
+        return start is not None and self.first_seen_at < start - RETURNING_AFTER
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rule's trigger holds for a visit: `key` names the occurrence, `why` says it in words."""
+
+    rule: Rule
+    visit: Visit
+    key: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What goes to sockets after the commit."""
+
+    kind: str  # widget_message or agent_alert
+    decision_id: int
+    customer_id: int
+    body: str
+    author: str
+    rule_name: str
+    customer_name: str = ""
+    facts: dict = field(default_factory=dict)
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+_cache: tuple[tuple, tuple[Rule, ...]] = ((), ())
+
+
+def _compile(row: OutreachRule) -> Rule:
+    pattern = row.trigger.get("url_pattern")
+    return Rule(row.id, row.name, row.priority, row.trigger, row.audience or {}, row.action, row.holdout_percent,
+                row.holdout_seed, row.cap_hours, row.business_hours_only, row.starts_at, row.ends_at,
+                compile_pattern(pattern) if pattern else None)
+
+
+def current_rules() -> tuple[Rule, ...]:
+    """The active rules, highest priority first; read again whenever any rule changed."""
+    global _cache
+    stamp = tuple(db.session.execute(select(func.count(OutreachRule.id), func.max(OutreachRule.updated_at))).one())
+    if _cache[0] != stamp:
+        rows = db.session.scalars(select(OutreachRule).where(OutreachRule.active.is_(True),
+                                                             OutreachRule.deleted_at.is_(None))
+                                  .order_by(OutreachRule.priority.desc(), OutreachRule.id))
+        _cache = (stamp, tuple(_compile(row) for row in rows))
+    return _cache[1]
+
+
+# --- audience ----------------------------------------------------------------------------------
+
+
+def _language(traits: dict | None) -> str | None:
+    value = (traits or {}).get("language")
+    return value[:2].lower() if isinstance(value, str) and value else None
+
+
+def visit_of(customer: Customer, cart: Cart | None, *, tabs: int = 0, page_url: str | None = None,
+             page_since: datetime | None = None, on_site_since: datetime | None = None) -> Visit:
+    loaded = cart is not None and cart.item_count > 0
+    return Visit(customer.id, customer.stage, frozenset(f for f in FLAGS if getattr(customer, f"is_{f}")),
+                 customer.segment, customer.order_count, _language(customer.traits), customer.first_seen_at,
+                 bool(customer.email), cart.total if loaded else None, cart.currency if loaded else None, tabs,
+                 page_url, page_since, on_site_since)
+
+
+def audience_checks(audience: dict, visit: Visit) -> list[tuple[str, bool]]:
+    """Each audience condition in words, with whether it holds (the decision's reason)."""
+    checks = []
+    if "stages" in audience:
+        checks.append((f"stage {visit.stage}", visit.stage in audience["stages"]))
+    if "flags" in audience:
+        have = sorted(visit.flags & set(audience["flags"]))
+        checks.append((f"flag {', '.join(have) or 'none of ' + ', '.join(audience['flags'])}", bool(have)))
+    if "segments" in audience:
+        checks.append((f"segment {visit.segment}", visit.segment in audience["segments"]))
+    cart, orders = visit.cart_total, visit.order_count
+    shown = "no cart" if cart is None else placeholders.money(cart, visit.cart_currency)
+    if "cart_min" in audience:
+        low = Decimal(audience["cart_min"])
+        checks.append((f"cart {shown} ≥ {audience['cart_min']}", cart is not None and cart >= low))
+    if "cart_max" in audience:
+        high = Decimal(audience["cart_max"])
+        checks.append((f"cart {shown} ≤ {audience['cart_max']}", cart is not None and cart <= high))
+    if "orders_min" in audience:
+        checks.append((f"{orders} orders ≥ {audience['orders_min']}", orders >= audience["orders_min"]))
+    if "orders_max" in audience:
+        checks.append((f"{orders} orders ≤ {audience['orders_max']}", orders <= audience["orders_max"]))
+    if "languages" in audience:
+        checks.append((f"language {visit.language or 'unknown'}", visit.language in audience["languages"]))
+    if "visitor" in audience:
+        kind = "returning" if visit.returning else "new"
+        checks.append((f"{kind} visitor", kind == audience["visitor"]))
+    return checks
+
+
+def in_holdout(rule: Rule, customer_id: int) -> bool:
+    """Random per visitor and stable: the same visitor is always in (or out of) a rule's holdout."""
+    if rule.holdout_percent <= 0:
+        return False
+    digest = hashlib.sha256(f"{rule.holdout_seed}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < rule.holdout_percent
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+
+def _recent(customer_ids: set[int], now: datetime, longest_hours: int) -> dict[int, list[tuple]]:
+    """Each customer's decisions that reached (or held out) them lately: (rule_id, visitor_facing, at)."""
+    rows = db.session.execute(
+        select(OutreachDecision.customer_id, OutreachDecision.rule_id, OutreachDecision.visitor_facing,
+               OutreachDecision.created_at)
+        .where(OutreachDecision.customer_id.in_(customer_ids), OutreachDecision.outcome.in_(("shown", "held_out")),
+               OutreachDecision.created_at >= now - timedelta(hours=longest_hours)))
+    recent: dict[int, list[tuple]] = {}
+    for customer_id, rule_id, facing, at in rows:
+        recent.setdefault(customer_id, []).append((rule_id, facing, at))
+    return recent
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+
+
+def _cap_reason(rule: Rule, recent: list[tuple], now: datetime, cap_hours: int, names: dict[int, str]) -> str | None:
+    for rule_id, _facing, at in recent:
+        if rule_id == rule.id and at > now - timedelta(hours=rule.cap_hours):
+            return f"capped: this rule reached them {_ago(now - at)} ago (at most once every {rule.cap_hours} h)"
+    if rule.visitor_facing:
+        for rule_id, facing, at in recent:
+            if facing and at > now - timedelta(hours=cap_hours):
+                other = names.get(rule_id, f"rule {rule_id}")
+                return (f"capped: “{other}” reached them {_ago(now - at)} ago "
+                        f"(at most one message per visitor every {cap_hours} h across rules)")
+    return None
+
+
+def _eligible(candidate: Candidate, now: datetime, calendar) -> tuple[bool, list[str]]:
+    """Whether the rule may act now for this visit, and the audience checks in words."""
+    rule, visit = candidate.rule, candidate.visit
+    if not rule.live(now) or (rule.business_hours_only and not is_open(calendar, now)):
+        return False, []
+    if rule.action["kind"] == "widget_message" and visit.tabs == 0:
+        return False, []  # a widget message needs the visitor on the site now
+    if rule.action["kind"] == "email" and not visit.has_email:
+        return False, []
+    checks = audience_checks(rule.audience, visit)
+    return all(ok for _label, ok in checks), [label for label, _ok in checks]
+
+
+def decide(candidates: list[Candidate], now: datetime) -> list[Delivery]:
+    """Decide every candidate (highest priority first), log each decision, act on those shown.
+    Flushes; the caller commits, then calls deliver() with the result."""
+    if not candidates:
+        return []
+    calendar = sla.to_calendar(sla.shop_calendar()) if any(c.rule.business_hours_only for c in candidates) else None
+    eligible = []
+    for candidate in candidates:
+        ok, labels = _eligible(candidate, now, calendar)
+        if ok:
+            eligible.append((candidate, labels))
+    if not eligible:
+        return []
+    cap_hours = visitor_cap_hours()
+    longest = max([cap_hours] + [c.rule.cap_hours for c, _ in eligible])
+    recent = _recent({c.visit.customer_id for c, _ in eligible}, now, longest)
+    names = {c.rule.id: c.rule.name for c, _ in eligible} | {r.id: r.name for r in current_rules()}
+    deliveries = []
+    for candidate, labels in sorted(eligible, key=lambda e: (-e[0].rule.priority, e[0].rule.id)):
+        rule, visit = candidate.rule, candidate.visit
+        mine = recent.setdefault(visit.customer_id, [])
+        capped = _cap_reason(rule, mine, now, cap_hours, names)
+        outcome = "capped" if capped else "held_out" if in_holdout(rule, visit.customer_id) else "shown"
+        audience = f"audience: {', '.join(labels)}" if labels else "audience: everyone"
+        verdict = capped or ("held out: in the rule's holdout group, so nothing was sent" if outcome == "held_out"
+                             else "reached out")
+        customer = db.session.get(Customer, visit.customer_id)
+        body = _render(rule, customer) if outcome != "capped" else None
+        decision_id = _log(rule, visit.customer_id, candidate.key, outcome, f"{candidate.why}; {audience}; {verdict}",
+                           body, now, visit.tabs if outcome == "shown" else 0)
+        if decision_id is None:
+            continue  # decided before (a retried event, another process's pass)
+        if outcome != "capped":
+            mine.append((rule.id, rule.visitor_facing, now))
+        if outcome == "shown":
+            delivery = _act(rule, customer, decision_id, body, visit)
+            if delivery is not None:
+                deliveries.append(delivery)
+    return deliveries
+
+
+def _log(rule: Rule, customer_id: int, key: str, outcome: str, reason: str, body: str | None, now: datetime,
+         delivered: int) -> int | None:
+    table = OutreachDecision.__table__
+    stmt = insert_ignoring_conflicts(table, ["rule_id", "customer_id", "trigger_key"]).returning(table.c.id)
+    return db.session.execute(stmt, {
+        "rule_id": rule.id, "customer_id": customer_id, "trigger_key": key[:160], "outcome": outcome,
+        "visitor_facing": rule.visitor_facing, "reason": reason[:500], "body": body and body[:2000],
+        "created_at": now, "delivered_to": delivered}).scalar()
+
+
+def _sender(rule: Rule) -> Agent | None:
+    agent_id = rule.action.get("from_agent_id")
+    agent = db.session.get(Agent, agent_id) if agent_id else None
+    return agent if agent is not None and agent.active else None
+
+
+def _render(rule: Rule, customer: Customer) -> str:
+    cart = db.session.get(Cart, customer.id)
+    last_order = db.session.scalar(select(Order).where(Order.customer_id == customer.id)
+                                   .order_by(Order.placed_at.desc()).limit(1))
+    values = placeholders.values_for(customer=customer, cart=cart, last_order=last_order, agent=_sender(rule),
+                                     shop_name=current_app.config["HELPDESK_SHOP_NAME"])
+    return placeholders.render(rule.action["body"], values).text
+
+
+def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Visit) -> Delivery | None:
+    """Do what the rule says: in the transaction for tickets and email, as a Delivery for sockets."""
+    from app.services import outreach_actions
+
+    kind = rule.action["kind"]
+    if kind == "follow_up_ticket":
+        outreach_actions.open_ticket(rule, customer, decision_id, body)
+        return None
+    if kind == "email":
+        outreach_actions.queue_email(rule, customer, decision_id, body)
+        return None
+    sender = _sender(rule)
+    facts = {"stage": visit.stage, "cart": None if visit.cart_total is None
+             else placeholders.money(visit.cart_total, visit.cart_currency), "page_url": visit.page_url}
+    return Delivery(kind, decision_id, customer.id, body, sender.display_name if sender else
+                    current_app.config["HELPDESK_SHOP_NAME"], rule.name, customer.display_name, facts)
+
+
+def deliver(deliveries: list[Delivery]) -> None:
+    """After the commit: the widget's popup to every tab of the visitor, or the alert to consoles."""
+    for d in deliveries:
+        if d.kind == "widget_message":
+            realtime.proactive_message(d.customer_id, {"decision_id": d.decision_id, "body": d.body,
+                                                       "author": d.author})
+        else:
+            realtime.outreach_alert({"decision_id": d.decision_id, "customer_id": d.customer_id,
+                                     "customer_name": d.customer_name, "body": d.body, "rule": d.rule_name,
+                                     **d.facts})
+
+
+# --- the event path ----------------------------------------------------------------------------
+
+
+def _online(customer_ids: set[int]) -> dict[int, tuple]:
+    """Visitors among these on the site now: id → (tabs, latest page, its start, on site since)."""
+    live = (select(RealtimeConnection.customer_id, func.max(RealtimeConnection.id).label("latest"),
+                   func.min(RealtimeConnection.connected_at).label("since"), func.count().label("tabs"))
+            .where(RealtimeConnection.namespace == presence.CHAT, RealtimeConnection.customer_id.in_(customer_ids),
+                   RealtimeConnection.seen_at >= presence.live_after())
+            .group_by(RealtimeConnection.customer_id).subquery())
+    rows = db.session.execute(select(live.c.customer_id, live.c.tabs, RealtimeConnection.page_url,
+                                     RealtimeConnection.connected_at, live.c.since)
+                              .join(RealtimeConnection, RealtimeConnection.id == live.c.latest))
+    return {cid: (tabs, url, at, since) for cid, tabs, url, at, since in rows}
+
+
+def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[Delivery]:
+    """Called by ingestion inside its transaction with the new events, once they are applied
+    (customer_of(event) gives the profile it ended on, cart_of(id) its cart): the event-triggered
+    rules. Costs one small query when no rule names these events' types."""
+    rules = [r for r in current_rules() if r.kind == "event" and r.live(now)]
+    if not rules:
+        return []
+    wanted = {r.trigger["event"] for r in rules}
+    matched = [(e, customer_of(e)) for e in events if e["type"] in wanted and e["timestamp"] >= now - FRESH_EVENT]
+    if not matched:
+        return []
+    online = _online({c.id for _e, c in matched})
+    candidates = []
+    for event, customer in matched:
+        tabs, url, page_since, since = online.get(customer.id, (0, None, None, None))
+        page = event["properties"].get("url") if event["type"] == "page_viewed" else url
+        visit = visit_of(customer, cart_of(customer.id), tabs=tabs, page_url=page, page_since=page_since,
+                         on_site_since=since)
+        for rule in rules:
+            if rule.trigger["event"] == event["type"] and rule.page_matches(page):
+                where = f" on {page}" if page else ""
+                candidates.append(Candidate(rule, visit, f"event:{event['id']}", f"{event['type']}{where}"))
+    return decide(candidates, now)
