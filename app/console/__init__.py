@@ -1,6 +1,6 @@
 """The agent console: the shell, the knowledge base, settings (agents, API keys, audit log, widget,
-lifecycle, chat, canned responses, knowledge base) and the agent's account (with their own canned
-responses)."""
+lifecycle, chat, canned responses, knowledge base, routing, outreach, SLA) and the agent's account
+(with their own canned responses)."""
 
 from app.console import (
     canned_views,
@@ -9,6 +9,7 @@ from app.console import (
     kb_views,
     lifecycle_views,
     outbox_views,
+    outreach_views,
     routing_views,
     sla_views,
 )
@@ -20,6 +21,7 @@ lifecycle_views.register(bp)
 chat_settings_views.register(bp)
 canned_views.register(bp)
 routing_views.register(bp)
+outreach_views.register(bp)
 outbox_views.register(bp)
 sla_views.register(bp)
 kb_views.register(bp)
