@@ -4,7 +4,7 @@ RuleSpec and back. Registered by `register(bp)`."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -73,7 +73,7 @@ class OutreachRuleForm(FlaskForm):
     cap_hours = StringField("At most once per visitor every (hours)", validators=NUMBER, description="1 to 720.")
     business_hours_only = BooleanField("Only during business hours")
     starts_at = DateField("Start date", validators=[Optional()], description="Optional. From 00:00 UTC that day.")
-    ends_at = DateField("End date", validators=[Optional()], description="Optional. Stops at 00:00 UTC that day.")
+    ends_at = DateField("End date", validators=[Optional()], description="Optional. The rule runs through the end of that day (UTC).")
     conversion_hours = StringField("Conversion window (hours)", validators=NUMBER,
                                    description="An order within this many hours of the message counts as its "
                                                "conversion. 1 to 720.")
@@ -92,6 +92,11 @@ class CapForm(FlaskForm):
 
 def _utc(day: date | None) -> datetime | None:
     return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _end_of(day: date | None) -> datetime | None:
+    """The end date counts whole: the rule stops at the midnight after it."""
+    return None if day is None else _utc(day) + timedelta(days=1)
 
 
 def _trigger(form: OutreachRuleForm) -> dict:
@@ -126,7 +131,7 @@ def _spec(form: OutreachRuleForm) -> RuleSpec:
         audience={**audience, "languages": _split(form.languages.data)}, active=form.active.data,
         priority=form.priority.data, holdout_percent=form.holdout_percent.data, cap_hours=form.cap_hours.data,
         business_hours_only=form.business_hours_only.data, starts_at=_utc(form.starts_at.data),
-        ends_at=_utc(form.ends_at.data), conversion_hours=form.conversion_hours.data)
+        ends_at=_end_of(form.ends_at.data), conversion_hours=form.conversion_hours.data)
 
 
 def _text(value) -> str:
@@ -146,7 +151,7 @@ def _form_for(rule) -> OutreachRuleForm:
         "body": a.get("body", ""), "holdout_percent": str(rule.holdout_percent), "cap_hours": str(rule.cap_hours),
         "business_hours_only": rule.business_hours_only, "conversion_hours": str(rule.conversion_hours),
         "starts_at": rule.starts_at.date() if rule.starts_at else None,
-        "ends_at": rule.ends_at.date() if rule.ends_at else None})
+        "ends_at": (rule.ends_at - timedelta(days=1)).date() if rule.ends_at else None})
 
 
 def _new_form() -> OutreachRuleForm:

@@ -97,7 +97,7 @@ def test_an_audience_nobody_can_be_in_is_refused(client, admin, post_form):
     ({"trigger_kind": ""}, "trigger_kind"),  # the service's "trigger" is the form's radios
     ({"action_kind": "email", "subject": ""}, "subject"),
     ({"cap_hours": "0"}, "cap_hours"),
-    ({"ends_at": "2026-12-01"}, "ends_at"),  # not after the start
+    ({"ends_at": "2026-11-30"}, "ends_at"),  # before the start
 ])
 def test_each_refusal_shows_by_its_field(client, admin, post_form, changes, field):
     bad = post_form(NEW, {**CART_IDLE, **changes}, page=NEW)
