@@ -9,6 +9,7 @@ from app.console import (
     kb_views,
     lifecycle_views,
     outbox_views,
+    outreach_report_views,
     outreach_views,
     routing_views,
     sla_views,
@@ -22,6 +23,7 @@ chat_settings_views.register(bp)
 canned_views.register(bp)
 routing_views.register(bp)
 outreach_views.register(bp)
+outreach_report_views.register(bp)
 outbox_views.register(bp)
 sla_views.register(bp)
 kb_views.register(bp)

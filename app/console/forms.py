@@ -308,3 +308,10 @@ class SynonymsForm(FlaskForm):
     def __init__(self, *args, language: str, **kwargs):
         super().__init__(*args, prefix=language, **kwargs)
         self.synonyms.label.text = f"Synonym groups ({language})"
+
+
+class PeriodForm(Form):
+    """A report's days (GET, no CSRF; UTC, both included; the last 30 by default)."""
+
+    start = DateField("From", default=_days_ago(29), validators=[_date_given])
+    end = DateField("To", default=_days_ago(0), validators=[_date_given])

@@ -73,7 +73,7 @@ class OutreachRuleForm(FlaskForm):
     cap_hours = StringField("At most once per visitor every (hours)", validators=NUMBER, description="1 to 720.")
     business_hours_only = BooleanField("Only during business hours")
     starts_at = DateField("Start date", validators=[Optional()], description="Optional. From 00:00 UTC that day.")
-    ends_at = DateField("End date", validators=[Optional()], description="Optional. The rule runs through the end of that day (UTC).")
+    ends_at = DateField("End date", validators=[Optional()], description="Optional. Runs through that day (UTC).")
     conversion_hours = StringField("Conversion window (hours)", validators=NUMBER,
                                    description="An order within this many hours of the message counts as its "
                                                "conversion. 1 to 720.")

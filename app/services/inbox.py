@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func
 
 from app.extensions import db
-from app.models import Agent, Conversation, Customer, Message
+from app.models import Agent, Conversation, Customer, Message, OutreachRule
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services import assignment, chat_settings, presence, realtime
+from app.services import assignment, chat_settings, outreach_answers, presence, realtime
 from app.services.audit import Actor
 from app.services.chat_payloads import conversation_payload, visitor_conversation_payload
 from app.services.conversations import MAX_RESUME, NOT_FOUND
@@ -52,6 +52,7 @@ class ConversationView:
     context: CustomerContext
     team: list[presence.TeamMember]  # who it can be transferred to
     question_labels: dict[str, str]  # the pre-chat form's questions, by key
+    outreach_rule: OutreachRule | None = None  # the rule whose message the visitor answered
 
 
 
@@ -96,7 +97,9 @@ def conversation_view(conversation_id: int) -> ConversationView:
         db.select(Agent.id, Agent.display_name).where(Agent.id.in_(author_ids)))} if author_ids else {}
     return ConversationView(conversation=conversation, messages=newest[::-1], agent_names=names,
                             context=customer_context(conversation.customer_id), team=presence.team(),
-                            question_labels={f.key: f.label for f in chat_settings.current().prechat_fields})
+                            question_labels={f.key: f.label for f in chat_settings.current().prechat_fields},
+                            outreach_rule=outreach_answers.started_by(conversation.id)
+                            if conversation.channel == "proactive" else None)
 
 
 def unread_conversations(agent_id: int) -> dict[int, int]:

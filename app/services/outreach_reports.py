@@ -1,0 +1,174 @@
+"""What each outreach rule achieved: who it reached, what they did, and whether they bought more
+than the holdout (the visitors deliberately left alone), with a 95% confidence interval.
+
+A visitor counts once per rule and period, in the group of their first decision there (the
+holdout is stable per visitor, so it is always the same group), and converts when they placed an
+order within the rule's conversion window after that decision.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Customer, Order, OutreachDecision, OutreachRule
+from app.services.outreach_rules import get_rule
+
+Z95 = 1.959964
+CHUNK = 5000  # customer ids per IN list (SQLite allows 32,766 variables)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Reached-out visitors or the holdout: how many, how many bought in the window, for how much."""
+
+    visitors: int
+    converted: int
+    revenue: Decimal
+
+    @property
+    def rate(self) -> float | None:
+        return self.converted / self.visitors if self.visitors else None
+
+
+@dataclass(frozen=True)
+class RuleReport:
+    rule: OutreachRule
+    since: datetime
+    until: datetime
+    shown: int  # decisions that reached out
+    delivered: int  # of those, messages that reached an open widget
+    opened: int
+    replied: int
+    capped: int
+    treated: Group
+    holdout: Group
+    uplift: float | None  # conversion rate difference, reached out minus holdout
+    interval: tuple[float, float] | None  # its 95% confidence interval (Newcombe)
+
+    @property
+    def reached(self) -> int:
+        return self.treated.visitors + self.holdout.visitors
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion."""
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def difference_interval(a: Group, b: Group) -> tuple[float, float] | None:
+    """Newcombe's hybrid score interval for rate(a) - rate(b): sound for small groups and for rates
+    near 0 or 1, where the textbook normal approximation is not. None while a group is empty."""
+    if not a.visitors or not b.visitors:
+        return None
+    p1, p2 = a.rate, b.rate
+    l1, u1 = wilson(a.converted, a.visitors)
+    l2, u2 = wilson(b.converted, b.visitors)
+    d = p1 - p2
+    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def _first_decisions(rule_id: int, since: datetime, until: datetime) -> dict[int, tuple[str, datetime]]:
+    """Each reached or held-out customer's first decision in the period: id → (outcome, when)."""
+    rows = db.session.execute(
+        select(OutreachDecision.customer_id, OutreachDecision.outcome, func.min(OutreachDecision.created_at))
+        .where(OutreachDecision.rule_id == rule_id, OutreachDecision.outcome.in_(("shown", "held_out")),
+               OutreachDecision.created_at >= since, OutreachDecision.created_at < until)
+        .group_by(OutreachDecision.customer_id, OutreachDecision.outcome))
+    first: dict[int, tuple[str, datetime]] = {}
+    for customer_id, outcome, at in rows:
+        if customer_id not in first or at < first[customer_id][1]:
+            first[customer_id] = (outcome, at)
+    return first
+
+
+def _orders(customer_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, Decimal]]]:
+    placed: dict[int, list[tuple[datetime, Decimal]]] = {}
+    for offset in range(0, len(customer_ids), CHUNK):
+        chunk = customer_ids[offset:offset + CHUNK]
+        for customer_id, at, total in db.session.execute(
+                select(Order.customer_id, Order.placed_at, Order.total)
+                .where(Order.customer_id.in_(chunk), Order.placed_at > start, Order.placed_at <= end)):
+            placed.setdefault(customer_id, []).append((at, total or Decimal("0")))
+    return placed
+
+
+def _groups(rule: OutreachRule, first: dict[int, tuple[str, datetime]]) -> tuple[Group, Group]:
+    window = timedelta(hours=rule.conversion_hours)
+    if not first:
+        return Group(0, 0, Decimal("0")), Group(0, 0, Decimal("0"))
+    times = [at for _outcome, at in first.values()]
+    orders = _orders(sorted(first), min(times), max(times) + window)
+    tally = {"shown": [0, 0, Decimal("0")], "held_out": [0, 0, Decimal("0")]}
+    for customer_id, (outcome, at) in first.items():
+        within = [total for placed, total in orders.get(customer_id, ()) if at < placed <= at + window]
+        row = tally[outcome]
+        row[0] += 1
+        row[1] += bool(within)
+        row[2] += sum(within, Decimal("0"))
+    return Group(*tally["shown"]), Group(*tally["held_out"])
+
+
+def rule_report(rule_id: int, since: datetime, until: datetime) -> RuleReport:
+    """One rule's figures for decisions taken in [since, until)."""
+    rule = get_rule(rule_id, include_deleted=True)
+    in_period = (OutreachDecision.rule_id == rule_id, OutreachDecision.created_at >= since,
+                 OutreachDecision.created_at < until)
+    shown = OutreachDecision.outcome == "shown"
+    counts = db.session.execute(select(
+        func.count().filter(shown), func.count().filter(shown, OutreachDecision.delivered_to > 0),
+        func.count().filter(shown, OutreachDecision.opened_at.is_not(None)),
+        func.count().filter(shown, OutreachDecision.replied_at.is_not(None)),
+        func.count().filter(OutreachDecision.outcome == "capped")).where(*in_period)).one()
+    treated, holdout = _groups(rule, _first_decisions(rule_id, since, until))
+    uplift = treated.rate - holdout.rate if treated.visitors and holdout.visitors else None
+    return RuleReport(rule, since, until, *counts, treated, holdout, uplift, difference_interval(treated, holdout))
+
+
+def all_reports(since: datetime, until: datetime) -> list[RuleReport]:
+    """Every rule not deleted, with its figures (the overview)."""
+    rules = db.session.scalars(select(OutreachRule.id).where(OutreachRule.deleted_at.is_(None))
+                               .order_by(OutreachRule.priority.desc(), OutreachRule.id))
+    return [rule_report(rule_id, since, until) for rule_id in rules]
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    """One decision as the console lists it: when, who, what, why."""
+
+    decision: OutreachDecision
+    rule_name: str
+    customer_id: int
+    customer_name: str
+
+
+def _lines(query, limit: int) -> list[DecisionLine]:
+    rows = db.session.execute(query.order_by(OutreachDecision.created_at.desc(), OutreachDecision.id.desc())
+                              .limit(limit))
+    return [DecisionLine(decision, rule_name, customer.id, customer.display_name)
+            for decision, rule_name, customer in rows]
+
+
+def _decisions():
+    return (select(OutreachDecision, OutreachRule.name, Customer)
+            .join(OutreachRule, OutreachRule.id == OutreachDecision.rule_id)
+            .join(Customer, Customer.id == OutreachDecision.customer_id))
+
+
+def recent_decisions(rule_id: int, limit: int = 50) -> list[DecisionLine]:
+    """A rule's latest decisions with their reasons ("why did this visitor get this message")."""
+    return _lines(_decisions().where(OutreachDecision.rule_id == rule_id), limit)
+
+
+def customer_decisions(customer_id: int, limit: int = 20) -> list[DecisionLine]:
+    """Every rule's latest decisions about one customer, for their profile."""
+    return _lines(_decisions().where(OutreachDecision.customer_id == customer_id), limit)
