@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import AnonymousVisitor, Customer, CustomerEvent, Order, StageTransition
+from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Order, OutreachDecision, StageTransition
 from app.services import orders as orders_service
 from app.services.batch_cache import BatchCache
 from app.services.event_effects import merge_fields
@@ -201,11 +202,24 @@ def _merge_carts(source: Customer, target: Customer, cache: BatchCache) -> None:
     cache.carts[source.id] = None
 
 
+def _move_decisions(source: Customer, target: Customer) -> None:
+    """The source's outreach decisions to the target, except an occurrence the target already has
+    decided for the same rule (that one goes with the source)."""
+    theirs = aliased(OutreachDecision)
+    taken = select(theirs.id).where(theirs.customer_id == target.id, theirs.rule_id == OutreachDecision.rule_id,
+                                    theirs.trigger_key == OutreachDecision.trigger_key)
+    db.session.execute(update(OutreachDecision).where(OutreachDecision.customer_id == source.id, ~taken.exists())
+                       .values(customer_id=target.id))
+
+
 def merge_into(source: Customer, target: Customer, cache: BatchCache) -> None:
     """Move everything of an anonymous profile into a customer, then delete it."""
     db.session.flush()  # the bulk UPDATEs below must see this batch's new orders and transitions
-    for model in (CustomerEvent, Order, StageTransition, AnonymousVisitor):
+    # Conversations and outreach decisions too: an anonymous visitor's chat, or the rule that
+    # reached them, stays with the customer they turn out to be.
+    for model in (CustomerEvent, Order, StageTransition, AnonymousVisitor, Conversation):
         db.session.execute(update(model).where(model.customer_id == source.id).values(customer_id=target.id))
+    _move_decisions(source, target)
     _merge_carts(source, target, cache)
     target.first_seen_at = min(source.first_seen_at, target.first_seen_at)
     target.last_seen_at = max(source.last_seen_at, target.last_seen_at)

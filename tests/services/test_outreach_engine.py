@@ -174,3 +174,16 @@ def test_another_visitors_message_id_starts_an_ordinary_chat(app):
                                StartRequest(client_key="x", outreach_decision_id=decision.id))
     assert other.channel == "chat" and started_by(other.id) is None
     assert db.session.get(OutreachDecision, decision.id).conversation_id is None
+
+
+def test_a_merge_keeps_the_visitors_decisions_and_conversations(app):
+    rule()
+    ingest_events([event("identify", {"email": "mia@example.com"}, customer="mia", when=utcnow().isoformat())])
+    online(app, "anon-m")
+    ingest_events([now_event("checkout_started", "anon-m")])
+    chat = start_conversation(Visitor(anonymous_id="anon-m"), StartRequest(client_key="m1"))
+    ingest_events([event("identify", {"email": "mia@example.com"}, customer="mia", anonymous="anon-m",
+                         when=utcnow().isoformat())])
+    mia = db.session.scalar(select(outreach_engine.Customer).where(outreach_engine.Customer.external_id == "mia"))
+    [decision] = decisions()
+    assert decision.customer_id == mia.id and db.session.get(Conversation, chat.id).customer_id == mia.id
