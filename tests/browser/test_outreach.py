@@ -1,0 +1,146 @@
+"""Proactive outreach in a real browser (issue #7's "Done means"): an admin writes an idle-cart rule
+in Settings › Outreach; a signed-in shopper with a loaded cart idles on the demo shop's checkout;
+the message pops up over the launcher; the shopper answers; the agent sees the conversation with
+the cart and the rule that started it; the shopper places the order; the rule's report counts one
+conversion. A second visitor, in the rule's holdout, sees nothing and is counted in the holdout."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services.outreach_engine import Rule, in_holdout
+from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.test_demo_shop import Shopper, _console_as_admin, demo  # noqa: F401  (this module's demo shop)
+
+pytestmark = pytest.mark.browser
+
+RULE = "Idle cart on checkout (browser test)"
+MESSAGE = "Your cart of {{cart.total}} is waiting. Any questions before you check out?"
+SHOWN = "Your cart of 23.80 EUR is waiting. Any questions before you check out?"
+ANSWER = "Do you ship to Porto by Friday?"
+IDLE_SECONDS = 10  # the shortest wait a cart_idle rule takes
+
+
+def _rows(demo, sql: str, *args):  # noqa: F811
+    with sqlite3.connect(demo.database) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def _create_rule(page, demo) -> int:  # noqa: F811
+    page.goto("/console/settings/outreach")
+    page.get_by_role("link", name="New rule").click()
+    page.get_by_label("Name", exact=True).fill(RULE)
+    page.get_by_label("Priority", exact=True).fill("100")
+    page.get_by_label("Cart unchanged while on the site").check()
+    page.get_by_label("Wait in seconds").fill(str(IDLE_SECONDS))
+    page.get_by_label("Page pattern").fill("/checkout$")
+    page.get_by_label("Cart value at least").fill("10")
+    page.get_by_label("Message in the chat widget").check()
+    page.get_by_label("Message", exact=True).fill(MESSAGE)
+    page.get_by_label("Holdout percent").fill("50")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.get_by_text("Outreach rule saved.")).to_be_visible()
+    [(rule_id,)] = _rows(demo, "SELECT id FROM outreach_rules WHERE name = ?", RULE)
+    return rule_id
+
+
+def _split_holdout(rule_id: int, treated: int, held: int) -> str:
+    """A seed that puts `held` in the rule's holdout and `treated` out of it."""
+    for n in range(10_000):
+        rule = Rule(rule_id, RULE, 100, {}, {}, {}, 50, f"browser-{n}", 24, False, None, None)
+        if in_holdout(rule, held) and not in_holdout(rule, treated):
+            return rule.holdout_seed
+    raise AssertionError("no seed splits the two visitors")
+
+
+def _loaded_cart(shop: Shopper) -> None:
+    page = shop.page
+    shop.step(lambda: page.goto("/products/TEA-ASSAM"))
+    page.get_by_label("Quantity").fill("2")
+    shop.step(lambda: page.get_by_role("button", name="Add to cart").click())
+    expect(page.locator("[data-cart-total]")).to_have_text("€23.80")
+
+
+def _profile_of(demo, page) -> int:  # noqa: F811
+    anonymous_id = page.evaluate("() => localStorage.getItem('helpdesk_anonymous_id')")
+    [(customer_id,)] = _rows(demo, "SELECT customer_id FROM anonymous_visitors WHERE anonymous_id = ?", anonymous_id)
+    return customer_id
+
+
+def test_an_idle_cart_gets_a_message_the_answer_is_a_conversation_and_the_order_a_conversion(
+        browser, demo, artifacts):  # noqa: F811
+    admin_context, admin = _console_as_admin(browser, demo)
+    rule_id = _create_rule(admin, demo)
+
+    # Mia signs in on the shop and fills her cart; another visitor fills theirs anonymously.
+    mia_context = browser.new_context(base_url=demo.shop_url, viewport={"width": 1280, "height": 800})
+    mia_context.set_default_timeout(TIMEOUT_MS)
+    mia = Shopper(mia_context.new_page(), demo.shop_url)
+    mia.step(lambda: mia.page.goto("/sign-in"))
+    mia.step(lambda: mia.page.get_by_role("button", name="Sign in as Mia").click())
+    _loaded_cart(mia)
+    other_context = browser.new_context(base_url=demo.shop_url)
+    other_context.set_default_timeout(TIMEOUT_MS)
+    other = Shopper(other_context.new_page(), demo.shop_url)
+    _loaded_cart(other)
+
+    # The rule's holdout is random per visitor; this seed makes the second visitor the held-out one.
+    mia_id, other_id = _profile_of(demo, mia.page), _profile_of(demo, other.page)
+    with sqlite3.connect(demo.database) as db:
+        db.execute("UPDATE outreach_rules SET holdout_seed = ? WHERE id = ?",
+                   (_split_holdout(rule_id, mia_id, other_id), rule_id))
+    admin.goto(f"/console/settings/outreach/{rule_id}")
+    admin.get_by_role("button", name="Save rule").click()  # saved again: every engine reloads the rule
+    expect(admin.get_by_text("Outreach rule saved.")).to_be_visible()
+
+    arrived = time.monotonic()
+    mia.step(lambda: mia.page.goto("/checkout"))
+    other.step(lambda: other.page.goto("/checkout"))
+
+    # The message pops up over the launcher once the cart has been idle on the checkout page.
+    popup = mia.page.get_by_role("button", name=re.compile("Your cart of 23.80 EUR is waiting"))
+    expect(popup).to_be_visible(timeout=(IDLE_SECONDS + 8) * 1000)
+    assert time.monotonic() - arrived >= IDLE_SECONDS - 1
+    mia.page.screenshot(path=artifacts / "outreach-1-popup.png")
+    popup.click()
+    chat = mia.page.frame_locator('iframe[title="Chat"]')
+    expect(chat.locator(".msg[data-offer] .msg__body")).to_have_text(SHOWN)
+    chat.get_by_label("Your message").fill(ANSWER)
+    chat.get_by_role("button", name="Send").click()
+    expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
+    expect(chat.locator(".msg--team[data-seq] .msg__body")).to_have_text(SHOWN)  # now the chat's first message
+    mia.page.screenshot(path=artifacts / "outreach-2-answered.png")
+
+    # The agent sees the conversation, the cart, and the rule that started it.
+    [(conversation_id, channel)] = _rows(demo, "SELECT id, channel FROM conversations WHERE customer_id = ?", mia_id)
+    assert channel == "proactive"
+    admin.goto(f"/console/inbox/{conversation_id}")
+    expect(admin.locator("[data-outreach-rule]")).to_contain_text(RULE)
+    expect(admin.get_by_text(ANSWER)).to_be_visible()
+    expect(admin.get_by_text("23.80").first).to_be_visible()
+    admin.screenshot(path=artifacts / "outreach-3-console.png", full_page=True)
+
+    # The visitor in the holdout saw nothing, and is counted there.
+    other.page.wait_for_timeout(1500)
+    expect(other.page.get_by_role("button", name=re.compile("Your cart of"))).to_have_count(0)
+    outcomes = dict(_rows(demo, "SELECT customer_id, outcome FROM outreach_decisions WHERE rule_id = ?", rule_id))
+    assert outcomes == {mia_id: "shown", other_id: "held_out"}
+
+    # Mia places the order: the report counts one conversion for the rule.
+    mia.step(lambda: mia.page.get_by_role("button", name="Place order").click())
+    expect(mia.page.locator("[data-order-id]")).to_be_visible()
+    admin.goto(f"/console/settings/outreach/{rule_id}/report")
+    expect(admin.locator('[data-stat="conversions"]')).to_have_text("1")
+    expect(admin.locator('[data-group="treated"] td[data-label="Bought"]')).to_have_text("1")
+    expect(admin.locator('[data-group="holdout"] td[data-label="Visitors"]')).to_have_text("1")
+    expect(admin.locator('[data-group="holdout"] td[data-label="Bought"]')).to_have_text("0")
+    expect(admin.locator("[data-decisions]")).to_contain_text("Held out")
+    admin.screenshot(path=artifacts / "outreach-4-report.png", full_page=True)
+    assert mia.problems == [] and other.problems == []
+    for context in (mia_context, other_context, admin_context):
+        context.close()
