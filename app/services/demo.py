@@ -13,6 +13,7 @@ from app.services import (
     demo_conversations,
     demo_kb_activity,
     demo_knowledge_base,
+    demo_outreach,
     demo_routing,
     demo_sla,
     demo_tickets,
@@ -64,5 +65,6 @@ def seed_demo() -> SeedReport:
     made = demo_tickets.seed_tickets()
     demo_knowledge_base.seed_knowledge_base()
     demo_kb_activity.seed_kb_activity()  # after the articles: the searches are run against them
+    demo_outreach.seed_outreach()  # after the customers: its alerts and check-ins include them
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
                       canned_responses_created=replies, tickets_created=made)
