@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from app.models import STAGES, Customer, StageTransition
 from app.models.base import utcnow
+from app.services import outreach_reports
 from app.services.customers import CustomerContext, Touchpoint, customer_context, journey
 
 # Marker colour of each touchpoint kind on the journey map (custom events are "other").
@@ -67,6 +68,7 @@ class CustomerOverview:
     days: list[JourneyDay]
     periods: list[StagePeriod]
     stage_index: int
+    outreach: list = field(default_factory=list)  # outreach_reports.DecisionLine: what rules decided, and why
 
     @property
     def customer(self) -> Customer:
@@ -133,4 +135,5 @@ def customer_overview(customer_id: int, *, now: datetime | None = None) -> Custo
         days=journey_days(customer, journey(customer.id)),
         periods=stage_periods(context.transitions, now or utcnow()),
         stage_index=STAGES.index(customer.stage) if customer.stage in STAGES else 0,
+        outreach=outreach_reports.customer_decisions(customer.id),
     )

@@ -38,7 +38,7 @@ RULES = (
              action={"kind": "widget_message",
                      "body": "Hi {{customer.first_name|there}}, your cart of {{cart.total}} is waiting. "
                              "Any questions before you check out? I'm here to help."},
-             holdout_percent=10, cap_hours=24, priority=90),
+             holdout_percent=20, cap_hours=24, priority=90),
     # The help center's returns articles (/help/en/articles/return-policy, …/how-to-return-an-item,
     # in every language) or a shop page under /returns.
     RuleSpec(RETURNS, trigger={"kind": "page_dwell", "seconds": 20, "url_pattern": "/(help/[a-z]{2}/.*return|returns)"},

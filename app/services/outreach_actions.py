@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.extensions import db
-from app.models import Customer, OutreachDecision
+from app.models import Customer, OutreachDecision, Ticket
 from app.services import placeholders, tickets
 from app.services.audit import Actor
 from app.services.outbox import EmailDraft
@@ -20,13 +20,14 @@ def _subject(rule, customer: Customer) -> str:
     return placeholders.render(rule.action["subject"], values).text
 
 
-def open_ticket(rule, customer: Customer, decision_id: int, body: str) -> None:
+def open_ticket(rule, customer: Customer, decision_id: int, body: str) -> Ticket:
     """A ticket on the customer, created by the rule, for an agent to check in (flushes)."""
     ticket = tickets.build_ticket(
         TicketRequest(subject=_subject(rule, customer), body=body, channel="api", tags=("outreach",),
                       requester=Requester(customer_id=customer.id), client_key=f"outreach-{decision_id}"),
         by=Actor("rule", rule.id, f"Outreach rule “{rule.name}”"[:254]))
     db.session.get(OutreachDecision, decision_id).ticket_id = ticket.id
+    return ticket
 
 
 def queue_email(rule, customer: Customer, decision_id: int, body: str) -> None:

@@ -20,7 +20,17 @@ from sqlalchemy import func, select
 
 from app.database import insert_ignoring_conflicts
 from app.extensions import db
-from app.models import Agent, Cart, Customer, Order, OutreachDecision, OutreachRule, RealtimeConnection
+from app.models import (
+    Agent,
+    Cart,
+    Conversation,
+    Customer,
+    Order,
+    OutreachDecision,
+    OutreachRule,
+    RealtimeConnection,
+    Ticket,
+)
 from app.models.customer import FLAGS
 from app.services import placeholders, presence, realtime, sla
 from app.services.business_hours import is_open
@@ -103,7 +113,7 @@ class Candidate:
 class Delivery:
     """What goes to sockets after the commit."""
 
-    kind: str  # widget_message or agent_alert
+    kind: str  # widget_message, agent_alert or ticket
     decision_id: int
     customer_id: int
     body: str
@@ -239,6 +249,18 @@ def _eligible(candidate: Candidate, now: datetime, calendar) -> tuple[bool, list
     return all(ok for _label, ok in checks), [label for label, _ok in checks]
 
 
+def _not_chatting(eligible: list[tuple[Candidate, list[str]]]) -> list[tuple[Candidate, list[str]]]:
+    """Drop widget messages to visitors who are in a conversation already: an agent is talking
+    to them, and a popup would interrupt."""
+    widget = {c.visit.customer_id for c, _ in eligible if c.rule.action["kind"] == "widget_message"}
+    if not widget:
+        return eligible
+    busy = set(db.session.scalars(select(Conversation.customer_id).where(
+        Conversation.customer_id.in_(widget), Conversation.status.in_(("open", "pending")))))
+    return [(c, labels) for c, labels in eligible
+            if not (c.visit.customer_id in busy and c.rule.action["kind"] == "widget_message")]
+
+
 def decide(candidates: list[Candidate], now: datetime) -> list[Delivery]:
     """Decide every candidate (highest priority first), log each decision, act on those shown.
     Flushes; the caller commits, then calls deliver() with the result."""
@@ -250,6 +272,7 @@ def decide(candidates: list[Candidate], now: datetime) -> list[Delivery]:
         ok, labels = _eligible(candidate, now, calendar)
         if ok:
             eligible.append((candidate, labels))
+    eligible = _not_chatting(eligible)
     if not eligible:
         return []
     cap_hours = visitor_cap_hours()
@@ -311,8 +334,8 @@ def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Vis
 
     kind = rule.action["kind"]
     if kind == "follow_up_ticket":
-        outreach_actions.open_ticket(rule, customer, decision_id, body)
-        return None
+        ticket = outreach_actions.open_ticket(rule, customer, decision_id, body)
+        return Delivery("ticket", decision_id, customer.id, body, "", rule.name, facts={"ticket_id": ticket.id})
     if kind == "email":
         outreach_actions.queue_email(rule, customer, decision_id, body)
         return None
@@ -324,9 +347,16 @@ def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Vis
 
 
 def deliver(deliveries: list[Delivery]) -> None:
-    """After the commit: the widget's popup to every tab of the visitor, or the alert to consoles."""
+    """After the commit: the widget's popup to every tab of the visitor, the alert to consoles, a
+    new ticket to the ticket lists."""
+    from app.services import tickets
+
     for d in deliveries:
-        if d.kind == "widget_message":
+        if d.kind == "ticket":  # inbox lists show the new ticket
+            ticket = db.session.get(Ticket, d.facts["ticket_id"])
+            if ticket is not None:
+                realtime.ticket_changed(tickets.ticket_payload(ticket), created=True)
+        elif d.kind == "widget_message":
             realtime.proactive_message(d.customer_id, {"decision_id": d.decision_id, "body": d.body,
                                                        "author": d.author})
         else:

@@ -187,3 +187,39 @@ def test_a_merge_keeps_the_visitors_decisions_and_conversations(app):
     mia = db.session.scalar(select(outreach_engine.Customer).where(outreach_engine.Customer.external_id == "mia"))
     [decision] = decisions()
     assert decision.customer_id == mia.id and db.session.get(Conversation, chat.id).customer_id == mia.id
+
+
+def test_a_visitor_already_in_a_chat_gets_no_popup(app):
+    rule()
+    sio = online(app, "anon-1")
+    start_conversation(Visitor(anonymous_id="anon-1"), StartRequest(client_key="c1"))
+    sio.get_received(CHAT)
+    ingest_events([now_event("checkout_started", "anon-1")])
+    assert offers(sio) == [] and decisions() == []
+
+
+def test_an_alert_reaches_the_consoles_with_the_cart(app, console_socket):
+    rule("Hot lead", action={"kind": "agent_alert", "body": "Hot lead: cart of {{cart.total}} on checkout"})
+    ingest_events([now_event("cart_updated", "anon-1", cart(items(("A", 2, "120.00")), "240.00")),
+                   now_event("checkout_started", "anon-1")])  # not on the site: alerts need no widget
+    [alert] = [m["args"][0] for m in console_socket.get_received("/console") if m["name"] == "outreach_alert"]
+    assert alert["body"] == "Hot lead: cart of 240.00 EUR on checkout" and alert["rule"] == "Hot lead"
+    assert alert["cart"] == "240.00 EUR" and alert["customer_id"] == decisions()[0].customer_id
+
+
+def test_a_follow_up_ticket_and_an_email_are_made_in_the_same_transaction(app):
+    from app.models import OutboxEmail, Ticket
+
+    rule("Check in", action={"kind": "follow_up_ticket", "subject": "Check in with {{customer.name|them}}",
+                             "body": "Ask how checkout went."})
+    rule("Mail", trigger={"kind": "event", "event": "signed_up"},
+         action={"kind": "email", "subject": "Welcome", "body": "Hi {{customer.first_name|there}}"})
+    ingest_events([event("identify", {"email": "ana@example.com", "name": "Ana Lima"}, customer="ana",
+                         when=utcnow().isoformat()),
+                   event("checkout_started", {}, customer="ana", when=utcnow().isoformat()),
+                   event("signed_up", {}, customer="ana", when=utcnow().isoformat())])
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket.subject == "Check in with Ana Lima"
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "outreach"))
+    assert email.to_address == "ana@example.com" and email.text_body == "Hi Ana"
+    assert {d.outcome for d in decisions()} == {"shown"} and decisions()[0].ticket_id == ticket.id

@@ -96,3 +96,13 @@ def test_the_report_page_shows_the_figures_and_the_reasons(rule, client, admin):
     assert backwards.status_code == 400 and "before the start date" in backwards.get_data(as_text=True)
     assert client.get(f"/console/settings/outreach/{rule.id}/report?start=2016-01-01&end=2026-11-01").status_code == 400
     assert client.get("/console/settings/outreach/999/report").status_code == 404
+
+
+def test_the_customer_page_says_what_each_rule_decided_and_why(rule, client, admin):
+    customer = _customer(1)
+    _decide(rule, customer, "held_out", T0, body="Hi <there>")
+    db.session.get(OutreachDecision, 1).reason = "checkout_started; audience: everyone; held out: in the holdout"
+    db.session.commit()
+    html = client.get(f"/console/customers/{customer.id}").get_data(as_text=True)
+    assert "Outreach" in html and "Held out" in html and "Why: checkout_started; audience: everyone" in html
+    assert "Hi &lt;there&gt;" in html

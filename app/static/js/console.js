@@ -41,6 +41,39 @@
     presenceSwitch(socket);
     unreadBadge(socket);
     notifications(socket);
+    outreachAlerts(socket);
+  }
+
+  // An outreach rule's alert ("hot lead: cart of 240 EUR idle on checkout"): a card at the corner,
+  // with a link to the customer, kept for a few minutes (at most a few at once). Text only.
+  function outreachAlerts(socket) {
+    const box = document.querySelector("[data-outreach-alerts]");
+    if (!box) return;
+    socket.on("outreach_alert", function (a) {
+      if (!a || !a.customer_id) return;
+      const card = document.createElement("div"), text = document.createElement("p"), rule = document.createElement("span"),
+            link = document.createElement("a"), close = document.createElement("button");
+      card.className = "outreach-alert";
+      card.setAttribute("data-outreach-alert", String(a.decision_id));
+      text.className = "outreach-alert__text";
+      rule.className = "outreach-alert__rule";
+      rule.textContent = a.rule || "Outreach";
+      text.appendChild(rule);
+      text.appendChild(document.createTextNode(String(a.body || "") + " "));
+      link.href = "/console/customers/" + Number(a.customer_id);
+      link.textContent = "Open " + String(a.customer_name || "the customer");
+      text.appendChild(link);
+      close.type = "button";
+      close.className = "button button--ghost button--small";
+      close.setAttribute("aria-label", "Dismiss alert");
+      close.textContent = "×";
+      close.addEventListener("click", function () { card.remove(); });
+      card.appendChild(text);
+      card.appendChild(close);
+      box.appendChild(card);
+      while (box.children.length > 3) box.firstElementChild.remove();
+      window.setTimeout(function () { card.remove(); }, 5 * 60 * 1000);
+    });
   }
 
   // A random id for a command a page may retry (client_msg_id, client_key).
