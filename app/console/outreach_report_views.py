@@ -1,5 +1,6 @@
-"""Settings › Outreach › a rule's report: reached, shown, opened, replies, conversions and revenue,
-against the holdout, with the uplift's confidence interval, and the latest decisions with their
+"""Settings › Outreach › Report (every rule side by side, and shoppers who chatted against those
+who did not) and one rule's report: reached, shown, opened, replies, conversions and revenue
+against the holdout, the uplift's confidence interval, and the latest decisions with their
 reasons. Registered by `register(bp)`."""
 
 from __future__ import annotations
@@ -45,5 +46,21 @@ def outreach_rule_report(rule_id: int):
                            duration=_duration, label=_label), status
 
 
+@admin_required
+def outreach_report():
+    """Every rule's figures side by side, and shoppers who chatted against those who did not."""
+    form, reports, support, status = PeriodForm(request.args), None, None, 400
+    try:
+        if form.validate():
+            period = _period(form)
+            reports, support, status = (outreach_reports.all_reports(*period),
+                                        outreach_reports.support_comparison(*period), 200)
+    except DomainError as exc:
+        form.form_errors.append(exc.message)
+    return render_template("console/settings/outreach_overview.html", form=form, reports=reports, support=support,
+                           actions=ACTION_LABELS, visitors=VISITOR_LABELS, duration=_duration, label=_label), status
+
+
 def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/settings/outreach/report", view_func=outreach_report, methods=["GET"])
     bp.add_url_rule("/settings/outreach/<int:rule_id>/report", view_func=outreach_rule_report, methods=["GET"])

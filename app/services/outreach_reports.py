@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Customer, Order, OutreachDecision, OutreachRule
+from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
 from app.services.outreach_rules import get_rule
 
 Z95 = 1.959964
@@ -172,3 +172,47 @@ def recent_decisions(rule_id: int, limit: int = 50) -> list[DecisionLine]:
 def customer_decisions(customer_id: int, limit: int = 20) -> list[DecisionLine]:
     """Every rule's latest decisions about one customer, for their profile."""
     return _lines(_decisions().where(OutreachDecision.customer_id == customer_id), limit)
+
+
+@dataclass(frozen=True)
+class SupportComparison:
+    """Shoppers (a cart or a checkout in the period) who chatted with support against those who
+    did not: how many bought within the window after the chat (or after their first cart event).
+    Observational, not an experiment: the rules' holdouts are the causal figures."""
+
+    window_days: int
+    chatted: Group
+    not_chatted: Group
+    uplift: float | None
+    interval: tuple[float, float] | None
+
+
+SHOPPING_EVENTS = ("cart_updated", "checkout_started")
+SUPPORT_WINDOW = timedelta(days=7)
+
+
+def support_comparison(since: datetime, until: datetime, window: timedelta = SUPPORT_WINDOW) -> SupportComparison:
+    """Conversion of shoppers who chatted against shoppers who did not, in [since, until)."""
+    shopping = dict(db.session.execute(
+        select(CustomerEvent.customer_id, func.min(CustomerEvent.occurred_at))
+        .where(CustomerEvent.type.in_(SHOPPING_EVENTS), CustomerEvent.customer_id.is_not(None),
+               CustomerEvent.occurred_at >= since, CustomerEvent.occurred_at < until)
+        .group_by(CustomerEvent.customer_id)).all())
+    chats = dict(db.session.execute(
+        select(Conversation.customer_id, func.min(Conversation.created_at))
+        .where(Conversation.channel.in_(("chat", "proactive")), Conversation.created_at >= since,
+               Conversation.created_at < until)
+        .group_by(Conversation.customer_id)).all())
+    reference = {cid: (chats[cid] if cid in chats else at) for cid, at in shopping.items()}
+    groups = {True: [0, 0, Decimal("0")], False: [0, 0, Decimal("0")]}
+    if reference:
+        orders = _orders(sorted(reference), min(reference.values()), max(reference.values()) + window)
+        for customer_id, at in reference.items():
+            within = [total for placed, total in orders.get(customer_id, ()) if at < placed <= at + window]
+            row = groups[customer_id in chats]
+            row[0] += 1
+            row[1] += bool(within)
+            row[2] += sum(within, Decimal("0"))
+    chatted, not_chatted = Group(*groups[True]), Group(*groups[False])
+    uplift = chatted.rate - not_chatted.rate if chatted.visitors and not_chatted.visitors else None
+    return SupportComparison(window.days, chatted, not_chatted, uplift, difference_interval(chatted, not_chatted))

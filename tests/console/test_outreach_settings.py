@@ -54,7 +54,7 @@ def test_the_list_shows_each_rule_in_words(client, admin):
     assert "7 days after first order" in html and "Alert online agents" in html and "Send an email" in html
     assert "stage Conversion, cart at least 20, returning visitors only" in html and "Everyone" in html
     assert "15 %" in html and ">80<" in html and "Paused" in html and "Active" in html
-    assert "Report" not in html  # the report page does not exist yet
+    assert "Report: Checkout nudge" in html and "/console/settings/outreach/report" in html  # reports linked
 
 
 def test_admin_creates_a_cart_idle_widget_rule_through_the_form(client, admin, post_form):

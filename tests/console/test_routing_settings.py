@@ -63,3 +63,15 @@ def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent)
     page = client.get("/console/settings/email").get_data(as_text=True)
     assert "kept here and not sent" in page and "ines@example.com" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_rule_list_reads_stages_flags_segments_and_channels_in_words(client, admin):
+    from app.services import routing
+    from app.services.audit import Actor
+
+    routing.save_rule(routing.RuleSpec(name="VIP carts", stop=False, active=True, conditions={
+        "channels": ["help_center"], "stages": ["conversion"], "flags": ["at_risk"], "segments": ["new_customer"]},
+        actions={"priority": "high"}), by=Actor("system"))
+    html = client.get("/console/settings/routing").get_data(as_text=True)
+    assert "channel is Help center" in html and "customer in Conversion" in html
+    assert "customer flagged At risk" in html and "segment New customer" in html

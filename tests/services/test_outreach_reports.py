@@ -106,3 +106,28 @@ def test_the_customer_page_says_what_each_rule_decided_and_why(rule, client, adm
     html = client.get(f"/console/customers/{customer.id}").get_data(as_text=True)
     assert "Outreach" in html and "Held out" in html and "Why: checkout_started; audience: everyone" in html
     assert "Hi &lt;there&gt;" in html
+
+
+def test_shoppers_who_chatted_against_those_who_did_not(app):
+    from app.models import Conversation, CustomerEvent
+
+    people = [_customer(n) for n in range(4)]
+    for n, person in enumerate(people):
+        db.session.add(CustomerEvent(event_id=f"e{n}", type="cart_updated", customer_id=person.id, occurred_at=T0,
+                                     received_at=T0, source="api", properties={}))
+    # 0 and 1 chat an hour later; 0 buys the next day. 2 buys within the week, 3 after it.
+    for person in people[:2]:
+        db.session.add(Conversation(customer_id=person.id, created_at=T0 + timedelta(hours=1), channel="chat"))
+    _order(people[0], T0 + timedelta(days=1), "30.00")
+    _order(people[2], T0 + timedelta(days=6), "12.00")
+    _order(people[3], T0 + timedelta(days=8), "99.00")
+    db.session.commit()
+    result = outreach_reports.support_comparison(T0 - timedelta(days=1), T0 + timedelta(days=2))
+    assert result.chatted == Group(2, 1, Decimal("30.00")) and result.not_chatted == Group(2, 1, Decimal("12.00"))
+    assert result.uplift == 0 and result.interval[0] < 0 < result.interval[1]
+
+
+def test_the_overview_lists_every_rule_and_the_support_comparison(rule, client, admin):
+    html = client.get("/console/settings/outreach/report").get_data(as_text=True)
+    assert "Idle cart" in html and "Shoppers who chatted with support" in html
+    assert client.get("/console/settings/outreach/report?start=2026-11-10&end=2026-11-01").status_code == 400
