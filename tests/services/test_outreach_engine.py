@@ -57,7 +57,8 @@ def decisions() -> list[OutreachDecision]:
     return list(db.session.scalars(select(OutreachDecision).order_by(OutreachDecision.id)))
 
 
-def test_an_event_reaches_the_visitor_on_the_site_and_the_decision_says_why(app):
+def test_an_event_reaches_the_visitor_on_the_site_and_the_decision_says_why(any_app):
+    app = any_app
     rule(audience={"stages": ["acquisition"]})
     sio = online(app, "anon-1")
     ingest_events([now_event("cart_updated", "anon-1", cart(items(("A", 2, "60.00")), "120.00")),
@@ -79,7 +80,8 @@ def test_nobody_outside_the_audience_or_off_the_site_is_messaged(app):
     assert offers(sio) == [] and decisions() == []
 
 
-def test_the_caps_stop_a_second_message_and_say_which_rule_came_first(app):
+def test_the_caps_stop_a_second_message_and_say_which_rule_came_first(any_app):
+    app = any_app
     rule("First", priority=90)
     rule("Second", trigger={"kind": "event", "event": "product_viewed"}, priority=10)
     sio = online(app, "anon-1")
@@ -127,7 +129,8 @@ def test_a_deleted_rule_stops_at_once(app):
     assert offers(sio) == [] and decisions() == []
 
 
-def test_the_timer_fires_an_idle_cart_once_and_says_when_it_is_next_due(app):
+def test_the_timer_fires_an_idle_cart_once_and_says_when_it_is_next_due(any_app):
+    app = any_app
     rule("Idle cart", trigger={"kind": "cart_idle", "seconds": 60, "url_pattern": "/checkout"},
          audience={"cart_min": "100"})
     sio = online(app, "anon-1")
@@ -144,7 +147,8 @@ def test_the_timer_fires_an_idle_cart_once_and_says_when_it_is_next_due(app):
         in decision.reason and offer["decision_id"] == decision.id
 
 
-def test_answering_the_message_starts_a_conversation_that_names_the_rule(app):
+def test_answering_the_message_starts_a_conversation_that_names_the_rule(any_app):
+    app = any_app
     saved = rule()
     sio = online(app, "anon-1")
     ingest_events([now_event("checkout_started", "anon-1")])
@@ -176,7 +180,8 @@ def test_another_visitors_message_id_starts_an_ordinary_chat(app):
     assert db.session.get(OutreachDecision, decision.id).conversation_id is None
 
 
-def test_a_merge_keeps_the_visitors_decisions_and_conversations(app):
+def test_a_merge_keeps_the_visitors_decisions_and_conversations(any_app):
+    app = any_app
     rule()
     ingest_events([event("identify", {"email": "mia@example.com"}, customer="mia", when=utcnow().isoformat())])
     online(app, "anon-m")
@@ -207,7 +212,8 @@ def test_an_alert_reaches_the_consoles_with_the_cart(app, console_socket):
     assert alert["cart"] == "240.00 EUR" and alert["customer_id"] == decisions()[0].customer_id
 
 
-def test_a_follow_up_ticket_and_an_email_are_made_in_the_same_transaction(app):
+def test_a_follow_up_ticket_and_an_email_are_made_in_the_same_transaction(any_app):
+    app = any_app
     from app.models import OutboxEmail, Ticket
 
     rule("Check in", action={"kind": "follow_up_ticket", "subject": "Check in with {{customer.name|them}}",
