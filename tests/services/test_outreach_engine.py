@@ -213,7 +213,6 @@ def test_an_alert_reaches_the_consoles_with_the_cart(app, console_socket):
 
 
 def test_a_follow_up_ticket_and_an_email_are_made_in_the_same_transaction(any_app):
-    app = any_app
     from app.models import OutboxEmail, Ticket
 
     rule("Check in", action={"kind": "follow_up_ticket", "subject": "Check in with {{customer.name|them}}",
