@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, insert, or_, select
 
 from app.extensions import db
-from app.models import AnonymousVisitor, Customer, CustomerEvent, OutreachDecision, OutreachRule
+from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
 from app.services import outreach_engine, placeholders
 from app.services.audit import Actor
@@ -65,6 +65,10 @@ ALERTS = 50
 CHECK_INS = 50
 CONVERSION = {"shown": 0.30, "held_out": 0.18}  # ordered within 24 h of the decision
 OPENED, REPLIED = 0.25, 0.12  # of the messages shown
+# What visitors answered to a proactive message (each answer is a resolved conversation).
+ANSWERS = ("Yes please: does the Assam come in a larger tin?", "Is shipping free over 40 EUR?",
+           "Can I still change the address after paying?", "Do you ship to Portugal?",
+           "Which of these teas is least bitter?", "Is the kettle's warranty two years?")
 CAPPED = 0.05  # of the shoppers: back at checkout within the day, capped by the rule
 SAFE_AGE = timedelta(hours=2)  # nothing ingested is newer: event-triggered rules ignore it (> 1 h)
 
@@ -361,5 +365,25 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
                 f"first order 7 days ago ({customer.first_order_at:%Y-%m-%d})", ["1 orders ≤ 1"], "shown", at)
 
     db.session.execute(insert(OutreachDecision), log.rows)
+    _answered(rng)
     db.session.commit()
     return accepted, len(log.rows)
+
+
+def _answered(rng: random.Random) -> None:
+    """Each answered message as the conversation it started: the rule's message, the visitor's
+    answer, resolved (the conversation page names the rule; the support report counts the chat)."""
+    for decision in db.session.scalars(select(OutreachDecision).where(OutreachDecision.replied_at.is_not(None))
+                                       .order_by(OutreachDecision.id)):
+        at = decision.replied_at
+        conversation = Conversation(customer_id=decision.customer_id, status="resolved", channel="proactive",
+                                    created_at=at, last_message_at=at, last_seq=2, agent_read_seq=2,
+                                    visitor_read_seq=2, client_key=f"demo-outreach-{decision.id}")
+        db.session.add(conversation)
+        db.session.flush()
+        db.session.add_all([
+            Message(conversation_id=conversation.id, seq=1, client_msg_id=f"outreach-{decision.id}",
+                    author_type="agent", body=decision.body, created_at=decision.created_at),
+            Message(conversation_id=conversation.id, seq=2, client_msg_id=f"demo-answer-{decision.id}",
+                    author_type="visitor", body=rng.choice(ANSWERS), created_at=at)])
+        decision.conversation_id = conversation.id

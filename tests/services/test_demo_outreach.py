@@ -19,9 +19,20 @@ def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-@pytest.fixture
-def seeded(app):
-    return seed_outreach()
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """Seeded once for the module (about 2 s): the tests only read, except the second run, which
+    must change nothing."""
+    from app import create_app
+    from config import TestConfig
+
+    tmp = tmp_path_factory.mktemp("demo-outreach")
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'test.db'}", HELPDESK_DATA_DIR=str(tmp))
+    with app.app_context():
+        db.create_all()
+        yield seed_outreach()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def rule(name: str) -> OutreachRule:
@@ -80,3 +91,15 @@ def test_reached_out_idle_carts_convert_more_than_the_holdout(seeded):
     (shown, shown_bought), (held, held_bought) = groups["shown"], groups["held_out"]
     assert shown > 400 and held > 20 and shown_bought and held_bought
     assert shown_bought / shown > held_bought / held
+
+
+def test_every_answered_message_is_a_conversation_starting_with_it(seeded):
+    from app.models import Conversation, Message
+
+    answered = list(db.session.scalars(select(OutreachDecision).where(OutreachDecision.replied_at.is_not(None))))
+    assert answered and all(d.conversation_id for d in answered)
+    for decision in answered[:5]:
+        assert db.session.get(Conversation, decision.conversation_id).channel == "proactive"
+        first = db.session.scalar(select(Message).where(Message.conversation_id == decision.conversation_id,
+                                                        Message.seq == 1))
+        assert first.body == decision.body and first.author_type == "agent"
