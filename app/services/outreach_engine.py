@@ -22,6 +22,7 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import (
     Agent,
+    AppSetting,
     Cart,
     Conversation,
     Customer,
@@ -34,7 +35,7 @@ from app.models import (
 from app.models.customer import FLAGS
 from app.services import placeholders, presence, realtime, sla
 from app.services.business_hours import is_open
-from app.services.outreach_rules import compile_pattern, visitor_cap_hours
+from app.services.outreach_rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY, compile_pattern
 
 VISITOR_FACING = ("widget_message", "email")
 RETURNING_AFTER = timedelta(minutes=30)  # first seen this long before the visit began: a returning visitor
@@ -136,9 +137,13 @@ def _compile(row: OutreachRule) -> Rule:
 
 
 def current_rules() -> tuple[Rule, ...]:
-    """The active rules, highest priority first; read again whenever any rule changed."""
+    """The active rules, highest priority first; read again whenever any rule or the cap changed
+    (the stamp: the rules' count and latest change, and the outreach setting with its change
+    counter)."""
     global _cache
-    stamp = tuple(db.session.execute(select(func.count(OutreachRule.id), func.max(OutreachRule.updated_at))).one())
+    settings = select(AppSetting.value).where(AppSetting.key == SETTINGS_KEY).scalar_subquery()
+    stamp = tuple(db.session.execute(select(func.count(OutreachRule.id), func.max(OutreachRule.updated_at),
+                                            settings)).one())
     if _cache[0] != stamp:
         rows = db.session.scalars(select(OutreachRule).where(OutreachRule.active.is_(True),
                                                              OutreachRule.deleted_at.is_(None))
@@ -275,10 +280,11 @@ def decide(candidates: list[Candidate], now: datetime) -> list[Delivery]:
     eligible = _not_chatting(eligible)
     if not eligible:
         return []
-    cap_hours = visitor_cap_hours()
+    cap_hours = int((_cache[0][2] or {}).get("visitor_cap_hours", DEFAULT_VISITOR_CAP_HOURS)) if _cache[0] \
+        else DEFAULT_VISITOR_CAP_HOURS
     longest = max([cap_hours] + [c.rule.cap_hours for c, _ in eligible])
     recent = _recent({c.visit.customer_id for c, _ in eligible}, now, longest)
-    names = {c.rule.id: c.rule.name for c, _ in eligible} | {r.id: r.name for r in current_rules()}
+    names = {r.id: r.name for r in _cache[1]} | {c.rule.id: c.rule.name for c, _ in eligible}
     deliveries = []
     for candidate, labels in sorted(eligible, key=lambda e: (-e[0].rule.priority, e[0].rule.id)):
         rule, visit = candidate.rule, candidate.visit
@@ -321,11 +327,12 @@ def _sender(rule: Rule) -> Agent | None:
 
 def _render(rule: Rule, customer: Customer) -> str:
     cart = db.session.get(Cart, customer.id)
+    body = rule.action["body"]
     last_order = db.session.scalar(select(Order).where(Order.customer_id == customer.id)
-                                   .order_by(Order.placed_at.desc()).limit(1))
+                                   .order_by(Order.placed_at.desc()).limit(1)) if "order." in body else None
     values = placeholders.values_for(customer=customer, cart=cart, last_order=last_order, agent=_sender(rule),
                                      shop_name=current_app.config["HELPDESK_SHOP_NAME"])
-    return placeholders.render(rule.action["body"], values).text
+    return placeholders.render(body, values).text
 
 
 def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Visit) -> Delivery | None:
@@ -381,26 +388,59 @@ def _online(customer_ids: set[int]) -> dict[int, tuple]:
     return {cid: (tabs, url, at, since) for cid, tabs, url, at, since in rows}
 
 
+def _plausible(rule: Rule, visit: Visit) -> bool:
+    """Whether the audience can hold, judged from the profile and cart in memory: every condition
+    but new-or-returning, which needs the visit's start."""
+    return all(ok for _label, ok in audience_checks({k: v for k, v in rule.audience.items() if k != "visitor"}, visit))
+
+
+def _needs_visit(rule: Rule, event: dict) -> bool:
+    """Whether deciding needs the visitor's sockets: a widget message, a page pattern on an event
+    that carries no page, or a new-or-returning audience."""
+    return (rule.action["kind"] == "widget_message" or "visitor" in rule.audience
+            or (rule.pattern is not None and event["type"] != "page_viewed"))
+
+
+def _event_page(event: dict, customer: Customer, online: tuple | None) -> str | None:
+    if event["type"] == "page_viewed":
+        return event["properties"].get("url")
+    if online is not None:
+        return online[1]
+    return (customer.current_page or {}).get("url")
+
+
 def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[Delivery]:
     """Called by ingestion inside its transaction with the new events, once they are applied
     (customer_of(event) gives the profile it ended on, cart_of(id) its cart): the event-triggered
-    rules. Costs one small query when no rule names these events' types."""
+    rules. The rules' stamp is one small query; the audience is first judged from what is in
+    memory, and only the customers still in a widget rule's audience cost a query for their visit."""
     rules = [r for r in current_rules() if r.kind == "event" and r.live(now)]
     if not rules:
         return []
     wanted = {r.trigger["event"] for r in rules}
-    matched = [(e, customer_of(e)) for e in events if e["type"] in wanted and e["timestamp"] >= now - FRESH_EVENT]
+    matched = []
+    for event in events:
+        if event["type"] not in wanted or event["timestamp"] < now - FRESH_EVENT:
+            continue
+        customer = customer_of(event)
+        rough = visit_of(customer, cart_of(customer.id), page_url=_event_page(event, customer, None))
+        standing = [r for r in rules if r.trigger["event"] == event["type"] and _plausible(r, rough)
+                    and (r.pattern is None or _needs_visit(r, event) or r.page_matches(rough.page_url))]
+        if standing:
+            matched.append((event, customer, standing))
     if not matched:
         return []
-    online = _online({c.id for _e, c in matched})
+    wanting = {c.id for e, c, standing in matched if any(_needs_visit(r, e) for r in standing)}
+    online = _online(wanting) if wanting else {}
     candidates = []
-    for event, customer in matched:
-        tabs, url, page_since, since = online.get(customer.id, (0, None, None, None))
-        page = event["properties"].get("url") if event["type"] == "page_viewed" else url
+    for event, customer, standing in matched:
+        visit_row = online.get(customer.id)
+        tabs, _url, page_since, since = visit_row or (0, None, None, None)
+        page = _event_page(event, customer, visit_row)
         visit = visit_of(customer, cart_of(customer.id), tabs=tabs, page_url=page, page_since=page_since,
                          on_site_since=since)
-        for rule in rules:
-            if rule.trigger["event"] == event["type"] and rule.page_matches(page):
+        for rule in standing:
+            if rule.page_matches(page):
                 where = f" on {page}" if page else ""
                 candidates.append(Candidate(rule, visit, f"event:{event['id']}", f"{event['type']}{where}"))
     return decide(candidates, now)

@@ -245,6 +245,7 @@ def save_rule(spec: RuleSpec, *, rule_id: int | None = None, by: Actor) -> Outre
         setattr(rule, name, getattr(spec, name))
     rule.updated_at = now
     db.session.flush()
+    _bump()
     audit.record("outreach.rule_saved", actor=by, target=rule, details={"name": rule.name})
     db.session.commit()
     return rule
@@ -255,8 +256,17 @@ def delete_rule(rule_id: int, *, by: Actor) -> None:
     rule = get_rule(rule_id)
     rule.deleted_at = rule.updated_at = utcnow()
     rule.active = False
+    _bump()
     audit.record("outreach.rule_deleted", actor=by, target=rule, details={"name": rule.name})
     db.session.commit()
+
+
+def _bump() -> None:
+    """Count a change of the rules: each process's engine compares this number (with the rules'
+    count and latest change) before every evaluation, so a change made on a host whose clock is
+    behind is not missed."""
+    stored = get_setting(SETTINGS_KEY) or {}
+    put_setting(SETTINGS_KEY, {**stored, "version": int(stored.get("version", 0)) + 1})
 
 
 def visitor_cap_hours() -> int:

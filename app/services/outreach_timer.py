@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 ON_SITE_KINDS = ("cart_idle", "page_dwell", "returning_visitor")
 MAX_SLEEP = 1.0  # a visitor who arrives is seen within a second
-MIN_SLEEP = 0.02
+# Passes at least this far apart: conditions coming due in a stream cost a pass per quarter second
+# at most, not one each (a pass reads every visitor on the site).
+MIN_SLEEP = 0.25
 FIRST_ORDER_EVERY = 60  # seconds between looks for customers N days after their first order
 FIRST_ORDER_LOOKBACK = timedelta(days=2)  # a pass missed (downtime) is caught up within this
 
@@ -74,24 +76,23 @@ def _online_visits() -> list[tuple[Visit, str, str, int | None]]:
     return visits
 
 
-def _due(rule: Rule, visit: Visit, sid: str, cart_event: str | None, cart_at) -> tuple[datetime, str, str] | None:
-    """When this rule's condition is (or will be) true for the visit: (moment, occurrence key, why)."""
-    seconds = timedelta(seconds=rule.trigger.get("seconds") or 0)
-    if not rule.page_matches(visit.page_url):
+def _due(rule: Rule, visit: Visit, sid: str, cart_event: str | None, cart_at, matches) -> tuple | None:
+    """When this rule's condition is (or will be) true for the visit: (moment, occurrence key, why).
+    The cheap checks come first; `matches(rule, url)` is the page pattern, remembered per pass."""
+    if (rule.kind == "cart_idle" and cart_event is None) or (rule.kind == "returning_visitor" and not visit.returning):
         return None
+    if rule.pattern is not None and not matches(rule, visit.page_url):
+        return None
+    seconds = timedelta(seconds=rule.trigger.get("seconds") or 0)
     where = f" on {visit.page_url}" if rule.pattern is not None else ""
     if rule.kind == "cart_idle":
-        if cart_event is None:
-            return None
         start = max(cart_at, visit.page_since if rule.pattern is not None else visit.on_site_since)
         return start + seconds, f"cart:{cart_event}", f"cart unchanged for {_span(seconds)}{where}"
     if rule.kind == "page_dwell":
         return visit.page_since + seconds, f"page:{sid}", f"{_span(seconds)}{where}"
-    if rule.kind == "returning_visitor" and visit.returning:
-        start = visit.page_since if rule.pattern is not None else visit.on_site_since
-        return (start + seconds, f"visit:{visit.on_site_since.isoformat()}",
-                f"returning visitor (first seen {visit.first_seen_at:%Y-%m-%d}){where}")
-    return None
+    start = visit.page_since if rule.pattern is not None else visit.on_site_since
+    return (start + seconds, f"visit:{visit.on_site_since.isoformat()}",
+            f"returning visitor (first seen {visit.first_seen_at:%Y-%m-%d}){where}")
 
 
 def _span(delta: timedelta) -> str:
@@ -107,9 +108,17 @@ def _remember(keys) -> None:
 
 def _on_site_candidates(rules: list[Rule], now: datetime) -> tuple[list[Candidate], datetime | None]:
     candidates, next_due = [], None
+    seen: dict[tuple[int, str | None], bool] = {}
+
+    def matches(rule: Rule, url: str | None) -> bool:
+        key = (rule.id, url)
+        if key not in seen:
+            seen[key] = rule.page_matches(url)
+        return seen[key]
+
     for visit, sid, cart_event, cart_at in _online_visits():
         for rule in rules:
-            due = _due(rule, visit, sid, cart_event, cart_at)
+            due = _due(rule, visit, sid, cart_event, cart_at, matches)
             if due is None or (rule.id, visit.customer_id, due[1]) in _decided:
                 continue
             if due[0] <= now:

@@ -228,3 +228,19 @@ def test_a_follow_up_ticket_and_an_email_are_made_in_the_same_transaction(any_ap
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "outreach"))
     assert email.to_address == "ana@example.com" and email.text_body == "Hi Ana"
     assert {d.outcome for d in decisions()} == {"shown"} and decisions()[0].ticket_id == ticket.id
+
+
+def test_the_cap_across_rules_is_read_at_once_when_changed(any_app):
+    app = any_app
+    first = rule("First")
+    rule("Second", trigger={"kind": "event", "event": "product_viewed"})
+    sio = online(app, "anon-1")
+    customer_id = db.session.scalar(select(outreach_engine.RealtimeConnection.customer_id))
+    db.session.add(OutreachDecision(rule_id=first.id, customer_id=customer_id, trigger_key="earlier", outcome="shown",
+                                    visitor_facing=True, reason="test", created_at=utcnow() - timedelta(hours=2)))
+    db.session.commit()
+    ingest_events([now_event("product_viewed", "anon-1", {"sku": "A", "name": "A"})])
+    assert decisions()[-1].outcome == "capped" and "every 4 h across rules" in decisions()[-1].reason
+    outreach_rules.save_visitor_cap(1, by=ADMIN)
+    ingest_events([now_event("product_viewed", "anon-1", {"sku": "B", "name": "B"})])
+    assert decisions()[-1].outcome == "shown" and len(offers(sio)) == 1
