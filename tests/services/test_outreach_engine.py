@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db, socketio
-from app.models import Conversation, Message, OutreachDecision
+from app.models import Conversation, Customer, Message, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
 from app.services import outreach_engine, outreach_rules, outreach_timer, visitor_tokens
 from app.services.audit import Actor
@@ -109,7 +109,7 @@ def _split_seed(saved, first_id: int, second_id: int) -> None:
 def test_the_holdout_is_stable_per_visitor_and_gets_nothing(app):
     saved = rule(holdout_percent=50)
     held, shown = online(app, "anon-a"), online(app, "anon-b")
-    ids = {d.customer_id for d in db.session.scalars(select(outreach_engine.RealtimeConnection))}
+    ids = {d.customer_id for d in db.session.scalars(select(RealtimeConnection))}
     first, second = sorted(ids)
     _split_seed(saved, first, second)
     for _ in range(2):  # the same visitors, twice: the same groups
@@ -189,7 +189,7 @@ def test_a_merge_keeps_the_visitors_decisions_and_conversations(any_app):
     chat = start_conversation(Visitor(anonymous_id="anon-m"), StartRequest(client_key="m1"))
     ingest_events([event("identify", {"email": "mia@example.com"}, customer="mia", anonymous="anon-m",
                          when=utcnow().isoformat())])
-    mia = db.session.scalar(select(outreach_engine.Customer).where(outreach_engine.Customer.external_id == "mia"))
+    mia = db.session.scalar(select(Customer).where(Customer.external_id == "mia"))
     [decision] = decisions()
     assert decision.customer_id == mia.id and db.session.get(Conversation, chat.id).customer_id == mia.id
 
@@ -235,7 +235,7 @@ def test_the_cap_across_rules_is_read_at_once_when_changed(any_app):
     first = rule("First")
     rule("Second", trigger={"kind": "event", "event": "product_viewed"})
     sio = online(app, "anon-1")
-    customer_id = db.session.scalar(select(outreach_engine.RealtimeConnection.customer_id))
+    customer_id = db.session.scalar(select(RealtimeConnection.customer_id))
     db.session.add(OutreachDecision(rule_id=first.id, customer_id=customer_id, trigger_key="earlier", outcome="shown",
                                     visitor_facing=True, reason="test", created_at=utcnow() - timedelta(hours=2)))
     db.session.commit()
