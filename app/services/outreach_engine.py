@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import Boolean, Integer, String, bindparam, select, text
@@ -93,6 +94,7 @@ class Visit:
     page_url: str | None = None
     page_since: datetime | None = None
     on_site_since: datetime | None = None
+    cart_items: int = 0
 
     @property
     def returning(self) -> bool:
@@ -173,7 +175,7 @@ def visit_of(customer: Customer, cart: Cart | None, *, tabs: int = 0, page_url: 
     return Visit(customer.id, customer.stage, frozenset(f for f in FLAGS if getattr(customer, f"is_{f}")),
                  customer.segment, customer.order_count, _language(customer.traits), customer.first_seen_at,
                  bool(customer.email), cart.total if loaded else None, cart.currency if loaded else None, tabs,
-                 page_url, page_since, on_site_since)
+                 page_url, page_since, on_site_since, cart.item_count if loaded else 0)
 
 
 def audience_checks(audience: dict, visit: Visit) -> list[tuple[str, bool]]:
@@ -217,35 +219,53 @@ def in_holdout(rule: Rule, customer_id: int) -> bool:
 # --- deciding ----------------------------------------------------------------------------------
 
 
-# The two lookups of a decision, as text: they run for every decided event, and a text statement
-# costs a third of the same query built with the ORM.
-_STANDING_SQL = text(
-    "SELECT customer_id, rule_id, visitor_facing, created_at FROM outreach_decisions"
-    " WHERE customer_id IN :ids AND outcome IN ('shown', 'held_out') AND created_at >= :since"
-    " UNION ALL SELECT customer_id, NULL, NULL, NULL FROM conversations"
-    " WHERE customer_id IN :ids AND status IN ('open', 'pending')"
-).bindparams(bindparam("ids", expanding=True), bindparam("since", type_=UTCDateTime())).columns(
-    customer_id=Integer(), rule_id=Integer(), visitor_facing=Boolean(), created_at=UTCDateTime())
-_ONLINE_SQL = text(
-    "SELECT customer_id, id, page_url, connected_at FROM realtime_connections"
+# Everything a decision needs to know about its customers, in one statement (as text: it runs for
+# every event a rule may act on, and a text statement costs a third of the same query built with
+# the ORM): their open widget sockets, the decisions that reached (or held out) them lately, and
+# whether they are in an open conversation.
+_CONTEXT_SQL = text(
+    "SELECT 'socket' AS tag, customer_id, id AS n, page_url AS page, connected_at AS at,"
+    " CAST(NULL AS BOOLEAN) AS facing FROM realtime_connections"
     f" WHERE customer_id IN :ids AND namespace = '{presence.CHAT}' AND seen_at >= :live"
-).bindparams(bindparam("ids", expanding=True), bindparam("live", type_=UTCDateTime())).columns(
-    customer_id=Integer(), id=Integer(), page_url=String(), connected_at=UTCDateTime())
+    " UNION ALL SELECT 'decision', customer_id, rule_id, NULL, created_at, visitor_facing FROM outreach_decisions"
+    " WHERE customer_id IN :ids AND outcome IN ('shown', 'held_out') AND created_at >= :since"
+    " UNION ALL SELECT 'chat', customer_id, NULL, NULL, NULL, NULL FROM conversations"
+    " WHERE customer_id IN :ids AND status IN ('open', 'pending')"
+).bindparams(bindparam("ids", expanding=True), bindparam("live", type_=UTCDateTime()),
+             bindparam("since", type_=UTCDateTime())).columns(
+    tag=String(), customer_id=Integer(), n=Integer(), page=String(), at=UTCDateTime(), facing=Boolean())
 
 
-def _standing(customer_ids: set[int], now: datetime, longest_hours: int) -> tuple[dict[int, list[tuple]], set[int]]:
-    """In one query: each customer's decisions that reached (or held out) them lately, as
-    (rule_id, visitor_facing, at), and those of them in an open conversation now."""
-    recent: dict[int, list[tuple]] = {}
-    busy: set[int] = set()
-    rows = db.session.execute(_STANDING_SQL, {"ids": sorted(customer_ids),
-                                              "since": now - timedelta(hours=longest_hours)})
-    for customer_id, rule_id, facing, at in rows:
-        if rule_id is None:
-            busy.add(customer_id)
-        else:
-            recent.setdefault(customer_id, []).append((rule_id, bool(facing), at))
-    return recent, busy
+@dataclass
+class Context:
+    """What one query told about a set of customers (see _CONTEXT_SQL)."""
+
+    ids: set[int]
+    online: dict[int, tuple] = field(default_factory=dict)  # id → (tabs, latest page, its start, on site since)
+    recent: dict[int, list[tuple]] = field(default_factory=dict)  # id → [(rule_id, visitor_facing, at)]
+    busy: set[int] = field(default_factory=set)  # in an open conversation
+
+
+def _longest_cap(rules) -> int:
+    return max([int(_settings().get("visitor_cap_hours", DEFAULT_VISITOR_CAP_HOURS))] + [r.cap_hours for r in rules])
+
+
+def context_of(customer_ids: set[int], now: datetime, longest_hours: int) -> Context:
+    """Read the customers' sockets, recent decisions and open conversations (one query)."""
+    context, latest = Context(set(customer_ids)), {}
+    rows = db.session.execute(_CONTEXT_SQL, {"ids": sorted(customer_ids), "live": presence.live_after(),
+                                             "since": now - timedelta(hours=longest_hours)})
+    for tag, customer_id, n, page, at, facing in rows:
+        if tag == "chat":
+            context.busy.add(customer_id)
+        elif tag == "decision":
+            context.recent.setdefault(customer_id, []).append((n, bool(facing), at))
+        else:  # a socket: the visit's tabs, its latest page and when the visit began
+            tabs, url, page_since, since = context.online.get(customer_id, (0, None, None, at))
+            if n > latest.get(customer_id, 0):
+                latest[customer_id], url, page_since = n, page, at
+            context.online[customer_id] = (tabs + 1, url, page_since, min(since, at))
+    return context
 
 
 def _ago(delta: timedelta) -> str:
@@ -279,25 +299,32 @@ def _eligible(candidate: Candidate, now: datetime, calendar) -> tuple[bool, list
     return all(ok for _label, ok in checks), [label for label, _ok in checks]
 
 
-def decide(candidates: list[Candidate], now: datetime) -> list[Delivery]:
-    """Decide every candidate (highest priority first), log each decision, act on those shown.
-    Flushes; the caller commits, then calls deliver() with the result."""
-    if not candidates:
-        return []
+def _eligible_now(candidates: list[Candidate], now: datetime) -> list[tuple[Candidate, list[str]]]:
+    """The candidates the rule may act on now, each with its audience checks in words."""
     calendar = sla.to_calendar(sla.shop_calendar()) if any(c.rule.business_hours_only for c in candidates) else None
     eligible = []
     for candidate in candidates:
         ok, labels = _eligible(candidate, now, calendar)
         if ok:
             eligible.append((candidate, labels))
+    return eligible
+
+
+def decide(candidates: list[Candidate], now: datetime, context: Context | None = None) -> list[Delivery]:
+    """Decide every candidate (highest priority first), log each decision, act on those shown.
+    `context` may hold what was read already about these customers (else one query reads it).
+    Flushes; the caller commits, then calls deliver() with the result."""
+    eligible = _eligible_now(candidates, now)
     if not eligible:
         return []
     cap_hours = int(_settings().get("visitor_cap_hours", DEFAULT_VISITOR_CAP_HOURS))
-    longest = max([cap_hours] + [c.rule.cap_hours for c, _ in eligible])
-    recent, busy = _standing({c.visit.customer_id for c, _ in eligible}, now, longest)
+    ids = {c.visit.customer_id for c, _ in eligible}
+    if context is None or not ids <= context.ids:
+        context = context_of(ids, now, _longest_cap(c.rule for c, _ in eligible))
+    recent = context.recent
     # No popup for a visitor in a conversation already: an agent is talking to them.
     eligible = [(c, labels) for c, labels in eligible
-                if not (c.rule.action["kind"] == "widget_message" and c.visit.customer_id in busy)]
+                if not (c.rule.action["kind"] == "widget_message" and c.visit.customer_id in context.busy)]
     names = {r.id: r.name for r in _cache[1]} | {c.rule.id: c.rule.name for c, _ in eligible}
     deliveries = []
     for candidate, labels in sorted(eligible, key=lambda e: (-e[0].rule.priority, e[0].rule.id)):
@@ -309,7 +336,7 @@ def decide(candidates: list[Candidate], now: datetime) -> list[Delivery]:
         verdict = capped or ("held out: in the rule's holdout group, so nothing was sent" if outcome == "held_out"
                              else "reached out")
         customer = db.session.get(Customer, visit.customer_id)
-        body = _render(rule, customer) if outcome != "capped" else None
+        body = _render(rule, customer, visit) if outcome != "capped" else None
         decision_id = _log(rule, visit.customer_id, candidate.key, outcome, f"{candidate.why}; {audience}; {verdict}",
                            body, now, visit.tabs if outcome == "shown" else 0)
         if decision_id is None:
@@ -339,8 +366,10 @@ def _sender(rule: Rule) -> Agent | None:
     return agent if agent is not None and agent.active else None
 
 
-def _render(rule: Rule, customer: Customer) -> str:
-    cart = db.session.get(Cart, customer.id)
+def _render(rule: Rule, customer: Customer, visit: Visit) -> str:
+    """The rule's text for this customer, the cart as the visit saw it (no query for it)."""
+    cart = SimpleNamespace(items=visit.cart_items > 0, total=visit.cart_total, currency=visit.cart_currency,
+                           item_count=visit.cart_items)
     body = rule.action["body"]
     last_order = db.session.scalar(select(Order).where(Order.customer_id == customer.id)
                                    .order_by(Order.placed_at.desc()).limit(1)) if "order." in body else None
@@ -389,20 +418,6 @@ def deliver(deliveries: list[Delivery]) -> None:
 # --- the event path ----------------------------------------------------------------------------
 
 
-def _online(customer_ids: set[int]) -> dict[int, tuple]:
-    """Visitors among these on the site now: id → (tabs, latest page, its start, on site since).
-    Their few sockets are read as rows and folded here: cheaper than grouping in SQL."""
-    rows = db.session.execute(_ONLINE_SQL, {"ids": sorted(customer_ids), "live": presence.live_after()})
-    visits: dict[int, tuple] = {}
-    latest: dict[int, int] = {}
-    for customer_id, row_id, url, at in rows:
-        tabs, page, page_since, since = visits.get(customer_id, (0, None, None, at))
-        if row_id > latest.get(customer_id, 0):
-            latest[customer_id], page, page_since = row_id, url, at
-        visits[customer_id] = (tabs + 1, page, page_since, min(since, at))
-    return visits
-
-
 def _plausible(rule: Rule, visit: Visit) -> bool:
     """Whether the audience can hold, judged from the profile and cart in memory: every condition
     but new-or-returning, which needs the visit's start."""
@@ -428,7 +443,7 @@ def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[D
     """Called by ingestion inside its transaction with the new events, once they are applied
     (customer_of(event) gives the profile it ended on, cart_of(id) its cart): the event-triggered
     rules. The rules' stamp is one small query; the audience is first judged from what is in
-    memory, and only the customers still in a widget rule's audience cost a query for their visit."""
+    memory, and only the customers a rule may still act on cost one more (context_of)."""
     rules = [r for r in current_rules() if r.kind == "event" and r.live(now)]
     if not rules:
         return []
@@ -445,11 +460,10 @@ def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[D
             matched.append((event, customer, standing))
     if not matched:
         return []
-    wanting = {c.id for e, c, standing in matched if any(_needs_visit(r, e) for r in standing)}
-    online = _online(wanting) if wanting else {}
+    context = context_of({c.id for _e, c, _standing in matched}, now, _longest_cap(rules))
     candidates = []
     for event, customer, standing in matched:
-        visit_row = online.get(customer.id)
+        visit_row = context.online.get(customer.id)
         tabs, _url, page_since, since = visit_row or (0, None, None, None)
         page = _event_page(event, customer, visit_row)
         visit = visit_of(customer, cart_of(customer.id), tabs=tabs, page_url=page, page_since=page_since,
@@ -458,4 +472,4 @@ def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[D
             if rule.page_matches(page):
                 where = f" on {page}" if page else ""
                 candidates.append(Candidate(rule, visit, f"event:{event['id']}", f"{event['type']}{where}"))
-    return decide(candidates, now)
+    return decide(candidates, now, context)

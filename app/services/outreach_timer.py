@@ -71,7 +71,7 @@ def _online_visits() -> list[tuple[Visit, str, str, int | None]]:
         visit = Visit(cid, stage, frozenset(f for f, on in zip(FLAGS, flag_values, strict=True) if on), segment,
                       orders, language[:2].lower() if isinstance(language, str) and language else None, first_seen,
                       bool(email), total if loaded else None, currency if loaded else None, tabs, url, page_since,
-                      since)
+                      since, items if loaded else 0)
         visits.append((visit, sid, cart_event if loaded else None, cart_at if loaded else None))
     return visits
 
