@@ -34,7 +34,7 @@ from pathlib import Path
 
 import requests
 import socketio
-from workload import percentile, temporary_database
+from workload import percentile, server_cpu_seconds, temporary_database
 
 from tests.support.html import csrf_from
 from tests.support.live_server import LiveServer, flask_cli, server_env
@@ -42,23 +42,11 @@ from tests.support.live_server import LiveServer, flask_cli, server_env
 SHOP = "http://shop.bench"
 AGENT_PASSWORD = "bench-agent-password"
 BUDGET = {"p50_ms": 10, "p99_ms": 100, "peak_per_s": 500, "cpu_ms_per_message": 2.0}
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- servers -----------------------------------------------------------------------------------
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """utime + stime of one process, from the kernel's accounting."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def server_cpu_seconds(server: LiveServer) -> float:
-    """CPU time of a gunicorn server: its master and its workers."""
-    pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return sum(process_cpu_seconds(p) for p in [pid, *map(int, children)])
 
 
 def prepare(tmp: Path, database_url: str, worker: str, threads: int, agents: int) -> dict:

@@ -54,14 +54,13 @@ from statistics import mean
 import aiohttp
 import requests
 import socketio
-from workload import percentile, temporary_database
+from workload import percentile, server_cpu_seconds, temporary_database
 
 from tests.support.live_server import LiveServer, flask_cli, server_env
 
 SHOP = "https://shop.example"
 PAGE = SHOP + "/checkout"
 BUDGET = {"p95_ms": 1000, "engine_ms_per_event": 2.0}
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -153,15 +152,6 @@ def save_rules(app, n: int, idle_seconds: int) -> None:
 # --- the live part -----------------------------------------------------------------------------
 
 
-def process_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def server_cpu_seconds(server: LiveServer) -> float:
-    pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return sum(process_cpu_seconds(p) for p in [pid, *map(int, children)])
 
 
 def anonymous_id(n: int) -> str:

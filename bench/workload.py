@@ -7,6 +7,7 @@ over many customers, with a share of repeated deliveries and slightly out-of-ord
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import uuid
@@ -197,3 +198,19 @@ def percentile(samples: list[float], share: float) -> float:
     """The nearest-rank percentile (share in 0..1) of samples, rounded to 0.01."""
     ordered = sorted(samples)
     return round(ordered[max(int(round(len(ordered) * share)) - 1, 0)], 2)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, from the kernel's accounting."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_cpu_seconds(server) -> float:
+    """CPU time of a gunicorn server (a LiveServer): its master and its workers."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(process_cpu_seconds(p) for p in [pid, *map(int, children)])
