@@ -31,9 +31,10 @@ def _rows(demo, sql: str, *args):  # noqa: F811
         return db.execute(sql, args).fetchall()
 
 
-def _create_rule(page, demo) -> int:  # noqa: F811
+def _create_rule(page, demo, assert_accessible) -> int:  # noqa: F811
     page.goto("/console/settings/outreach")
     page.get_by_role("link", name="New rule").click()
+    assert_accessible(page)
     page.get_by_label("Name", exact=True).fill(RULE)
     page.get_by_label("Priority", exact=True).fill("100")
     page.get_by_label("Cart unchanged while on the site").check()
@@ -73,9 +74,9 @@ def _profile_of(demo, page) -> int:  # noqa: F811
 
 
 def test_an_idle_cart_gets_a_message_the_answer_is_a_conversation_and_the_order_a_conversion(
-        browser, demo, artifacts):  # noqa: F811
+        browser, demo, artifacts, assert_accessible):  # noqa: F811
     admin_context, admin = _console_as_admin(browser, demo)
-    rule_id = _create_rule(admin, demo)
+    rule_id = _create_rule(admin, demo, assert_accessible)
 
     # Mia signs in on the shop and fills her cart; another visitor fills theirs anonymously.
     mia_context = browser.new_context(base_url=demo.shop_url, viewport={"width": 1280, "height": 800})
@@ -140,7 +141,14 @@ def test_an_idle_cart_gets_a_message_the_answer_is_a_conversation_and_the_order_
     expect(admin.locator('[data-group="holdout"] td[data-label="Visitors"]')).to_have_text("1")
     expect(admin.locator('[data-group="holdout"] td[data-label="Bought"]')).to_have_text("0")
     expect(admin.locator("[data-decisions]")).to_contain_text("Held out")
+    assert_accessible(admin)
     admin.screenshot(path=artifacts / "outreach-4-report.png", full_page=True)
+    admin.goto("/console/settings/outreach/report")
+    expect(admin.locator("[data-rules-report]")).to_contain_text(RULE)
+    assert_accessible(admin)
+    admin.goto(f"/console/customers/{mia_id}")
+    expect(admin.locator("[data-outreach-decision]").filter(has_text=RULE)).to_contain_text("Why: cart unchanged")
+    admin.screenshot(path=artifacts / "outreach-5-customer.png", full_page=True)
     assert mia.problems == [] and other.problems == []
     for context in (mia_context, other_context, admin_context):
         context.close()
