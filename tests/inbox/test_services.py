@@ -16,14 +16,19 @@ def test_demo_seed_makes_conversations_in_every_state_once(app):
     second = demo.seed_demo()
     assert first.conversations_created == 5 and second.conversations_created == 0
     assigned = Conversation.assignee_id.is_not(None)
-    rows = db.session.execute(db.select(Conversation.status, Conversation.channel, assigned).order_by(Conversation.id))
+    rows = db.session.execute(db.select(Conversation.status, Conversation.channel, assigned)
+                              .where(Conversation.channel != "proactive").order_by(Conversation.id))
     assert [tuple(r) for r in rows] == [("open", "chat", True), ("pending", "chat", True), ("resolved", "chat", True),
                                         ("open", "chat", False), ("open", "offline_message", False)]
+    # The demo's outreach history: answered proactive messages, all resolved.
+    answered = db.session.scalars(db.select(Conversation.status).where(Conversation.channel == "proactive")).all()
+    assert answered and set(answered) == {"resolved"}
     notes = db.select(db.func.count(Message.id)).where(Message.is_internal_note.is_(True),
                                                       Message.author_type == "agent")
     assert db.session.scalar(notes) == 1
     rows = inbox.list_conversations(inbox.InboxFilter(assignee="all", status=None), agent_id=1)
-    assert len(rows) == 5 and all(row.last_message is not None for row in rows)
+    assert all(row.last_message is not None for row in rows)
+    assert len([row for row in rows if row.conversation.channel != "proactive"]) == 5
 
 
 def test_set_status_refuses_unknown_status_and_conversation(app):
