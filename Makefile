@@ -65,7 +65,7 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 
 test: setup $(VENV)/.dev-deps app/static/vendor/axe.min.js browser-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .ruff_cache

@@ -178,3 +178,18 @@ def redis_server_url():
     if reason:
         services.unavailable("Redis", reason)
     return url
+
+
+# --- parallel runs -------------------------------------------------------------------------
+# `make test` runs two pytest-xdist workers (--dist loadgroup). Tests that share one resource stay
+# on one worker: the browser tests share a live server and Chromium per worker (one is enough),
+# and the Redis tests share Socket.IO's pub/sub channel and their fixed Redis databases.
+SERIAL_GROUPS = (("tests/browser/", "browser"), ("tests/realtime/", "redis"), ("tests/jobs/", "redis"),
+                 ("tests/system/test_health_and_errors.py", "redis"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for prefix, group in SERIAL_GROUPS:
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
