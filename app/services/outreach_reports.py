@@ -16,7 +16,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
+from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule, StageTransition
+from app.models.customer import STAGES
 from app.services.outreach_rules import get_rule
 
 Z95 = 1.959964
@@ -185,14 +186,50 @@ class SupportComparison:
     not_chatted: Group
     uplift: float | None
     interval: tuple[float, float] | None
+    by_stage: tuple[StageComparison, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageComparison:
+    """The comparison among shoppers who were in one lifecycle stage when they chatted (or shopped)."""
+
+    stage: str
+    chatted: Group
+    not_chatted: Group
+
+    @property
+    def uplift(self) -> float | None:
+        if not self.chatted.visitors or not self.not_chatted.visitors:
+            return None
+        return self.chatted.rate - self.not_chatted.rate
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return difference_interval(self.chatted, self.not_chatted)
 
 
 SHOPPING_EVENTS = ("cart_updated", "checkout_started")
 SUPPORT_WINDOW = timedelta(days=7)
 
 
+def _stages_at(reference: dict[int, datetime]) -> dict[int, str]:
+    """Each customer's lifecycle stage at their reference moment (the last transition before it)."""
+    stages = dict.fromkeys(reference, "reach")
+    ids, latest = sorted(reference), max(reference.values())
+    for offset in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            select(StageTransition.customer_id, StageTransition.to_stage, StageTransition.occurred_at)
+            .where(StageTransition.customer_id.in_(ids[offset:offset + CHUNK]), StageTransition.occurred_at <= latest)
+            .order_by(StageTransition.occurred_at, StageTransition.id))
+        for customer_id, stage, at in rows:
+            if at <= reference[customer_id]:
+                stages[customer_id] = stage
+    return stages
+
+
 def support_comparison(since: datetime, until: datetime, window: timedelta = SUPPORT_WINDOW) -> SupportComparison:
-    """Conversion of shoppers who chatted against shoppers who did not, in [since, until)."""
+    """Conversion of shoppers who chatted against shoppers who did not, in [since, until), overall
+    and among shoppers in the same lifecycle stage at that moment (similar visitors)."""
     shopping = dict(db.session.execute(
         select(CustomerEvent.customer_id, func.min(CustomerEvent.occurred_at))
         .where(CustomerEvent.type.in_(SHOPPING_EVENTS), CustomerEvent.customer_id.is_not(None),
@@ -204,15 +241,24 @@ def support_comparison(since: datetime, until: datetime, window: timedelta = SUP
                Conversation.created_at < until)
         .group_by(Conversation.customer_id)).all())
     reference = {cid: (chats[cid] if cid in chats else at) for cid, at in shopping.items()}
-    groups = {True: [0, 0, Decimal("0")], False: [0, 0, Decimal("0")]}
+    tally: dict[tuple[str, bool], list] = {}
     if reference:
         orders = _orders(sorted(reference), min(reference.values()), max(reference.values()) + window)
+        stages = _stages_at(reference)
         for customer_id, at in reference.items():
             within = [total for placed, total in orders.get(customer_id, ()) if at < placed <= at + window]
-            row = groups[customer_id in chats]
-            row[0] += 1
-            row[1] += bool(within)
-            row[2] += sum(within, Decimal("0"))
-    chatted, not_chatted = Group(*groups[True]), Group(*groups[False])
+            for key in (("all", customer_id in chats), (stages[customer_id], customer_id in chats)):
+                row = tally.setdefault(key, [0, 0, Decimal("0")])
+                row[0] += 1
+                row[1] += bool(within)
+                row[2] += sum(within, Decimal("0"))
+
+    def group(stage: str, chatted: bool) -> Group:
+        return Group(*tally.get((stage, chatted), (0, 0, Decimal("0"))))
+
+    chatted, not_chatted = group("all", True), group("all", False)
     uplift = chatted.rate - not_chatted.rate if chatted.visitors and not_chatted.visitors else None
-    return SupportComparison(window.days, chatted, not_chatted, uplift, difference_interval(chatted, not_chatted))
+    by_stage = tuple(StageComparison(stage, group(stage, True), group(stage, False)) for stage in STAGES
+                     if group(stage, True).visitors or group(stage, False).visitors)
+    return SupportComparison(window.days, chatted, not_chatted, uplift, difference_interval(chatted, not_chatted),
+                             by_stage)

@@ -114,7 +114,7 @@ def test_the_customer_page_says_what_each_rule_decided_and_why(rule, client, adm
 
 
 def test_shoppers_who_chatted_against_those_who_did_not(any_app):
-    from app.models import Conversation, CustomerEvent
+    from app.models import Conversation, CustomerEvent, StageTransition
 
     people = [_customer(n) for n in range(4)]
     for n, person in enumerate(people):
@@ -126,10 +126,19 @@ def test_shoppers_who_chatted_against_those_who_did_not(any_app):
     _order(people[0], T0 + timedelta(days=1), "30.00")
     _order(people[2], T0 + timedelta(days=6), "12.00")
     _order(people[3], T0 + timedelta(days=8), "99.00")
+    # Stages at the moment that counts: 2 was in acquisition then; 3 moved only later.
+    db.session.add(StageTransition(customer_id=people[2].id, from_stage="reach", to_stage="acquisition",
+                                   occurred_at=T0 - timedelta(hours=1), reason="test"))
+    db.session.add(StageTransition(customer_id=people[3].id, from_stage="reach", to_stage="conversion",
+                                   occurred_at=T0 + timedelta(days=8), reason="test"))
     db.session.commit()
     result = outreach_reports.support_comparison(T0 - timedelta(days=1), T0 + timedelta(days=2))
     assert result.chatted == Group(2, 1, Decimal("30.00")) and result.not_chatted == Group(2, 1, Decimal("12.00"))
     assert result.uplift == 0 and result.interval[0] < 0 < result.interval[1]
+    assert [(s.stage, s.chatted, s.not_chatted) for s in result.by_stage] == [
+        ("reach", Group(2, 1, Decimal("30.00")), Group(1, 0, Decimal("0"))),
+        ("acquisition", Group(0, 0, Decimal("0")), Group(1, 1, Decimal("12.00")))]
+    assert result.by_stage[0].uplift == 0.5 and result.by_stage[1].uplift is None
 
 
 def test_the_overview_lists_every_rule_and_the_support_comparison(rule, client, admin):
