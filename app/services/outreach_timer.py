@@ -43,9 +43,9 @@ class ScanResult:
     next_due: datetime | None  # the earliest condition not yet true, if any
 
 
-def _online_visits() -> list[tuple[Visit, str, str, int | None]]:
-    """Every visitor on the site now with their latest page: (visit, sid of that page, cart
-    snapshot id, cart's unchanged-since epoch seconds)."""
+def _online_visits() -> list[tuple[Visit, str, str | None, datetime | None]]:
+    """Every visitor on the site now with their latest page: (visit, sid of that page, the loaded
+    cart's snapshot id, when that cart last changed)."""
     live = (select(RealtimeConnection.customer_id, func.max(RealtimeConnection.id).label("latest"),
                    func.min(RealtimeConnection.connected_at).label("since"), func.count().label("tabs"))
             .where(RealtimeConnection.namespace == presence.CHAT, RealtimeConnection.customer_id.is_not(None),
