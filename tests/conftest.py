@@ -188,8 +188,23 @@ SERIAL_GROUPS = (("tests/browser/", "browser"), ("tests/realtime/", "redis"), ("
                  ("tests/system/test_health_and_errors.py", "redis"))
 
 
+def pytest_itemcollected(item):
+    """Mark each test with its group as it is collected."""
+    for prefix, group in SERIAL_GROUPS:
+        if item.nodeid.startswith(prefix):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    """On an xdist worker with --dist loadgroup: put the group after the test's id ("…@browser"),
+    which is how the controller groups tests. pytest-xdist 3.8 sets `item._nodeid`, which pytest 9
+    no longer reads (the id is `item._id`), so without this every test would be dealt out alone."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
     for item in items:
-        for prefix, group in SERIAL_GROUPS:
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+        groups = sorted({m.args[0] for m in item.iter_markers("xdist_group") if m.args})
+        if groups and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
