@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -28,7 +28,6 @@ WAITING_KINDS = ("cart_idle", "page_dwell", "returning_visitor")
 # The service names the trigger's and the action's kind "trigger" and "action"; the form's radios
 # carry a suffix so that they cannot be mistaken for the form's own action.
 FORM_FIELD = {"trigger": "trigger_kind", "action": "action_kind"}
-REPORT_ENDPOINT = "console.outreach_rule_report"
 NUMBER = [Optional(), Length(max=20)]  # the service parses and range-checks every number
 
 
@@ -184,7 +183,7 @@ def _list_page(cap_form: CapForm | None = None, status: int = 200):
     if cap_form is None:
         cap_form = CapForm(data={"visitor_cap_hours": str(outreach_rules.visitor_cap_hours())})
     return render_template("console/settings/outreach.html", rules=outreach_rules.all_rules(), form=FlaskForm(),
-                           cap_form=cap_form, has_report=REPORT_ENDPOINT in current_app.view_functions,
+                           cap_form=cap_form,
                            actions=ACTION_LABELS, visitors=VISITOR_LABELS, duration=_duration,
                            label=_label), status
 

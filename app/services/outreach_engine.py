@@ -164,7 +164,7 @@ def current_rules() -> tuple[Rule, ...]:
 # --- audience ----------------------------------------------------------------------------------
 
 
-def _language(traits: dict | None) -> str | None:
+def language_of(traits: dict | None) -> str | None:
     value = (traits or {}).get("language")
     return value[:2].lower() if isinstance(value, str) and value else None
 
@@ -173,7 +173,7 @@ def visit_of(customer: Customer, cart: Cart | None, *, tabs: int = 0, page_url: 
              page_since: datetime | None = None, on_site_since: datetime | None = None) -> Visit:
     loaded = cart is not None and cart.item_count > 0
     return Visit(customer.id, customer.stage, frozenset(f for f in FLAGS if getattr(customer, f"is_{f}")),
-                 customer.segment, customer.order_count, _language(customer.traits), customer.first_seen_at,
+                 customer.segment, customer.order_count, language_of(customer.traits), customer.first_seen_at,
                  bool(customer.email), cart.total if loaded else None, cart.currency if loaded else None, tabs,
                  page_url, page_since, on_site_since, cart.item_count if loaded else 0)
 

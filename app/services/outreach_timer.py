@@ -19,7 +19,16 @@ from app.models import Cart, Customer, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
 from app.models.customer import FLAGS
 from app.services import presence
-from app.services.outreach_engine import Candidate, Delivery, Rule, Visit, current_rules, decide, deliver
+from app.services.outreach_engine import (
+    Candidate,
+    Delivery,
+    Rule,
+    Visit,
+    current_rules,
+    decide,
+    deliver,
+    language_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +75,9 @@ def _online_visits() -> list[tuple[Visit, str, str | None, datetime | None]]:
         (cid, stage, segment, orders, traits, first_seen, email, *rest) = row
         flag_values, rest = rest[:len(FLAGS)], rest[len(FLAGS):]
         tabs, since, sid, url, page_since, total, currency, items, cart_at, cart_event = rest
-        language = (traits or {}).get("language")
         loaded = bool(items)
         visit = Visit(cid, stage, frozenset(f for f, on in zip(FLAGS, flag_values, strict=True) if on), segment,
-                      orders, language[:2].lower() if isinstance(language, str) and language else None, first_seen,
+                      orders, language_of(traits), first_seen,
                       bool(email), total if loaded else None, currency if loaded else None, tabs, url, page_since,
                       since, items if loaded else 0)
         visits.append((visit, sid, cart_event if loaded else None, cart_at if loaded else None))
