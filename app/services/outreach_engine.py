@@ -4,8 +4,9 @@ cap, log the decision with its reason, and do what the rule says.
 
 Decisions are written in the caller's transaction (flush only); what reaches sockets (the widget's
 popup, the agents' alert) is returned as Deliveries, sent by `deliver` after the caller commits.
-The rules are read once per rule change: each evaluation first compares the rules' stamp (count
-and latest change), so a rule saved or deleted in any process applies from the next evaluation.
+The rules are read once per rule change: each evaluation compares the rules' stamp (count and
+latest change; on the event path, read with the context of the customers a rule may act on), so a
+rule saved or deleted in any process applies from the next evaluation.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from types import SimpleNamespace
 
 from flask import current_app
@@ -75,6 +77,11 @@ class Rule:
     def page_matches(self, url: str | None) -> bool:
         return self.pattern is None or (url is not None and self.pattern.search(url) is not None)
 
+    @cached_property
+    def profile_audience(self) -> dict:
+        """The audience but new-or-returning: what the profile and cart alone can judge."""
+        return {k: v for k, v in self.audience.items() if k != "visitor"}
+
 
 @dataclass(frozen=True)
 class Visit:
@@ -128,16 +135,20 @@ class Delivery:
 
 # --- rules -------------------------------------------------------------------------------------
 
-_cache: tuple[tuple, tuple[Rule, ...]] = ((), ())
-# Run before every evaluation, so as plain SQL: a fifth of the ORM's cost per call.
-_STAMP_SQL = (f"SELECT count(id), max(updated_at), (SELECT value FROM {AppSetting.__tablename__} "
-              f"WHERE key = '{SETTINGS_KEY}') FROM {OutreachRule.__tablename__}")
+_cache: tuple[str | None, tuple[Rule, ...], dict] = (None, (), {})  # (stamp, rules, the outreach setting)
+# The rules' stamp, one string: their count and latest change, and the outreach setting (the visitor
+# cap, with a change counter, so a rule saved on a host whose clock is behind is still seen). Text
+# casts, so that it reads the same alone (_STAMP_SQL) and inside the context query (_CONTEXT_SQL).
+_STAMP_EXPR = ("CAST(count(id) AS TEXT) || '|' || COALESCE(CAST(max(updated_at) AS TEXT), '') || '|' || "
+               f"COALESCE((SELECT CAST(value AS TEXT) FROM {AppSetting.__tablename__} WHERE key = '{SETTINGS_KEY}'),"
+               f" '')")
+# Run before every evaluation that reads no context, so as plain SQL: a fifth of the ORM's cost.
+_STAMP_SQL = f"SELECT {_STAMP_EXPR} FROM {OutreachRule.__tablename__}"
 
 
 def _settings() -> dict:
     """The outreach setting as read with the last stamp (the visitor cap)."""
-    value = _cache[0][2] if _cache[0] else None
-    return (json.loads(value) if isinstance(value, str) else value) or {}
+    return _cache[2]
 
 
 def _compile(row: OutreachRule) -> Rule:
@@ -147,18 +158,22 @@ def _compile(row: OutreachRule) -> Rule:
                 compile_pattern(pattern) if pattern else None)
 
 
-def current_rules() -> tuple[Rule, ...]:
-    """The active rules, highest priority first; read again whenever any rule or the cap changed
-    (the stamp: the rules' count and latest change, and the outreach setting with its change
-    counter)."""
+def _rules_for(stamp: str) -> tuple[Rule, ...]:
+    """The active rules, highest priority first: those read before, or read again if the stamp
+    says any rule or the setting changed since."""
     global _cache
-    stamp = tuple(db.session.connection().exec_driver_sql(_STAMP_SQL).one())
     if _cache[0] != stamp:
         rows = db.session.scalars(select(OutreachRule).where(OutreachRule.active.is_(True),
                                                              OutreachRule.deleted_at.is_(None))
                                   .order_by(OutreachRule.priority.desc(), OutreachRule.id))
-        _cache = (stamp, tuple(_compile(row) for row in rows))
+        setting = stamp.split("|", 2)[2]
+        _cache = (stamp, tuple(_compile(row) for row in rows), json.loads(setting) if setting else {})
     return _cache[1]
+
+
+def current_rules() -> tuple[Rule, ...]:
+    """The active rules as they are now (one small query for the stamp, more only after a change)."""
+    return _rules_for(db.session.connection().exec_driver_sql(_STAMP_SQL).scalar())
 
 
 # --- audience ----------------------------------------------------------------------------------
@@ -178,6 +193,18 @@ def visit_of(customer: Customer, cart: Cart | None, *, tabs: int = 0, page_url: 
                  page_url, page_since, on_site_since, cart.item_count if loaded else 0)
 
 
+def _cart_checks(audience: dict, visit: Visit) -> list[tuple[str, bool]]:
+    cart, checks = visit.cart_total, []
+    shown = "no cart" if cart is None else placeholders.money(cart, visit.cart_currency)
+    if "cart_min" in audience:
+        low = Decimal(audience["cart_min"])
+        checks.append((f"cart {shown} ≥ {audience['cart_min']}", cart is not None and cart >= low))
+    if "cart_max" in audience:
+        high = Decimal(audience["cart_max"])
+        checks.append((f"cart {shown} ≤ {audience['cart_max']}", cart is not None and cart <= high))
+    return checks
+
+
 def audience_checks(audience: dict, visit: Visit) -> list[tuple[str, bool]]:
     """Each audience condition in words, with whether it holds (the decision's reason)."""
     checks = []
@@ -188,14 +215,9 @@ def audience_checks(audience: dict, visit: Visit) -> list[tuple[str, bool]]:
         checks.append((f"flag {', '.join(have) or 'none of ' + ', '.join(audience['flags'])}", bool(have)))
     if "segments" in audience:
         checks.append((f"segment {visit.segment}", visit.segment in audience["segments"]))
-    cart, orders = visit.cart_total, visit.order_count
-    shown = "no cart" if cart is None else placeholders.money(cart, visit.cart_currency)
-    if "cart_min" in audience:
-        low = Decimal(audience["cart_min"])
-        checks.append((f"cart {shown} ≥ {audience['cart_min']}", cart is not None and cart >= low))
-    if "cart_max" in audience:
-        high = Decimal(audience["cart_max"])
-        checks.append((f"cart {shown} ≤ {audience['cart_max']}", cart is not None and cart <= high))
+    if "cart_min" in audience or "cart_max" in audience:
+        checks += _cart_checks(audience, visit)
+    orders = visit.order_count
     if "orders_min" in audience:
         checks.append((f"{orders} orders ≥ {audience['orders_min']}", orders >= audience["orders_min"]))
     if "orders_max" in audience:
@@ -221,8 +243,9 @@ def in_holdout(rule: Rule, customer_id: int) -> bool:
 
 # Everything a decision needs to know about its customers, in one statement (as text: it runs for
 # every event a rule may act on, and a text statement costs a third of the same query built with
-# the ORM): their open widget sockets, the decisions that reached (or held out) them lately, and
-# whether they are in an open conversation.
+# the ORM): their open widget sockets, the decisions that reached (or held out) them lately,
+# whether they are in an open conversation, and the rules' stamp (so that the event path checks
+# its rules in the same round trip).
 _CONTEXT_SQL = text(
     "SELECT 'socket' AS tag, customer_id, id AS n, page_url AS page, connected_at AS at,"
     " CAST(NULL AS BOOLEAN) AS facing FROM realtime_connections"
@@ -231,6 +254,7 @@ _CONTEXT_SQL = text(
     " WHERE customer_id IN :ids AND outcome IN ('shown', 'held_out') AND created_at >= :since"
     " UNION ALL SELECT 'chat', customer_id, NULL, NULL, NULL, NULL FROM conversations"
     " WHERE customer_id IN :ids AND status IN ('open', 'pending')"
+    f" UNION ALL SELECT 'stamp', NULL, NULL, {_STAMP_EXPR}, NULL, NULL FROM {OutreachRule.__tablename__}"
 ).bindparams(bindparam("ids", expanding=True), bindparam("live", type_=UTCDateTime()),
              bindparam("since", type_=UTCDateTime())).columns(
     tag=String(), customer_id=Integer(), n=Integer(), page=String(), at=UTCDateTime(), facing=Boolean())
@@ -241,6 +265,7 @@ class Context:
     """What one query told about a set of customers (see _CONTEXT_SQL)."""
 
     ids: set[int]
+    stamp: str | None = None  # the rules' stamp as the query read it
     online: dict[int, tuple] = field(default_factory=dict)  # id → (tabs, latest page, its start, on site since)
     recent: dict[int, list[tuple]] = field(default_factory=dict)  # id → [(rule_id, visitor_facing, at)]
     busy: set[int] = field(default_factory=set)  # in an open conversation
@@ -258,6 +283,8 @@ def context_of(customer_ids: set[int], now: datetime, longest_hours: int) -> Con
     for tag, customer_id, n, page, at, facing in rows:
         if tag == "chat":
             context.busy.add(customer_id)
+        elif tag == "stamp":
+            context.stamp = page
         elif tag == "decision":
             context.recent.setdefault(customer_id, []).append((n, bool(facing), at))
         else:  # a socket: the visit's tabs, its latest page and when the visit began
@@ -350,10 +377,16 @@ def decide(candidates: list[Candidate], now: datetime, context: Context | None =
     return deliveries
 
 
+_LOG_STATEMENTS: dict[str, object] = {}  # per dialect: built once, it runs for every decision
+
+
 def _log(rule: Rule, customer_id: int, key: str, outcome: str, reason: str, body: str | None, now: datetime,
          delivered: int) -> int | None:
-    table = OutreachDecision.__table__
-    stmt = insert_ignoring_conflicts(table, ["rule_id", "customer_id", "trigger_key"]).returning(table.c.id)
+    stmt = _LOG_STATEMENTS.get(db.engine.dialect.name)
+    if stmt is None:
+        table = OutreachDecision.__table__
+        stmt = insert_ignoring_conflicts(table, ["rule_id", "customer_id", "trigger_key"]).returning(table.c.id)
+        _LOG_STATEMENTS[db.engine.dialect.name] = stmt
     return db.session.execute(stmt, {
         "rule_id": rule.id, "customer_id": customer_id, "trigger_key": key[:160], "outcome": outcome,
         "visitor_facing": rule.visitor_facing, "reason": reason[:500], "body": body and body[:2000],
@@ -421,7 +454,7 @@ def deliver(deliveries: list[Delivery]) -> None:
 def _plausible(rule: Rule, visit: Visit) -> bool:
     """Whether the audience can hold, judged from the profile and cart in memory: every condition
     but new-or-returning, which needs the visit's start."""
-    return all(ok for _label, ok in audience_checks({k: v for k, v in rule.audience.items() if k != "visitor"}, visit))
+    return all(ok for _label, ok in audience_checks(rule.profile_audience, visit))
 
 
 def _needs_visit(rule: Rule, event: dict) -> bool:
@@ -439,14 +472,9 @@ def _event_page(event: dict, customer: Customer, online: tuple | None) -> str | 
     return (customer.current_page or {}).get("url")
 
 
-def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[Delivery]:
-    """Called by ingestion inside its transaction with the new events, once they are applied
-    (customer_of(event) gives the profile it ended on, cart_of(id) its cart): the event-triggered
-    rules. The rules' stamp is one small query; the audience is first judged from what is in
-    memory, and only the customers a rule may still act on cost one more (context_of)."""
-    rules = [r for r in current_rules() if r.kind == "event" and r.live(now)]
-    if not rules:
-        return []
+def _matching(events: list[dict], rules: tuple[Rule, ...], customer_of, cart_of, now: datetime) -> list[tuple]:
+    """(event, customer, the rules that may act on it), judged from what is in memory."""
+    rules = [r for r in rules if r.kind == "event" and r.live(now)]
     wanted = {r.trigger["event"] for r in rules}
     matched = []
     for event in events:
@@ -458,9 +486,27 @@ def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[D
                     and (r.pattern is None or _needs_visit(r, event) or r.page_matches(rough.page_url))]
         if standing:
             matched.append((event, customer, standing))
+    return matched
+
+
+def on_events(events: list[dict], customer_of, cart_of, now: datetime) -> list[Delivery]:
+    """Called by ingestion inside its transaction with the new events, once they are applied
+    (customer_of(event) gives the profile it ended on, cart_of(id) its cart): the event-triggered
+    rules. The audience is first judged from what is in memory, with the rules as last read; only
+    the customers a rule may still act on cost a query (context_of), which also reads the rules'
+    stamp. With no such customer, the stamp alone is read. Either way, if the rules changed since,
+    the events are matched again against the new ones: one round trip per event, two when a rule
+    acts (and the decision's insert)."""
+    known = _cache[0]
+    matched = _matching(events, _cache[1], customer_of, cart_of, now)
+    context = context_of({c.id for _e, c, _s in matched}, now, _longest_cap(_cache[1])) if matched else None
+    stamp = context.stamp if context is not None else db.session.connection().exec_driver_sql(_STAMP_SQL).scalar()
+    if stamp != known:  # a rule or the cap changed (or another database): match with the rules as they are
+        rules = _rules_for(stamp)
+        matched = _matching(events, rules, customer_of, cart_of, now)
+        context = context_of({c.id for _e, c, _s in matched}, now, _longest_cap(rules)) if matched else None
     if not matched:
         return []
-    context = context_of({c.id for _e, c, _standing in matched}, now, _longest_cap(rules))
     candidates = []
     for event, customer, standing in matched:
         visit_row = context.online.get(customer.id)

@@ -129,6 +129,23 @@ def test_a_deleted_rule_stops_at_once(app):
     assert offers(sio) == [] and decisions() == []
 
 
+def test_rules_changed_after_they_were_read_apply_to_the_next_event(any_app):
+    """The event path matches with the rules it read last and checks their stamp in the same query:
+    a deleted rule that the cached copy still matches stops, and a new rule that the cached copy
+    knows nothing of starts, each at the next event."""
+    app = any_app
+    saved = rule()
+    first, second = online(app, "anon-1"), online(app, "anon-2")
+    ingest_events([now_event("checkout_started", "anon-1")])
+    assert len(offers(first)) == 1  # the engine holds the rule now
+    outreach_rules.delete_rule(saved.id, by=ADMIN)
+    ingest_events([now_event("checkout_started", "anon-2")])
+    assert offers(second) == [] and len(decisions()) == 1
+    rule("Browsing", trigger={"kind": "event", "event": "product_viewed"})
+    ingest_events([now_event("product_viewed", "anon-2", {"sku": "A", "name": "A"})])
+    assert len(offers(second)) == 1 and decisions()[-1].reason.startswith("product_viewed")
+
+
 def test_the_timer_fires_an_idle_cart_once_and_says_when_it_is_next_due(any_app):
     app = any_app
     rule("Idle cart", trigger={"kind": "cart_idle", "seconds": 60, "url_pattern": "/checkout"},
