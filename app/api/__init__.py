@@ -2,7 +2,18 @@
 
 from flask_smorest import Api
 
-from app.api import conversations, customers, events, inbound, kb, tickets, views, widget_events, widget_requests
+from app.api import (
+    conversations,
+    customers,
+    events,
+    inbound,
+    kb,
+    tickets,
+    views,
+    widget_events,
+    widget_requests,
+    widget_surveys,
+)
 from app.services.browser_events import BrowserEventsSchema
 from app.services.event_schemas import EventBatchSchema, EventSchema
 
@@ -12,7 +23,8 @@ def init_api(api: Api) -> None:
     api.spec.components.schema("Event", schema=EventSchema)
     api.spec.components.schema("EventBatch", schema=EventBatchSchema)
     api.spec.components.schema("BrowserEvents", schema=BrowserEventsSchema)
-    for module in (views, events, customers, conversations, tickets, inbound, widget_events, widget_requests, kb):
+    for module in (views, events, customers, conversations, tickets, inbound, widget_events, widget_requests,
+                   widget_surveys, kb):
         api.register_blueprint(module.bp)
 
 

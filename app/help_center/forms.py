@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
+from app.services.surveys import MAX_COMMENT_CHARS
 from app.uploads import AttachmentsField
 
 
@@ -45,3 +46,13 @@ class ReplyForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Sign out of My requests."""
+
+
+class SurveyForm(FlaskForm):
+    """The survey an email links to: good or bad, and an optional comment."""
+
+    rating = RadioField("How would you rate the support you received?",
+                        choices=[SelectChoice("good", "Good"), SelectChoice("bad", "Bad")],
+                        validators=[InputRequired("Choose good or bad.")])
+    comment = TextAreaField("Anything you would like to add? (optional)",
+                            validators=[Optional(), Length(max=MAX_COMMENT_CHARS)], render_kw={"rows": 4})

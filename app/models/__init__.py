@@ -25,6 +25,7 @@ from app.models.realtime import RealtimeConnection
 from app.models.saved_view import SavedView
 from app.models.setting import AppSetting
 from app.models.sla import BusinessCalendar, SlaPolicy
+from app.models.survey import Survey
 from app.models.ticket import (
     RoutingRule,
     Ticket,
@@ -44,6 +45,7 @@ __all__ = [
     "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "OutreachDecision", "OutreachRule",
     "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",
-    "RoutingRule", "Ticket", "TicketAttachment", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage",
+    "RoutingRule", "Survey",
+    "Ticket", "TicketAttachment", "TicketEvent", "TicketGroup", "TicketGroupMember", "TicketMessage",
     "TicketTag",
 ]

@@ -26,6 +26,7 @@ KIND_CATEGORIES = {
     "review_submitted": "feedback",
     "referral_made": "feedback",
     "nps_submitted": "feedback",
+    "csat": "feedback",
     "stage": "stage",
 }
 # The narrowest a stage period is drawn (in % of the band), so a short one stays visible.

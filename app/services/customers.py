@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 
 from app.database import contains_pattern
 from app.extensions import db
-from app.models import FLAGS, Cart, Conversation, Customer, CustomerEvent, Order, StageTransition
+from app.models import FLAGS, Cart, Conversation, Customer, CustomerEvent, Order, StageTransition, Survey
 from app.services import orders, presence
 from app.services.errors import DomainError, NotFoundError
 
@@ -166,8 +166,7 @@ def _event_detail(event: CustomerEvent) -> str | None:
 
 
 def journey(customer_id: int, *, limit: int = 200) -> list[Touchpoint]:
-    """The newest touchpoints (events and stage changes), newest first. Later capabilities add
-    chats, tickets and surveys here."""
+    """The newest touchpoints (events, stage changes and CSAT answers), newest first."""
     events = db.session.scalars(
         db.select(CustomerEvent)
         .where(CustomerEvent.customer_id == customer_id)
@@ -188,7 +187,20 @@ def journey(customer_id: int, *, limit: int = 200) -> list[Touchpoint]:
             .order_by(StageTransition.occurred_at.desc(), StageTransition.id.desc())
         )
     ]
+    points += [
+        Touchpoint(s.answered_at, "csat", f"Rated support: {'good' if s.rating == 'good' else 'bad'}",
+                   _survey_detail(s))
+        for s in db.session.scalars(
+            db.select(Survey).where(Survey.customer_id == customer_id, Survey.kind == "csat",
+                                    Survey.answered_at.is_not(None))
+            .order_by(Survey.answered_at.desc()).limit(limit))
+    ]
     return sorted(points, key=lambda p: p.at, reverse=True)[:limit]
+
+
+def _survey_detail(survey: Survey) -> str:
+    about = f"request #{survey.ticket_id}" if survey.ticket_id else "a chat"
+    return f"about {about}" + (f": “{survey.comment}”" if survey.comment else "")
 
 
 def profile_document(context: CustomerContext) -> dict:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func
 
 from app.extensions import db
-from app.models import Agent, Conversation, Customer, Message, OutreachRule
+from app.models import Agent, Conversation, Customer, Message, OutreachRule, Survey
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services import assignment, chat_settings, outreach_answers, presence, realtime
+from app.services import assignment, chat_settings, outreach_answers, presence, realtime, surveys
 from app.services.audit import Actor
 from app.services.chat_payloads import conversation_payload, visitor_conversation_payload
 from app.services.conversations import MAX_RESUME, NOT_FOUND
@@ -53,6 +53,7 @@ class ConversationView:
     team: list[presence.TeamMember]  # who it can be transferred to
     question_labels: dict[str, str]  # the pre-chat form's questions, by key
     outreach_rule: OutreachRule | None = None  # the rule whose message the visitor answered
+    survey: Survey | None = None  # CSAT, once the chat was resolved
 
 
 
@@ -99,7 +100,8 @@ def conversation_view(conversation_id: int) -> ConversationView:
                             context=customer_context(conversation.customer_id), team=presence.team(),
                             question_labels={f.key: f.label for f in chat_settings.current().prechat_fields},
                             outreach_rule=outreach_answers.started_by(conversation.id)
-                            if conversation.channel == "proactive" else None)
+                            if conversation.channel == "proactive" else None,
+                            survey=surveys.for_conversation(conversation.id))
 
 
 def unread_conversations(agent_id: int) -> dict[int, int]:
@@ -114,9 +116,9 @@ def unread_conversations(agent_id: int) -> dict[int, int]:
 
 def set_status(conversation_id: int, status: str, *, by: Actor) -> Conversation:
     """Called by the conversation page's status buttons: set the status (one commit), then announce
-    `conversation_updated` to the inbox and to the visitor's widget. A resolved chat frees its
-    agent's capacity, so waiting conversations may be handed over. Any agent may change any
-    conversation's status."""
+    `conversation_updated` to the inbox and to the visitor's widget. A resolved chat asks the
+    visitor for CSAT (surveys.ask_after_chat) and frees its agent's capacity, so waiting
+    conversations may be handed over. Any agent may change any conversation's status."""
     if status not in CONVERSATION_STATUSES:
         raise DomainError(f"status must be one of {', '.join(CONVERSATION_STATUSES)}.", field="status")
     conversation = db.session.scalar(
@@ -128,9 +130,12 @@ def set_status(conversation_id: int, status: str, *, by: Actor) -> Conversation:
         db.session.rollback()
         return conversation
     conversation.status = status
+    survey = surveys.ask_after_chat(conversation) if status == "resolved" else None
     db.session.commit()
     realtime.conversation_updated(conversation_payload(conversation))
     realtime.visitor_conversation_updated(visitor_conversation_payload(conversation))
+    if survey is not None and survey.asked_via == "widget":
+        realtime.survey_requested(surveys.payload(survey))
     if status == "resolved":
         assignment.assign_waiting()
     return conversation

@@ -195,3 +195,18 @@ def outreach_alert(payload: dict) -> None:
     """An outreach rule flagged a visitor to agents ("hot lead: cart of 240 EUR idle on checkout"):
     every console."""
     emit("outreach_alert", payload, room=INBOX_ROOM, namespace=CONSOLE)
+
+
+def survey_answered(payload: dict) -> None:
+    """A customer answered a survey (committed): the consoles showing that conversation or ticket,
+    and the other tabs of the customer's widget (which stop asking)."""
+    if payload.get("conversation_id"):
+        emit("survey_answered", payload, room=conversation_agents_room(payload["conversation_id"]), namespace=CONSOLE)
+        emit("survey_answered", payload, room=conversation_room(payload["conversation_id"]), namespace=CHAT)
+    if payload.get("ticket_id"):
+        emit("survey_answered", payload, room=ticket_room(payload["ticket_id"]), namespace=CONSOLE)
+
+
+def survey_requested(payload: dict) -> None:
+    """A resolved chat asks its visitor for CSAT (committed): the widget shows the question."""
+    emit("survey_requested", payload, room=conversation_room(payload["conversation_id"]), namespace=CHAT)

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Agent, Conversation, Message, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.models.ticket import MAX_BODY_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
-from app.services import realtime, ticket_attachments, ticket_mail, tickets
+from app.services import realtime, surveys, ticket_attachments, ticket_mail, tickets
 from app.services.attachment_store import Upload
 from app.services.audit import Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError
@@ -98,6 +98,7 @@ def apply_field(ticket: Ticket, name: str, value) -> None:
     setattr(ticket, name, value)
     if name == "status" and value == "solved":
         ticket.solved_at = utcnow()
+        surveys.ask_after_ticket(ticket)
     elif name == "status":
         ticket.solved_at = None
 

@@ -14,6 +14,7 @@ from app.models import (
     Agent,
     Customer,
     SlaPolicy,
+    Survey,
     Ticket,
     TicketAttachment,
     TicketEvent,
@@ -23,7 +24,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import presence, sla, ticket_attachments, ticket_audiences, ticket_search
+from app.services import presence, sla, surveys, ticket_attachments, ticket_audiences, ticket_search
 from app.services.customers import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.tickets import get_ticket
@@ -131,6 +132,7 @@ class TicketView:
     groups: list[TicketGroup]
     clocks: list[sla.Clock]
     policy_name: str | None
+    survey: Survey | None = None  # CSAT, once the ticket was solved
 
 
 def _cursor(ticket: Ticket, sort: Sort) -> str:
@@ -323,7 +325,7 @@ def ticket_view(ticket_id: int) -> TicketView:
     policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags, context=context, team=presence.team(),
                       groups=groups, clocks=sla.clocks(ticket, sla.to_calendar(sla.shop_calendar())),
-                      policy_name=policy.name if policy else None)
+                      policy_name=policy.name if policy else None, survey=surveys.for_ticket(ticket.id))
 
 
 def api_document(ticket_id: int) -> dict:

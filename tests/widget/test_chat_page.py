@@ -54,7 +54,8 @@ def test_the_page_carries_the_allowed_origins_and_no_inline_script(app, client):
     assert """data-origins='["https://shop.example", "http://localhost:5001"]'""" in html
     assert re.findall(r"<script[^>]*>", html) == [
         '<script src="/static/vendor/socket.io.min.js" defer>', '<script src="/static/js/widget_requests.js" defer>',
-        '<script src="/static/js/widget_articles.js" defer>', '<script src="/static/js/widget_chat.js" defer>']
+        '<script src="/static/js/widget_articles.js" defer>',
+        '<script src="/static/js/widget_survey.js" defer>', '<script src="/static/js/widget_chat.js" defer>']
     assert "style=" not in html
 
 

@@ -225,6 +225,17 @@
     }
   }
 
+  // The customer rated the chat while the page is open: the rating (and comment) under the header.
+  function surveyAnswered(survey) {
+    if (!survey || survey.conversation_id !== conversationId || !survey.answered) return;
+    const line = document.querySelector("[data-survey-live]");
+    line.textContent = "The customer rated this chat: " + (survey.rating === "good" ? "👍 Good" : "👎 Bad") +
+      (survey.comment ? " — “" + survey.comment + "”" : "");
+    line.hidden = false;
+    const stale = document.querySelector("[data-survey-answer]");
+    if (stale) stale.hidden = true;
+  }
+
   function start() {
     const socket = window.helpdeskConsole && window.helpdeskConsole.socket;
     if (!socket) { say("Live updates are unavailable: reload the page.", true); return; }
@@ -240,6 +251,7 @@
     socket.on("viewers_changed", function (v) {
       if (v && v.conversation_id === conversationId) { viewers = v.viewers; paintCollision(); }
     });
+    socket.on("survey_answered", surveyAnswered);
     if (socket.connected) join(socket);
     paintSeen();
     document.addEventListener("visibilitychange", function () { markRead(socket); });

@@ -30,7 +30,11 @@
           req_follow_up: "That request was closed, so your reply started a new one.", req_download: "Download",
           req_just_now: "just now", req_new: "Open", req_open: "Open", req_pending: "Awaiting your reply",
           req_on_hold: "Open", req_solved: "Solved", req_closed: "Closed",
-          kb_heading: "These articles may answer your question:" },
+          kb_heading: "These articles may answer your question:",
+          survey_question: "How would you rate the support you received?", survey_good: "Good", survey_bad: "Bad",
+          survey_comment: "Anything to add? (optional)", survey_send: "Send feedback",
+          survey_thanks_good: "Thanks for your feedback. Glad we could help!",
+          survey_thanks_bad: "Thanks for your feedback. We're sorry, and we will look into it." },
     pt: { title: "Fale connosco", intro: "Escreva-nos aqui e alguém da equipa responde nesta janela.",
           label: "A sua mensagem", send: "Enviar", close: "Fechar conversa", back: "As suas conversas", log: "Mensagens",
           you: "Você", team: "Apoio", sending: "A enviar…", failed: "Não enviada", offline: "Ligação perdida. A religar…",
@@ -51,7 +55,11 @@
           req_updated: "atualizado {when}", req_follow_up: "Esse pedido estava encerrado, por isso a sua resposta abriu um novo.",
           req_download: "Descarregar", req_just_now: "agora mesmo", req_new: "Aberto", req_open: "Aberto",
           req_pending: "À espera da sua resposta", req_on_hold: "Aberto", req_solved: "Resolvido", req_closed: "Encerrado",
-          kb_heading: "Estes artigos podem responder à sua pergunta:" },
+          kb_heading: "Estes artigos podem responder à sua pergunta:",
+          survey_question: "Como avalia o apoio que recebeu?", survey_good: "Bom", survey_bad: "Mau",
+          survey_comment: "Quer acrescentar algo? (opcional)", survey_send: "Enviar opinião",
+          survey_thanks_good: "Obrigado pela sua opinião. Ainda bem que pudemos ajudar!",
+          survey_thanks_bad: "Obrigado pela sua opinião. Lamentamos, e vamos analisar o que aconteceu." },
     nl: { title: "Chat met ons", intro: "Schrijf ons hier en iemand van het team antwoordt in dit venster.",
           label: "Je bericht", send: "Versturen", close: "Chat sluiten", back: "Je gesprekken", log: "Berichten",
           you: "Jij", team: "Support", sending: "Versturen…", failed: "Niet verstuurd",
@@ -73,7 +81,11 @@
           req_updated: "bijgewerkt {when}", req_follow_up: "Die aanvraag was gesloten; met je antwoord is een nieuwe gestart.",
           req_download: "Downloaden", req_just_now: "zojuist", req_new: "Open", req_open: "Open",
           req_pending: "Wacht op je antwoord", req_on_hold: "Open", req_solved: "Opgelost", req_closed: "Gesloten",
-          kb_heading: "Deze artikelen beantwoorden je vraag misschien:" }
+          kb_heading: "Deze artikelen beantwoorden je vraag misschien:",
+          survey_question: "Hoe beoordeel je de hulp die je kreeg?", survey_good: "Goed", survey_bad: "Slecht",
+          survey_comment: "Wil je nog iets kwijt? (optioneel)", survey_send: "Feedback versturen",
+          survey_thanks_good: "Bedankt voor je feedback. Fijn dat we konden helpen!",
+          survey_thanks_bad: "Bedankt voor je feedback. Het spijt ons; we gaan ermee aan de slag." }
   };
   var ACK_MS = 10000, RETRY_MS = 5000, TYPING_MS = 3000, TYPING_SHOWN_MS = 6000;
   var PAGE = 500; // join_conversation acks at most this many messages
@@ -97,6 +109,7 @@
   }
   d.querySelectorAll("[data-text]").forEach(function (el) { el.textContent = t[el.getAttribute("data-text")]; });
   d.querySelectorAll("[data-label]").forEach(function (el) { el.setAttribute("aria-label", t[el.getAttribute("data-label")]); });
+  var survey = w.HelpdeskSurvey.create({ t: t, token: visitorToken, scrollDown: function () { scrollDown(); } });
   var replyForm = $("[data-reply-form]");
   var requests = w.HelpdeskRequests.create({
     t: t, lang: lang, fill: fill, uuid: uuid, say: say, bubble: bubble, scrollDown: scrollDown, show: show,
@@ -284,6 +297,7 @@
     readSent = 0;
     typingLine.textContent = "";
     paintAgent(null);
+    survey.clear();
   }
 
   // --- Commands ----------------------------------------------------------------------------
@@ -303,6 +317,7 @@
   function joined(ack) {
     agentReadSeq = ack.conversation.agent_read_seq || 0;
     paintAgent(ack.conversation);
+    survey.check(ack.conversation);
     ack.messages.forEach(render);
     if (ack.messages.length === PAGE) return join();
     paintSeen();
@@ -448,7 +463,12 @@
   }
 
   function onUpdated(c) {
-    if (conversation && c.id === conversation.id) { paintAgent(c); agentReadSeq = c.agent_read_seq || agentReadSeq; paintSeen(); }
+    if (conversation && c.id === conversation.id) {
+      paintAgent(c);
+      agentReadSeq = c.agent_read_seq || agentReadSeq;
+      paintSeen();
+      survey.check(c);
+    }
   }
 
   function onTyping(data) {
@@ -551,6 +571,8 @@
     socket.on("proactive_message", onProactive);
     socket.on("conversation_updated", onUpdated);
     socket.on("typing", onTyping);
+    socket.on("survey_requested", survey.requested);
+    socket.on("survey_answered", survey.answered);
     socket.on("read", onRead);
     socket.on("request_updated", function (data) { requests.updated(data, paintBack); });
     connect();

@@ -1,0 +1,129 @@
+"""CSAT surveys in the service layer, on SQLite and PostgreSQL: a resolved chat asks its visitor
+once (in the widget while they are on the site, by email once they left), a solved ticket asks by
+email once, an answer is written once (a retry is harmless, a different second answer refused,
+an answer outside the scale refused), and the answer shows on the customer's journey map."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db, socketio
+from app.models import Customer, OutboxEmail, Survey
+from app.services import inbox, surveys, ticket_updates, tickets, visitor_tokens
+from app.services.audit import CLI
+from app.services.conversations import StartRequest, send_visitor_message, start_conversation
+from app.services.customers import journey
+from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from app.services.surveys import Answer
+from app.services.tickets import Requester, TicketRequest
+from app.services.visitor_tokens import Visitor
+
+CHAT = "/chat"
+
+
+def chat(anonymous_id: str = "anon-1", email: str | None = None):
+    visitor = Visitor(anonymous_id=anonymous_id)
+    conversation = start_conversation(visitor, StartRequest(client_key=f"k-{anonymous_id}", contact_email=email))
+    send_visitor_message(visitor, conversation.id, f"m-{anonymous_id}", "Where is my parcel?")
+    return visitor, conversation
+
+
+def online(app, anonymous_id: str):
+    token = visitor_tokens.issue_visitor_token(anonymous_id).token
+    sio = socketio.test_client(app, namespace=CHAT, auth={"token": token})
+    assert sio.is_connected(CHAT)
+    return sio
+
+
+def count(kind: str = "csat") -> int:
+    return db.session.scalar(select(func.count()).select_from(Survey).where(Survey.kind == kind))
+
+
+def test_a_resolved_chat_asks_its_visitor_once_in_the_widget(any_app):
+    sio = online(any_app, "anon-1")
+    visitor, conversation = chat()
+    sio.emit("join_conversation", {"conversation_id": conversation.id, "since_seq": 0}, namespace=CHAT, callback=True)
+    sio.get_received(CHAT)
+    inbox.set_status(conversation.id, "resolved", by=CLI)
+    asked = [m["args"][0] for m in sio.get_received(CHAT) if m["name"] == "survey_requested"]
+    assert [(a["kind"], a["conversation_id"], a["answered"]) for a in asked] == [("csat", conversation.id, False)]
+    survey = db.session.get(Survey, asked[0]["id"])
+    assert (survey.asked_via, survey.stage, survey.channel) == ("widget", "acquisition", "chat")
+    inbox.set_status(conversation.id, "open", by=CLI)
+    inbox.set_status(conversation.id, "resolved", by=CLI)
+    assert count() == 1 and db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+    assert [s.id for s in surveys.visitor_surveys(visitor, conversation.id)] == [survey.id]
+    assert surveys.visitor_surveys(Visitor(anonymous_id="someone-else"), conversation.id) == []
+
+
+def test_a_visitor_who_left_is_asked_by_email_and_a_chat_nobody_wrote_in_is_not_asked(any_app):
+    _visitor, conversation = chat("anon-2", email="ana@example.com")
+    inbox.set_status(conversation.id, "resolved", by=CLI)
+    survey = surveys.for_conversation(conversation.id)
+    email = db.session.scalar(select(OutboxEmail))
+    assert survey.asked_via == "email" and email.to_address == "ana@example.com" and email.kind == "csat_survey"
+    assert surveys.survey_link(survey.id) + "?rating=good" in email.text_body
+    silent = start_conversation(Visitor(anonymous_id="anon-3"), StartRequest(client_key="k-silent"))
+    inbox.set_status(silent.id, "resolved", by=CLI)
+    assert surveys.for_conversation(silent.id) is None
+
+
+def test_a_solved_ticket_asks_by_email_once(any_app, make_agent):
+    agent = make_agent(name="Bea")
+    ticket = tickets.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
+                                                 requester=Requester(email="carl@example.com")), by=CLI)
+    ticket_updates.reply_as_agent(ticket.id, "A new one is on its way.", agent=agent, status_after="solved", by=CLI)
+    survey = surveys.for_ticket(ticket.id)
+    assert (survey.asked_via, survey.channel, survey.agent_id) == ("email", "help_center", None)
+    ticket = tickets.get_ticket(ticket.id)
+    ticket_updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
+    ticket = tickets.get_ticket(ticket.id)
+    ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
+    assert count() == 1
+    mails = db.session.scalars(select(OutboxEmail.kind).where(OutboxEmail.to_address == "carl@example.com")).all()
+    assert sorted(mails).count("csat_survey") == 1
+
+
+def test_an_answer_counts_once_and_shows_on_the_journey(any_app):
+    sio = online(any_app, "anon-1")
+    visitor, conversation = chat()
+    sio.emit("join_conversation", {"conversation_id": conversation.id, "since_seq": 0}, namespace=CHAT, callback=True)
+    inbox.set_status(conversation.id, "resolved", by=CLI)
+    survey = surveys.for_conversation(conversation.id)
+    with pytest.raises(NotFoundError):
+        surveys.answer_as_visitor(Visitor(anonymous_id="someone-else"), survey.id, Answer("good"))
+    with pytest.raises(DomainError) as refused:
+        surveys.answer_as_visitor(visitor, survey.id, Answer("great"))
+    assert refused.value.field == "rating"
+    with pytest.raises(DomainError):
+        surveys.answer_as_visitor(visitor, survey.id, Answer(None, 9))
+    answered = surveys.answer_as_visitor(visitor, survey.id, Answer("bad", None, "  Took two days.  "))
+    assert (answered.rating, answered.comment, answered.answered_via) == ("bad", "Took two days.", "widget")
+    again = surveys.answer_as_visitor(visitor, survey.id, Answer("bad", None, "Took two days."))
+    assert again.answered_at == answered.answered_at  # a retry: nothing changes
+    with pytest.raises(ConflictError):
+        surveys.answer_as_visitor(visitor, survey.id, Answer("good"))
+    stored = db.session.get(Survey, survey.id)
+    db.session.refresh(stored)
+    assert (stored.rating, stored.comment) == ("bad", "Took two days.")
+    news = [m["args"][0] for m in sio.get_received(CHAT) if m["name"] == "survey_answered"]
+    assert len(news) == 1 and news[0]["rating"] == "bad"
+    customer = db.session.get(Customer, conversation.customer_id)
+    point = next(p for p in journey(customer.id) if p.kind == "csat")
+    assert point.title == "Rated support: bad" and "Took two days." in point.detail
+
+
+def test_the_email_link_is_the_key_and_refuses_another_signed_in_customer(any_app):
+    _visitor, conversation = chat("anon-2", email="ana@example.com")
+    inbox.set_status(conversation.id, "resolved", by=CLI)
+    survey = surveys.for_conversation(conversation.id)
+    signature = surveys.survey_link(survey.id).rsplit("/", 1)[1]
+    with pytest.raises(NotFoundError):
+        surveys.by_link(survey.id, "0" * 32)
+    with pytest.raises(NotFoundError):
+        surveys.by_link(survey.id + 1, signature)
+    with pytest.raises(PermissionDeniedError):
+        surveys.answer_by_link(survey.id, signature, Answer("good"), signed_in_customer_id=survey.customer_id + 100)
+    answered = surveys.answer_by_link(survey.id, signature, Answer("good"))
+    assert answered.answered_via == "email" and answered.rating == "good"
