@@ -33,7 +33,11 @@ app/static/vendor/axe.min.js: node_modules/.package-lock.json
 	mkdir -p app/static/vendor
 	cp node_modules/axe-core/axe.min.js app/static/vendor/axe.min.js
 
-setup: $(VENV)/.runtime-deps app/static/vendor/socket.io.min.js
+app/static/vendor/chart.umd.min.js: node_modules/.package-lock.json
+	mkdir -p app/static/vendor
+	cp node_modules/chart.js/dist/chart.umd.min.js app/static/vendor/chart.umd.min.js
+
+setup: $(VENV)/.runtime-deps app/static/vendor/socket.io.min.js app/static/vendor/chart.umd.min.js
 	mkdir -p instance
 
 db: setup

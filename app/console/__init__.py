@@ -11,6 +11,7 @@ from app.console import (
     outbox_views,
     outreach_report_views,
     outreach_views,
+    report_views,
     routing_views,
     sla_views,
 )
@@ -28,5 +29,6 @@ outbox_views.register(bp)
 sla_views.register(bp)
 kb_views.register(bp)
 kb_report_views.register(bp)
+report_views.register(bp)
 
 __all__ = ["bp"]

@@ -11,7 +11,6 @@ class Section:
     path_prefix: str = ""  # the section's other pages (an article's editor) also mark it current
 
 
-# Later capabilities add Reports here, before Settings.
 SECTIONS: tuple[Section, ...] = (
     Section("Overview", "console.home"),
     Section("Inbox", "inbox.index"),
@@ -19,6 +18,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Visitors", "visitors.index"),
     Section("Customers", "console_customers.index"),
     Section("Knowledge base", "console.kb_articles_page", path_prefix="/console/kb/"),
+    Section("Reports", "console.reports_support", path_prefix="/console/reports"),
     Section("Settings", "console.agents", admin_only=True),
 )
 

@@ -22,6 +22,7 @@ from app.models.customer_access import CustomerLink, CustomerSession
 from app.models.outbox import OutboxEmail
 from app.models.outreach import OutreachDecision, OutreachRule
 from app.models.realtime import RealtimeConnection
+from app.models.report import DailyFigure
 from app.models.saved_view import SavedView
 from app.models.setting import AppSetting
 from app.models.sla import BusinessCalendar, SlaPolicy
@@ -41,7 +42,7 @@ __all__ = [
     "ROLES", "Agent", "Article", "ArticleVote", "KbArticleView", "KbCategory", "KbContact", "KbSearch", "KbSection",
     "KbSynonymGroup", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
-    "AppSetting", "BusinessCalendar", "SavedView", "SlaPolicy",
+    "AppSetting", "BusinessCalendar", "DailyFigure", "SavedView", "SlaPolicy",
     "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "OutreachDecision", "OutreachRule",
     "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",

@@ -229,7 +229,7 @@
   function surveyAnswered(survey) {
     if (!survey || survey.conversation_id !== conversationId || !survey.answered) return;
     const line = document.querySelector("[data-survey-live]");
-    line.textContent = "The customer rated this chat: " + (survey.rating === "good" ? "👍 Good" : "👎 Bad") +
+    line.textContent = "The customer rated this chat: " + (survey.rating === "good" ? "Good" : "Bad") +
       (survey.comment ? " — “" + survey.comment + "”" : "");
     line.hidden = false;
     const stale = document.querySelector("[data-survey-answer]");
