@@ -30,6 +30,7 @@ class Conversation(db.Model):
         # The widget's own id for a start_conversation: a retried start finds the first one.
         UniqueConstraint("customer_id", "client_key", name="uq_conversations_customer_id_client_key"),
         Index("ix_conversations_status_assignee_id", "status", "assignee_id"),
+        Index("ix_conversations_created_at", "created_at"),  # the reports' daily figures
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -49,7 +49,8 @@ def seed_feedback(seed: int = 11) -> int:
                                 .where(Survey.answered_at.is_(None), Ticket.status.in_(("solved", "closed"))))
     answered = 0
     for survey in solved:
-        if rng.random() < ANSWER_SHARE:
+        # Decided by the survey's own id, so a second seed leaves the same ones unanswered.
+        if random.Random(f"{seed}:{survey.id}").random() < ANSWER_SHARE:
             _answer(rng, survey, survey.asked_at + timedelta(minutes=rng.uniform(5, 600)), now)
             answered += 1
     made = [r for r in rows if r is not None]

@@ -61,6 +61,7 @@ class Row:
     key: str
     count: int
     total: float = 0.0
+    buckets: dict | None = None
 
 
 def day_of(column):
@@ -102,16 +103,17 @@ def _ticket_figures(since: datetime, until: datetime) -> Iterable[Row]:
     for day, channel, n in _counts(Ticket.solved_at, Ticket.channel, (), since, until):
         yield Row(_as_date(day), "tickets_solved", channel, n)
     for metric, column in (("first_response", Ticket.first_response_at), ("resolution", Ticket.solved_at)):
-        buckets: Counter = Counter()
+        days: dict[date, Counter] = {}
         totals: Counter = Counter()
         rows = db.session.execute(select(day_of(column), Ticket.created_at, column)
                                   .where(column >= since, column < until))
         for day, created, done in rows:
             minutes = max(0.0, _minutes(done, created))
-            buckets[(_as_date(day), bucket(minutes))] += 1
-            totals[(_as_date(day), bucket(minutes))] += minutes
-        for (day, edge), n in buckets.items():
-            yield Row(day, metric, str(edge), n, totals[(day, edge)])
+            days.setdefault(_as_date(day), Counter())[bucket(minutes)] += 1
+            totals[_as_date(day)] += minutes
+        for day, histogram in days.items():
+            yield Row(day, metric, "", sum(histogram.values()), totals[day],
+                      {str(edge): n for edge, n in sorted(histogram.items())})
     yield from _sla_figures(since, until)
 
 
@@ -121,13 +123,13 @@ def _sla_figures(since: datetime, until: datetime) -> Iterable[Row]:
         ("first_response", Ticket.first_response_at, Ticket.first_response_breached_at, Ticket.first_response_due_at),
         ("resolution", Ticket.solved_at, Ticket.resolution_breached_at, Ticket.resolution_due_at),
     ):
-        settled = func.coalesce(breached, done)
-        outcome = breached.is_(None)
-        day = day_of(settled)
-        query = (select(day, outcome, func.count()).where(due.is_not(None), settled >= since, settled < until)
-                 .group_by(day, outcome))
-        for day_value, met, n in db.session.execute(query):
-            yield Row(_as_date(day_value), "sla", f"{target}:{'met' if met else 'breached'}", n)
+        # Two index range reads: met (done in time, never breached) and breached (when it was known).
+        for outcome, column, where in (("met", done, (breached.is_(None), due.is_not(None))),
+                                       ("breached", breached, ())):
+            day = day_of(column)
+            query = select(day, func.count()).where(column >= since, column < until, *where).group_by(day)
+            for day_value, n in db.session.execute(query):
+                yield Row(_as_date(day_value), "sla", f"{target}:{outcome}", n)
 
 
 def _csat_figures(since: datetime, until: datetime) -> Iterable[Row]:
@@ -167,8 +169,8 @@ def rebuild(first: date, last: date) -> int:
     for metrics, compute in FAMILIES:
         db.session.execute(delete(DailyFigure).where(DailyFigure.day >= first, DailyFigure.day <= last,
                                                      DailyFigure.metric.in_(metrics)))
-        rows = [{"day": r.day, "metric": r.metric, "key": r.key[:80], "count": r.count, "total": r.total}
-                for r in compute(since, until)]
+        rows = [{"day": r.day, "metric": r.metric, "key": r.key[:80], "count": r.count, "total": r.total,
+                 "buckets": r.buckets} for r in compute(since, until)]
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(DailyFigure), rows[start:start + 5000])
         written += len(rows)

@@ -9,14 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import STAGES, Agent, DailyFigure
 from app.services.report_figures import bucket_width
 
-METRICS = ("conversations", "tickets_created", "tickets_solved", "first_response", "resolution", "sla", "csat",
-           "csat_stage", "csat_agent", "csat_channel")
+SERIES = ("conversations", "tickets_created", "tickets_solved", "csat")  # read per day
+TOTALS = ("sla", "csat_stage", "csat_agent", "csat_channel")  # over the period
+DURATIONS = ("first_response", "resolution")  # a histogram a day
 CHANNEL_LABELS = {"chat": "Chat", "proactive": "Chat (outreach)", "offline_message": "Left message",
                   "help_center": "Help center", "widget": "Widget", "email": "Email", "api": "API", "agent": "Agent"}
 
@@ -104,19 +105,27 @@ def support_report(first: date, last: date) -> SupportReport:
     durations = {"first_response": defaultdict(int), "resolution": defaultdict(int)}
     split: dict[str, dict[str, dict[str, int]]] = {m: defaultdict(lambda: defaultdict(int))
                                                    for m in ("sla", "csat_stage", "csat_agent", "csat_channel")}
-    rows = db.session.execute(select(DailyFigure.day, DailyFigure.metric, DailyFigure.key, DailyFigure.count)
-                              .where(DailyFigure.day >= first, DailyFigure.day <= last,
-                                     DailyFigure.metric.in_(METRICS)))
-    for day, metric, key, count in rows:
-        if metric in ("conversations", "tickets_created", "tickets_solved"):
-            series[metric][index[day]] += count
-        elif metric == "csat":
-            series[key][index[day]] += count
-        elif metric in durations:
-            durations[metric][int(key)] += count
-        else:
-            group, _, outcome = key.rpartition(":")
-            split[metric][group]["good" if outcome in ("good", "met") else "bad"] += count
+    in_period = (DailyFigure.day >= first, DailyFigure.day <= last)
+    # Per day: the volumes and CSAT's good and bad (a few rows a day). The database adds up.
+    key = case((DailyFigure.metric == "csat", DailyFigure.key), else_="")
+    per_day = db.session.execute(
+        select(DailyFigure.day, DailyFigure.metric, key, func.sum(DailyFigure.count))
+        .where(DailyFigure.metric.in_(SERIES), *in_period).group_by(DailyFigure.day, DailyFigure.metric, key))
+    for day, metric, rating, count in per_day:
+        series[rating or metric][index[day]] += int(count)
+    # Over the whole period: duration buckets and the splits (by target, stage, agent, channel).
+    totals = db.session.execute(
+        select(DailyFigure.metric, DailyFigure.key, func.sum(DailyFigure.count))
+        .where(DailyFigure.metric.in_(TOTALS), *in_period).group_by(DailyFigure.metric, DailyFigure.key))
+    for metric, key_value, count in totals:
+        group, _, outcome = key_value.rpartition(":")
+        split[metric][group]["good" if outcome in ("good", "met") else "bad"] += int(count)
+    # Durations: one histogram a day, merged here.
+    for metric, histogram in db.session.execute(
+            select(DailyFigure.metric, DailyFigure.buckets).where(DailyFigure.metric.in_(DURATIONS), *in_period)):
+        merged = durations[metric]
+        for edge, count in (histogram or {}).items():
+            merged[int(edge)] += count
     agent_ids = [int(k) for k in split["csat_agent"] if k != "0"]
     names = {agent_id: name for agent_id, name in db.session.execute(
         select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids)))} if agent_ids else {}

@@ -1,0 +1,28 @@
+"""The demo's CSAT history: the resolved chats and solved tickets answered over the month, once
+(a second seed adds nothing), and the support report built from it has a shape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Survey
+from app.models.base import utcnow
+from app.services import demo
+from app.services.demo_feedback import seed_feedback
+from app.services.support_report import support_report
+
+
+def test_the_demo_answers_spread_over_the_month_and_the_report_shows_them(app):
+    demo.seed_demo()
+    answered = db.session.scalar(select(func.count()).select_from(Survey).where(Survey.answered_at.is_not(None)))
+    assert seed_feedback() == 0  # nothing left to answer: a second seed changes nothing
+    assert db.session.scalar(select(func.count()).select_from(Survey).where(Survey.answered_at.is_not(None))) \
+        == answered >= 30
+    today = utcnow().date()
+    report = support_report(today - timedelta(days=29), today)
+    assert report.csat.answers == answered and report.csat.good > report.csat.bad > 0
+    assert sum(1 for good, bad in zip(report.csat_good, report.csat_bad, strict=True) if good or bad) >= 15
+    assert {r.label for r in report.by_stage} >= {"Acquisition", "Conversion"}
