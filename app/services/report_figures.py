@@ -12,6 +12,7 @@ day), and `rebuild` does any range (the demo's history, an import).
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,14 +41,7 @@ def bucket(minutes: float) -> int:
         return 0
     if minutes >= 2880:
         return int(minutes // 1440) * 1440
-    lo, hi = 0, len(_EDGES) - 1
-    while lo < hi:  # the last edge ≤ minutes
-        mid = (lo + hi + 1) // 2
-        if _EDGES[mid] <= minutes:
-            lo = mid
-        else:
-            hi = mid - 1
-    return _EDGES[lo]
+    return _EDGES[bisect_right(_EDGES, minutes) - 1]
 
 
 def bucket_width(edge: int) -> int:
@@ -76,11 +70,7 @@ def _as_date(value) -> date:
 
 
 def _minutes(later: datetime, earlier: datetime) -> float:
-    if later.tzinfo is None:
-        later = later.replace(tzinfo=UTC)
-    if earlier.tzinfo is None:
-        earlier = earlier.replace(tzinfo=UTC)
-    return (later - earlier).total_seconds() / 60
+    return (later - earlier).total_seconds() / 60  # both aware: UTCDateTime returns UTC
 
 
 # --- the families of figures: each computes its metrics for [since, until) ---------------------
