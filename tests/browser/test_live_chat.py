@@ -177,6 +177,9 @@ def test_with_nobody_online_a_visitor_leaves_a_message_that_agents_find(browser,
     expect(row).to_contain_text("Left a message")
     row.get_by_role("link").click()
     expect(agent.get_by_text("Left while nobody was online")).to_be_visible()
+    # The controls act through the socket: wait until the page has joined the conversation, or the
+    # change below happens before its listener exists (seen in CI).
+    expect(agent.locator("[data-conversation][data-joined]")).to_have_count(1)
     # Whether round-robin gave it to Bea when her console opened depends on the status she left
     # last time: unassign it, then take it.
     agent.get_by_label("Assigned to").select_option(label="Nobody")
