@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.models import FLAGS, SEGMENTS, STAGES
 from app.services.customers import CustomerFilter
 
-FLAG_LABELS = {"at_risk": "At risk", "churned": "Churned", "reactivated": "Reactivated", "vip": "VIP"}
+FLAG_LABELS = {"at_risk": "At risk", "churned": "Churned", "reactivated": "Reactivated", "vip": "VIP",
+               "promoter": "Promoter", "passive": "Passive", "detractor": "Detractor"}
 
 
 def _label(value: str) -> str:

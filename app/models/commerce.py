@@ -28,7 +28,11 @@ class CustomerEvent(db.Model):
     source: Mapped[str] = mapped_column(String(16), default="api", nullable=False)
     properties: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
 
-    __table_args__ = (Index("ix_customer_events_customer_time", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_customer_events_customer_time", "customer_id", "occurred_at"),
+        # The loyalty report counts one day's referrals by this.
+        Index("ix_customer_events_type_time", "type", "occurred_at"),
+    )
 
 
 class Cart(db.Model):
@@ -63,7 +67,11 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", passive_deletes=True, order_by="OrderItem.id"
     )
 
-    __table_args__ = (Index("ix_orders_customer_placed", "customer_id", "placed_at"),)
+    __table_args__ = (
+        Index("ix_orders_customer_placed", "customer_id", "placed_at"),
+        # The cohort report reads one month's orders by this.
+        Index("ix_orders_placed_at", "placed_at"),
+    )
 
     @property
     def counts(self) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
 STAGES = ("reach", "acquisition", "conversion", "retention", "loyalty")
-FLAGS = ("at_risk", "churned", "reactivated", "vip")
+# The last three come from the customer's latest NPS answer (9-10, 7-8, 0-6).
+FLAGS = ("at_risk", "churned", "reactivated", "vip", "promoter", "passive", "detractor")
 SEGMENTS = ("visitor", "lead", "registered", "new_customer", "repeat_customer", "frequent", "reactivated")
 
 
@@ -64,6 +65,9 @@ class Customer(db.Model):
     is_churned: Mapped[bool] = mapped_column(default=False, nullable=False)
     is_reactivated: Mapped[bool] = mapped_column(default=False, nullable=False)
     is_vip: Mapped[bool] = mapped_column(default=False, nullable=False)
+    is_promoter: Mapped[bool] = mapped_column(default=False, server_default=false(), nullable=False)
+    is_passive: Mapped[bool] = mapped_column(default=False, server_default=false(), nullable=False)
+    is_detractor: Mapped[bool] = mapped_column(default=False, server_default=false(), nullable=False)
     rfm_recency: Mapped[int] = mapped_column(default=0, nullable=False)
     rfm_frequency: Mapped[int] = mapped_column(default=0, nullable=False)
     rfm_monetary: Mapped[int] = mapped_column(default=0, nullable=False)
@@ -78,6 +82,8 @@ class Customer(db.Model):
     __table_args__ = (
         Index("ix_customers_last_seen", "last_seen_at", "id"),
         Index("ix_customers_stage_last_seen", "stage", "last_seen_at", "id"),
+        # The cohort report reads a month's first buyers by this.
+        Index("ix_customers_first_order_at", "first_order_at"),
     )
 
     @property
@@ -121,4 +127,8 @@ class StageTransition(db.Model):
     reason: Mapped[str] = mapped_column(String(255), nullable=False)
     event_id: Mapped[str | None] = mapped_column(String(128))
 
-    __table_args__ = (Index("ix_stage_transitions_customer", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_stage_transitions_customer", "customer_id", "occurred_at"),
+        # The lifecycle report reads one day's moves by this.
+        Index("ix_stage_transitions_occurred_at", "occurred_at"),
+    )

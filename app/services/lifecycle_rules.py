@@ -92,9 +92,17 @@ def rfm_scores(facts: Facts, rules: LifecycleRules, now: datetime) -> tuple[int,
     return (recency, min(frequency, 5), min(monetary, 5))
 
 
+def nps_group(score: int | None) -> str | None:
+    """The standard NPS group of an answer: promoter (9-10), passive (7-8) or detractor (0-6)."""
+    if score is None:
+        return None
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+
+
 def _flags(facts: Facts, rules: LifecycleRules, now: datetime, rfm: tuple[int, int, int]) -> tuple[str, ...]:
+    group = nps_group(facts.nps_score)
     if facts.order_count == 0:
-        return ()
+        return (group,) if group else ()
     since_last = _days(facts.last_order_at, now)
     flags = []
     churned = since_last > rules.churn_days
@@ -110,6 +118,8 @@ def _flags(facts: Facts, rules: LifecycleRules, now: datetime, rfm: tuple[int, i
         flags.append("reactivated")
     if sum(rfm) >= rules.vip_min_rfm:
         flags.append("vip")
+    if group:
+        flags.append(group)
     return tuple(flags)
 
 
