@@ -1,23 +1,44 @@
-"""Reports: the support figures (volume, response and resolution times, SLA, CSAT by stage, agent
-and channel) as charts with their numbers in tables, for a period, and as CSV. Every signed-in
-agent may open them. Registered on the console blueprint by `register(bp)`."""
+"""Reports: Support (volume, response and resolution times, SLA, CSAT), Lifecycle (stages now,
+moves, cohorts), Loyalty (NPS, referrals) and Support and buying, each as charts with their
+numbers in tables for a period, and as CSV. Every signed-in agent may open them. Registered on
+the console blueprint by `register(bp)`."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from app.console.forms import PeriodForm
 from app.console.outreach_report_views import _period
-from app.services import report_figures, support_report
+from app.models import STAGES
+from app.models.base import utcnow
+from app.services import (
+    cohort_report,
+    lifecycle_report,
+    loyalty_report,
+    report_figures,
+    retention_report,
+    support_report,
+)
 from app.services.errors import DomainError
 
+# name → (the template, what builds the page's figures from (first, last))
+PAGES: dict[str, tuple[str, Callable]] = {
+    "support": ("console/reports/support.html", support_report.support_report),
+    "lifecycle": ("console/reports/lifecycle.html", lambda first, last: {
+        "lifecycle": lifecycle_report.lifecycle_report(first, last),
+        "cohorts": cohort_report.cohort_report(first, last, today=utcnow().date())}),
+    "loyalty": ("console/reports/loyalty.html", loyalty_report.loyalty_report),
+    "buying": ("console/reports/buying.html", retention_report.retention_report),
+}
 
-def _support(form: PeriodForm):
-    """The report for the form's period, or None with the form's messages (400)."""
+
+def _build(form: PeriodForm, name: str):
+    """The page's figures for the form's period, or None with the form's messages (400)."""
     if not form.validate():
         return None
     try:
@@ -26,35 +47,101 @@ def _support(form: PeriodForm):
         form.form_errors.append(exc.message)
         return None
     report_figures.ensure_fresh()
-    return support_report.support_report(form.start.data, form.end.data)
+    return PAGES[name][1](form.start.data, form.end.data)
+
+
+def _page(name: str):
+    form = PeriodForm(request.args)
+    report = _build(form, name)
+    return render_template(PAGES[name][0], form=form, report=report, refreshed_at=report_figures.refreshed_at(),
+                           page=name), 200 if report is not None else 400
 
 
 @login_required
 def reports_support():
     """Reports › Support for the days in the query string (the last 30 by default)."""
-    form = PeriodForm(request.args)
-    report = _support(form)
-    return render_template("console/reports/support.html", form=form, report=report,
-                           refreshed_at=report_figures.refreshed_at()), 200 if report else 400
+    return _page("support")
 
 
 @login_required
-def reports_support_csv():
-    """The support report's daily figures as CSV (one row per day), for a spreadsheet."""
+def reports_lifecycle():
+    """Reports › Lifecycle: stages now, the period's moves and step rates, the cohorts."""
+    return _page("lifecycle")
+
+
+@login_required
+def reports_loyalty():
+    """Reports › Loyalty: NPS over time and by stage, the scores, referrals, latest comments."""
+    return _page("loyalty")
+
+
+@login_required
+def reports_buying():
+    """Reports › Support and buying: shoppers in touch with support against those who were not."""
+    return _page("buying")
+
+
+def _csv(name: str, header: list[str], rows: Callable[[object], Iterable[list]], *, page: str | None = None):
+    """A report's figures as CSV for the period in the query string; 400 in plain text when it is wrong."""
     form = PeriodForm(request.args)
-    report = _support(form)
+    report = _build(form, page or name)
     if report is None:
         return Response(" ".join(form.form_errors + [e for errs in form.errors.values() for e in errs]) + "\n",
                         status=400, mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["day", "conversations", "tickets_created", "tickets_solved", "csat_good", "csat_bad"])
-    for i, day in enumerate(report.days):
-        writer.writerow([day.isoformat(), report.conversations[i], report.tickets_created[i],
-                         report.tickets_solved[i], report.csat_good[i], report.csat_bad[i]])
-    name = f"support-{report.days[0].isoformat()}-{report.days[-1].isoformat()}.csv"
+    writer.writerow(header)
+    writer.writerows(rows(report))
+    filename = f"{name}-{form.start.data.isoformat()}-{form.end.data.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@login_required
+def reports_support_csv():
+    """The support report's daily figures (one row per day)."""
+    return _csv("support", ["day", "conversations", "tickets_created", "tickets_solved", "csat_good", "csat_bad"],
+                lambda r: ([d.isoformat(), r.conversations[i], r.tickets_created[i], r.tickets_solved[i],
+                            r.csat_good[i], r.csat_bad[i]] for i, d in enumerate(r.days)))
+
+
+@login_required
+def reports_lifecycle_csv():
+    """The customers entering each stage per day of the period."""
+    stages = list(STAGES)
+    return _csv("lifecycle", ["day", *(f"entered_{s}" for s in stages)],
+                lambda r: ([d.isoformat(), *(r["lifecycle"].entered[s][i] for s in stages)]
+                           for i, d in enumerate(r["lifecycle"].days)))
+
+
+@login_required
+def reports_cohorts_csv():
+    """One row per cohort: its size, who ordered in each following month, who had ordered again."""
+    months = range(cohort_report.MONTHS_FOLLOWED + 1)
+    return _csv("cohorts", ["first_order_month", "customers", "churned_now", *(f"ordered_month_{k}" for k in months),
+                            *(f"ordered_again_by_month_{k}" for k in months)],
+                lambda r: ([c.month.strftime("%Y-%m"), c.customers, c.churned,
+                            *(c.active[k] if k < len(c.active) else "" for k in months),
+                            *(c.repeat[k] if k < len(c.repeat) else "" for k in months)] for c in r["cohorts"]),
+                page="lifecycle")
+
+
+@login_required
+def reports_loyalty_csv():
+    """NPS per day, week or month of the period (as the chart shows it)."""
+    return _csv("loyalty", ["period", "promoters", "passives", "detractors", "answers", "nps"],
+                lambda r: ([n.label, n.promoters, n.passives, n.detractors, n.answers,
+                            "" if n.score is None else n.score] for n in r.over_time))
+
+
+@login_required
+def reports_buying_csv():
+    """Each comparison's two groups: how many, how many did it, the share."""
+    def rows(r):
+        for c in (r.bought, r.again, r.after_csat_again, r.after_csat_churned):
+            for label, share in ((c.first_label, c.first), (c.second_label, c.second)):
+                yield [c.title, label, share.whole, share.part, "" if share.percent is None else share.percent]
+    return _csv("buying", ["measure", "group", "count", "did_it", "percent"], rows)
 
 
 def minutes_text(minutes: float | None) -> str:
@@ -75,5 +162,10 @@ def minutes_text(minutes: float | None) -> str:
 
 def register(bp: Blueprint) -> None:
     bp.add_app_template_filter(minutes_text, "minutes_text")
-    bp.add_url_rule("/reports", "reports_support", reports_support)
-    bp.add_url_rule("/reports/support.csv", "reports_support_csv", reports_support_csv)
+    for name, view in (("support", reports_support), ("lifecycle", reports_lifecycle), ("loyalty", reports_loyalty),
+                       ("buying", reports_buying)):
+        bp.add_url_rule("/reports" if name == "support" else f"/reports/{name}", f"reports_{name}", view)
+    for name, view in (("support", reports_support_csv), ("lifecycle", reports_lifecycle_csv),
+                       ("cohorts", reports_cohorts_csv), ("loyalty", reports_loyalty_csv),
+                       ("buying", reports_buying_csv)):
+        bp.add_url_rule(f"/reports/{name}.csv", f"reports_{name}_csv", view)

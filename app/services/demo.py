@@ -14,6 +14,7 @@ from app.services import (
     demo_feedback,
     demo_kb_activity,
     demo_knowledge_base,
+    demo_lifecycle,
     demo_outreach,
     demo_routing,
     demo_sla,
@@ -67,6 +68,7 @@ def seed_demo() -> SeedReport:
     demo_knowledge_base.seed_knowledge_base()
     demo_kb_activity.seed_kb_activity()  # after the articles: the searches are run against them
     demo_outreach.seed_outreach()  # after the customers: its alerts and check-ins include them
+    demo_lifecycle.seed_lifecycle_history()  # a year of buyers: the lifecycle and loyalty reports' shape
     demo_feedback.seed_feedback()  # last: CSAT on the chats and tickets above, then the reports' figures
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
                       canned_responses_created=replies, tickets_created=made)

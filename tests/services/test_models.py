@@ -59,7 +59,7 @@ def test_seed_demo_is_idempotent(on_db):
     stages = set(db.session.scalars(db.select(Customer.stage)))
     assert stages == {"reach", "acquisition", "conversion", "retention", "loyalty"}
     flags = {f for c in db.session.scalars(db.select(Customer)) for f in c.flags}
-    assert flags == {"at_risk", "churned", "reactivated", "vip"}
+    assert flags == {"at_risk", "churned", "reactivated", "vip", "promoter", "passive", "detractor"}
     segments = set(db.session.scalars(db.select(Customer.segment)))
     assert segments == {"visitor", "lead", "registered", "new_customer", "repeat_customer", "frequent", "reactivated"}
     assert db.session.scalar(db.select(db.func.count(Agent.id))) == count

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Conversation, Customer, DailyFigure, Survey, Ticket
 from app.models.base import utcnow
 from app.services import report_figures
-from app.services.report_figures import bucket, bucket_width
+from app.services.figure_rows import bucket, bucket_width
 from app.services.support_report import percentile, support_report
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
