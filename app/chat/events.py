@@ -11,7 +11,15 @@ from app.chat import limits, schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import ensure_heartbeat, origin_allowed
-from app.services import chat_activity, chat_settings, conversations, outreach_answers, presence, visitor_tokens
+from app.services import (
+    chat_activity,
+    chat_settings,
+    conversations,
+    nps,
+    outreach_answers,
+    presence,
+    visitor_tokens,
+)
 from app.services.chat_payloads import message_payload, visitor_conversation_payload
 from app.services.conversations import StartRequest
 from app.services.errors import UnauthorizedError
@@ -39,7 +47,8 @@ class ChatNamespace(GuardedNamespace):
 
     connect(auth={"token", "page_url"?, "page_title"?}): refused without a valid, unexpired token
     or from an origin that is neither ours nor allowed. Joins `profile:{id}` (all the visitor's tabs)
-    and, for a token verified for a customer, `requests:{id}` (their tickets' news).
+    and, for a token verified for a customer, `requests:{id}` (their tickets' news); then asks NPS
+    when it is due (services/nps.py).
     Every command re-reads the token and re-checks ownership of the conversation it names. Acks are
     {"ok": true, ...} or {"ok": false, "error": {"code", "message", "field"?, "retry_after"?}}.
     Client → server: get_status, start_conversation (outreach_decision_id? answers a proactive
@@ -47,6 +56,8 @@ class ChatNamespace(GuardedNamespace):
         mark_read, open_outreach {decision_id}.
     Server → client: message_created, conversation_updated, conversation_started, typing, read,
         proactive_message {decision_id, body, author} (an outreach rule reached out),
+        survey_requested {survey} (CSAT after a resolved chat; NPS, asked at connect when due),
+        survey_answered {survey} (answered in this tab or another: stop asking),
         request_updated {ticket_id, reason} (verified customers: fetch the request again over HTTP),
         error (token expired; the socket is then disconnected).
     """
@@ -76,11 +87,18 @@ class ChatNamespace(GuardedNamespace):
         presence.connect(request.sid, presence.CHAT, customer_id=profile_id, expires_at=expires_at,
                          page_url=_page(auth, "page_url", 2048), page_title=_page(auth, "page_title", 255))
         if owned:
-            join_room(profile_room(profile_id))
-        if owned and visitor.customer_id is not None:  # verified by user_hash: "Your requests" news
-            join_room(requests_room(profile_id))
+            self._follow_profile(visitor, profile_id)
         ensure_heartbeat(current_app._get_current_object())
         return True
+
+    @staticmethod
+    def _follow_profile(visitor: Visitor, profile_id: int) -> None:
+        """Join the rooms of the profile the token owns, then ask NPS if it is due: after the joins,
+        so that this socket gets the question too."""
+        join_room(profile_room(profile_id))
+        if visitor.customer_id is not None:  # verified by user_hash: "Your requests" news
+            join_room(requests_room(profile_id))
+        nps.offer_on_connect(profile_id, sid=request.sid)
 
     def on_disconnect(self, *_reason):
         """Forget the socket (the visitor left the page, or the connection dropped)."""

@@ -1,10 +1,11 @@
 """The agent console: the shell, the knowledge base, settings (agents, API keys, audit log, widget,
-lifecycle, chat, canned responses, knowledge base, routing, outreach, SLA) and the agent's account
+lifecycle, chat, feedback, canned responses, knowledge base, routing, outreach, SLA) and the agent's account
 (with their own canned responses)."""
 
 from app.console import (
     canned_views,
     chat_settings_views,
+    feedback_views,
     kb_report_views,
     kb_views,
     lifecycle_views,
@@ -21,6 +22,7 @@ from app.console.views import bp
 # modules; their routes join this blueprint here, explicitly.
 lifecycle_views.register(bp)
 chat_settings_views.register(bp)
+feedback_views.register(bp)
 canned_views.register(bp)
 routing_views.register(bp)
 outreach_views.register(bp)

@@ -12,8 +12,8 @@ from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import Length, Optional
 
 from app.console.access import admin_required, current_actor
-from app.console.routing_views import Checkboxes, _label, _options, _split
-from app.models.customer import FLAGS, SEGMENTS, STAGES
+from app.console.routing_views import Checkboxes, _label, _options, _split, flag_options
+from app.models.customer import SEGMENTS, STAGES
 from app.services import outreach_rules, placeholders, presence
 from app.services.errors import DomainError, NotFoundError
 from app.services.outreach_rules import RuleSpec
@@ -51,7 +51,7 @@ class OutreachRuleForm(FlaskForm):
                               description="A regular expression searched in the page address, e.g. /checkout or "
                                           "/help/.*/returns. Not used for days after the first order.")
     stages = Checkboxes("Lifecycle stage is any of", choices=_options(STAGES))
-    flags = Checkboxes("Customer has any of these flags", choices=_options(FLAGS))
+    flags = Checkboxes("Customer has any of these flags", choices=flag_options())
     segments = Checkboxes("Segment is any of", choices=_options(SEGMENTS))
     cart_min = StringField("Cart value at least", validators=NUMBER)
     cart_max = StringField("Cart value at most", validators=NUMBER)

@@ -26,6 +26,16 @@ def _options(values, first: tuple[str, str] | None = None) -> list[SelectChoice]
     return options + [SelectChoice(v, _label(v)) for v in values]
 
 
+# The customer flags as rule forms offer them (routing, outreach, SLA): an NPS group says what it
+# means where it is chosen.
+FLAG_LABELS = {"vip": "VIP", "promoter": "Promoter (NPS 9–10)", "passive": "Passive (NPS 7–8)",
+               "detractor": "Detractor (NPS 0–6)"}
+
+
+def flag_options() -> list[SelectChoice]:
+    return [SelectChoice(flag, FLAG_LABELS.get(flag, _label(flag))) for flag in FLAGS]
+
+
 class Checkboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -40,7 +50,7 @@ class RuleForm(FlaskForm):
                         description="Words or phrases, separated by commas: refund, money back, return.")
     tags = StringField("Has any of these tags", validators=[Length(max=900)], description="Separated by commas.")
     stages = Checkboxes("Customer's lifecycle stage is any of", choices=_options(STAGES))
-    flags = Checkboxes("Customer has any of these flags", choices=_options(FLAGS))
+    flags = Checkboxes("Customer has any of these flags", choices=flag_options())
     segments = Checkboxes("Customer's segment is any of", choices=_options(SEGMENTS))
     cart_min = StringField("Cart value at least", validators=[Length(max=20)])
     cart_max = StringField("Cart value at most", validators=[Length(max=20)])

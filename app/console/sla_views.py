@@ -11,8 +11,8 @@ from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.console.access import admin_required, current_actor
-from app.console.routing_views import Checkboxes, _label, _options
-from app.models.customer import FLAGS, STAGES
+from app.console.routing_views import Checkboxes, _label, _options, flag_options
+from app.models.customer import STAGES
 from app.models.ticket import TICKET_PRIORITIES
 from app.services import sla_settings
 from app.services.business_hours import WEEKDAYS
@@ -29,7 +29,7 @@ class PolicyForm(FlaskForm):
     active = BooleanField("Active")
     priorities = Checkboxes("Priority is any of", choices=_options(TICKET_PRIORITIES))
     stages = Checkboxes("Customer's lifecycle stage is any of", choices=_options(STAGES))
-    flags = Checkboxes("Customer has any of these flags", choices=_options(FLAGS))
+    flags = Checkboxes("Customer has any of these flags", choices=flag_options())
     first_response = DecimalField("First response within", places=None, description=HOURS,
                                   validators=[Optional(), NumberRange(min=0.02, max=2160)])
     resolution = DecimalField("Resolved within", places=None, description=HOURS,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from app.models import STAGES, Customer, StageTransition
 from app.models.base import utcnow
-from app.services import outreach_reports
+from app.services import nps, outreach_reports
 from app.services.customers import CustomerContext, Touchpoint, customer_context, journey
 
 # Marker colour of each touchpoint kind on the journey map (custom events are "other").
@@ -70,6 +70,7 @@ class CustomerOverview:
     periods: list[StagePeriod]
     stage_index: int
     outreach: list = field(default_factory=list)  # outreach_reports.DecisionLine: what rules decided, and why
+    nps_answers: list = field(default_factory=list)  # nps.NpsAnswer, newest first
 
     @property
     def customer(self) -> Customer:
@@ -137,4 +138,5 @@ def customer_overview(customer_id: int, *, now: datetime | None = None) -> Custo
         periods=stage_periods(context.transitions, now or utcnow()),
         stage_index=STAGES.index(customer.stage) if customer.stage in STAGES else 0,
         outreach=outreach_reports.customer_decisions(customer.id),
+        nps_answers=nps.customer_answers(customer.id),
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
+    FLAGS,
     AnonymousVisitor,
     Cart,
     Conversation,
@@ -20,6 +21,7 @@ from app.models import (
     OrderItem,
     RealtimeConnection,
     StageTransition,
+    Survey,
     Ticket,
     TicketMessage,
 )
@@ -104,6 +106,7 @@ def export_customer(customer_id: int, *, by: Actor) -> dict:
         "anonymous_ids": anonymous_ids,
         "events": _events(customer, anonymous_ids),
         "conversations": _conversations(customer.id),
+        "surveys": _surveys(customer.id),
     }
     # The audit row says who exported whom, never what: no personal data in the log.
     audit.record("customer.exported", actor=by, target=customer)
@@ -125,7 +128,21 @@ def _conversations(customer_id: int) -> list[dict]:
     } for c in conversations]
 
 
+def _surveys(customer_id: int) -> list[dict]:
+    """The customer's CSAT and NPS questions and their answers."""
+    return [{"kind": s.kind, "asked_at": s.asked_at, "asked_via": s.asked_via, "answered_at": s.answered_at,
+             "rating": s.rating, "score": s.score, "comment": s.comment}
+            for s in db.session.scalars(db.select(Survey).where(Survey.customer_id == customer_id).order_by(Survey.id))]
+
+
 ERASED_TEXT = "(erased on request)"
+
+
+def _blank_survey_comments(customer_id: int) -> int:
+    """Keep the customer's survey answers for the shop's figures (CSAT and NPS counts), without
+    their words. Returns how many comments were cleared."""
+    return db.session.execute(db.update(Survey).where(Survey.customer_id == customer_id, Survey.comment.is_not(None))
+                              .values(comment=None)).rowcount
 
 
 def _anonymise_conversations(customer_id: int) -> int:
@@ -155,10 +172,10 @@ def _anonymise_tickets(customer_id: int) -> int:
 
 def erase_customer(customer_id: int, *, by: Actor) -> dict:
     """Erase a customer on request: delete their events, cart, orders, stage history, visitor
-    ids and open sockets' records, blank what was said in their conversations and tickets, delete
-    the files attached to their tickets (from disk after the commit), and blank the profile. One
-    commit; the audit event keeps only counts and the internal id. Watching consoles are told
-    (`customer_updated`) and find the profile gone (404).
+    ids and open sockets' records, blank what was said in their conversations, tickets and survey
+    comments, delete the files attached to their tickets (from disk after the commit), and blank
+    the profile. One commit; the audit event keeps only counts and the internal id. Watching
+    consoles are told (`customer_updated`) and find the profile gone (404).
 
     The row itself stays as an anonymous tombstone (`erased_at` set, every personal field and fact
     cleared) rather than being deleted: SQLite would hand a deleted newest id to the next customer,
@@ -179,6 +196,7 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
         "connections": _delete(RealtimeConnection, RealtimeConnection.customer_id == customer.id),
         "messages_blanked": _anonymise_conversations(customer.id),
         "ticket_messages_blanked": _anonymise_tickets(customer.id),
+        "survey_comments_blanked": _blank_survey_comments(customer.id),
     }
     files = ticket_attachments.remove_for_requester(customer.id)
     counts["ticket_attachments"] = len(files)
@@ -199,9 +217,9 @@ def _blank_profile(customer: Customer, now: datetime) -> None:
     empty = {
         "traits": {}, "first_seen_at": now, "last_seen_at": now, "stage_changed_at": now, "erased_at": now,
         "order_count": 0, "lifetime_value": Decimal("0"), "max_order_gap_days": 0, "referral_count": 0,
-        "stage": "reach", "stage_reason": ERASED_REASON, "segment": "visitor", "is_at_risk": False,
-        "is_churned": False, "is_reactivated": False, "is_vip": False, "rfm_recency": 0, "rfm_frequency": 0,
-        "rfm_monetary": 0, "audiences": 0,
+        "stage": "reach", "stage_reason": ERASED_REASON, "segment": "visitor",
+        "rfm_recency": 0, "rfm_frequency": 0, "rfm_monetary": 0, "audiences": 0,
+        **{f"is_{flag}": False for flag in FLAGS},
     }
     for attribute in db.inspect(Customer).column_attrs:
         if attribute.key != "id":

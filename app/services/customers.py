@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import FLAGS, Cart, Conversation, Customer, CustomerEvent, Order, StageTransition, Survey
 from app.services import orders, presence
 from app.services.errors import DomainError, NotFoundError
+from app.services.lifecycle_rules import nps_group
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,10 @@ def _event_detail(event: CustomerEvent) -> str | None:
     if event.type == "product_viewed":
         return props.get("name") or props.get("sku")
     if event.type == "nps_submitted":
-        return f"score {props.get('score')}"
+        group = nps_group(props["score"]) if type(props.get("score")) is int else None
+        detail = f"score {props.get('score')}" + (f" · {group}" if group else "")
+        comment = props.get("comment")
+        return detail + (f": “{comment}”" if isinstance(comment, str) and comment else "")
     return None
 
 

@@ -16,6 +16,7 @@ from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
 from app.services import lifecycle, outreach_engine, realtime
 from app.services.batch_cache import BatchCache
+from app.services.errors import DomainError
 from app.services.event_effects import apply_event
 from app.services.event_schemas import validate_event
 from app.services.profiles import create_new_profiles, resolve
@@ -34,6 +35,16 @@ class Rejection:
 
     index: int
     reason: dict
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a batch changed, for the announcements after its commit."""
+
+    new_ids: frozenset[str]
+    customer_ids: frozenset[int]  # touched (surviving ids)
+    cart_changed: frozenset[int]
+    outreach: tuple = ()  # outreach_engine.Delivery
 
 
 @dataclass(frozen=True)
@@ -96,20 +107,39 @@ def ingest_events(raw_events: list, *, source: str = "api") -> IngestResult:
     valid, rejected, repeats = _validate(raw_events)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            new_ids, final_ids, cart_changed, outreach = _apply_batch(valid, source)
+            applied = _apply(valid, source)
+            db.session.commit()
             break
         except DBAPIError as exc:
             db.session.rollback()
             if attempt == ATTEMPTS or not _transient(exc):
                 raise
             log.info("ingestion retried", extra={"attempt": attempt, "sqlstate": _sqlstate(exc)})
-    for customer_id in sorted(final_ids):
-        realtime.customer_updated(customer_id, cart_changed=customer_id in cart_changed)
-    outreach_engine.deliver(outreach)
+    announce(applied)
     return IngestResult(
-        accepted=len(new_ids), duplicates=repeats + len(valid) - len(new_ids),
-        rejected=tuple(rejected), customer_ids=tuple(sorted(final_ids)),
+        accepted=len(applied.new_ids), duplicates=repeats + len(valid) - len(applied.new_ids),
+        rejected=tuple(rejected), customer_ids=tuple(sorted(applied.customer_ids)),
     )
+
+
+def stage_events(raw_events: list, *, source: str) -> Applied:
+    """Store and apply events inside the caller's transaction, for a use case whose own change is
+    also a customer event (an NPS answer given in the widget): flushes, never commits, never
+    retries. A refused event raises DomainError and nothing is applied. After the caller's commit,
+    announce(applied) tells watching agents and delivers the outreach it decided."""
+    valid, rejected, _repeats = _validate(raw_events)
+    if rejected:
+        raise DomainError(f"Event refused: {rejected[0].reason}", field="events")
+    applied = _apply(valid, source)
+    db.session.flush()
+    return applied
+
+
+def announce(applied: Applied) -> None:
+    """After the commit: `customer_updated` to each touched customer's room, then the outreach."""
+    for customer_id in sorted(applied.customer_ids):
+        realtime.customer_updated(customer_id, cart_changed=customer_id in applied.cart_changed)
+    outreach_engine.deliver(list(applied.outreach))
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -124,10 +154,10 @@ def _transient(exc: DBAPIError) -> bool:
     return _sqlstate(exc) in RETRY_SQLSTATES
 
 
-def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], set[int], list]:
-    """One transaction: store the new events, apply them, run the event-triggered outreach rules,
-    commit. Returns the new event ids, the customers touched (surviving ids), those whose cart
-    changed, and the outreach to deliver."""
+def _apply(valid: list[dict], source: str) -> Applied:
+    """Store the new events, apply them and run the event-triggered outreach rules, in the open
+    transaction (the caller commits). Returns the new event ids, the customers touched (surviving
+    ids), those whose cart changed, and the outreach to deliver."""
     new_ids = _store_new(valid, source)
     fresh = [event for event in valid if event["id"] in new_ids]
     rules, now, cache = lifecycle.current_rules(), utcnow(), BatchCache()
@@ -147,8 +177,8 @@ def _apply_batch(valid: list[dict], source: str) -> tuple[set[str], set[int], se
             owners[event["id"]] = customer
     final_ids = set(_link_events(owners, cache))
     outreach = outreach_engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache), cache.cart, now)
-    db.session.commit()
-    return new_ids, final_ids, {cache.surviving_id(cid) for cid in cart_changed}, outreach
+    return Applied(frozenset(new_ids), frozenset(final_ids),
+                   frozenset(cache.surviving_id(cid) for cid in cart_changed), tuple(outreach))
 
 
 def _survivor(customer: Customer, cache: BatchCache) -> Customer:

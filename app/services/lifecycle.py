@@ -9,7 +9,7 @@ from datetime import datetime
 
 from app.extensions import db
 from app.jobs import enqueue
-from app.models import Customer, StageTransition
+from app.models import FLAGS, Customer, StageTransition
 from app.models.base import utcnow
 from app.services import audit, settings_store
 from app.services.audit import Actor
@@ -62,7 +62,7 @@ def apply_assessment(
     customer.stage = result.stage
     customer.stage_reason = result.reason
     customer.segment = result.segment
-    for flag in ("at_risk", "churned", "reactivated", "vip"):
+    for flag in FLAGS:  # the NPS groups too (promoter, passive, detractor)
         setattr(customer, f"is_{flag}", flag in result.flags)
     customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary = result.rfm
     return transition

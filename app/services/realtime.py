@@ -199,14 +199,23 @@ def outreach_alert(payload: dict) -> None:
 
 def survey_answered(payload: dict) -> None:
     """A customer answered a survey (committed): the consoles showing that conversation or ticket,
-    and the other tabs of the customer's widget (which stop asking)."""
+    and the other tabs of the customer's widget (which stop asking): for NPS, every tab of theirs."""
     if payload.get("conversation_id"):
         emit("survey_answered", payload, room=conversation_agents_room(payload["conversation_id"]), namespace=CONSOLE)
         emit("survey_answered", payload, room=conversation_room(payload["conversation_id"]), namespace=CHAT)
     if payload.get("ticket_id"):
         emit("survey_answered", payload, room=ticket_room(payload["ticket_id"]), namespace=CONSOLE)
+    if payload.get("kind") == "nps":  # asked of the visitor, not about a chat: every tab of theirs
+        emit("survey_answered", payload, room=profile_room(payload["customer_id"]), namespace=CHAT)
 
 
 def survey_requested(payload: dict) -> None:
     """A resolved chat asks its visitor for CSAT (committed): the widget shows the question."""
     emit("survey_requested", payload, room=conversation_room(payload["conversation_id"]), namespace=CHAT)
+
+
+def nps_requested(customer_id: int, payload: dict, *, sid: str | None = None) -> None:
+    """A visitor on the site is asked NPS (committed): every tab of theirs shows the question over
+    the launcher; or only the socket `sid` that just connected, when a question asked earlier in
+    the visit and not answered yet follows them to another page."""
+    emit("survey_requested", payload, room=sid or profile_room(customer_id), namespace=CHAT)

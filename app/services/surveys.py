@@ -1,5 +1,5 @@
 """Feedback surveys: asking CSAT after a chat is resolved or a ticket solved, and taking the answer
-once, from the widget or from the link in an email.
+once (CSAT or NPS, whose asking is in nps.py), from the widget or from the link in an email.
 
 Asking writes the survey row (and its email, if any) in the caller's transaction: one survey per
 chat or ticket, so resolving, reopening and resolving again asks once. The answer is written
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
@@ -25,6 +26,9 @@ from app.services import outbox, presence, realtime
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.outbox import EmailDraft
 from app.services.visitor_tokens import Visitor
+
+if TYPE_CHECKING:
+    from app.services.nps import AnswerEffects
 
 QUESTIONS = {
     "csat": "How would you rate the support you received?",
@@ -47,10 +51,11 @@ class Answer:
 # --- asking ------------------------------------------------------------------------------------
 
 
-def _ask(kind: str, subject_key: str, customer: Customer, *, via: str, channel: str,
-         conversation_id: int | None = None, ticket_id: int | None = None,
-         agent_id: int | None = None) -> Survey | None:
-    """The survey row, once per kind and subject (None when it was asked before)."""
+def ask_once(kind: str, subject_key: str, customer: Customer, *, via: str, channel: str,
+             conversation_id: int | None = None, ticket_id: int | None = None,
+             agent_id: int | None = None) -> Survey | None:
+    """The survey row, once per kind and subject (None when it was asked before), in the caller's
+    transaction: a concurrent ask of the same subject inserts nothing."""
     table = Survey.__table__
     survey_id = db.session.execute(
         insert_ignoring_conflicts(table, ["kind", "subject_key"]).returning(table.c.id),
@@ -70,7 +75,7 @@ def ask_after_chat(conversation: Conversation) -> Survey | None:
     on_site = bool(presence.live_visitor_sids(customer.id))
     address = conversation.contact_email or customer.email
     via = "widget" if on_site or not address else "email"
-    survey = _ask("csat", f"conversation:{conversation.id}", customer, via=via, channel=conversation.channel,
+    survey = ask_once("csat", f"conversation:{conversation.id}", customer, via=via, channel=conversation.channel,
                   conversation_id=conversation.id, agent_id=conversation.assignee_id)
     if survey is not None and via == "email":
         _email(survey, address, "your chat with us")
@@ -88,7 +93,7 @@ def ask_after_ticket(ticket: Ticket) -> Survey | None:
     customer = db.session.get(Customer, ticket.requester_id)
     if customer is None or customer.erased_at is not None or not customer.email:
         return None
-    survey = _ask("csat", f"ticket:{ticket.id}", customer, via="email", channel=ticket.channel,
+    survey = ask_once("csat", f"ticket:{ticket.id}", customer, via="email", channel=ticket.channel,
                   ticket_id=ticket.id, agent_id=ticket.assignee_id)
     if survey is not None:
         _email(survey, customer.email, f"your request #{ticket.id} ({ticket.subject})", ticket_id=ticket.id)
@@ -199,9 +204,27 @@ def _answer(survey_id: int, answer: Answer, *, via: str, customer_id: int) -> Su
         raise ConflictError("This survey was answered already: thank you, your first answer counts.")
     survey.rating, survey.score, survey.comment = answer.rating, answer.score, answer.comment
     survey.answered_at, survey.answered_via = utcnow(), via
+    try:
+        effects = _effects(survey)
+    except Exception:
+        db.session.rollback()  # the answer is not stored without what it does
+        raise
     db.session.commit()
     realtime.survey_answered(payload(survey))
+    if effects is not None:
+        effects.announce()
     return survey
+
+
+def _effects(survey: Survey) -> AnswerEffects | None:
+    """What an answer does besides being stored, in its transaction: an NPS answer becomes the
+    customer's nps_submitted fact (and may open a follow-up ticket). Returns what to announce
+    after the commit, or None."""
+    if survey.kind != "nps":
+        return None
+    from app.services import nps
+
+    return nps.record_answer(survey)
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
-"""Serves /widget.js at a stable address (the file itself lives under static/js), and the chat page
-(/widget/chat) that the script shows in an iframe on the shop's page."""
+"""Serves /widget.js at a stable address (the file itself lives under static/js), and the pages
+the script shows in iframes on the shop's page: the chat (/widget/chat) and the NPS card
+(/widget/nps)."""
 
-from flask import Blueprint, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from app.security_headers import CSP
 
 bp = Blueprint("widget", __name__)
 
-CHAT_LANGUAGES = ("en", "pt", "nl")  # widget_chat.js has a catalogue for each
+CHAT_LANGUAGES = ("en", "pt", "nl")  # widget_chat.js and widget_nps.js have a catalogue for each
 
 
 @bp.route("/widget.js")
@@ -18,18 +19,28 @@ def widget_js():
     return response
 
 
-@bp.route("/widget/chat")
-def chat_page():
-    """The chat UI, framed by /widget.js on a shop's page: only the allowed shops may frame it.
-
-    ?lang= picks the catalogue (the shop page's language); who the visitor is arrives later by
-    postMessage from the shop page, never in the URL."""
+def _framed_page(template: str) -> Response:
+    """A page that only the allowed shops may frame, in the shop page's language (?lang=); who the
+    visitor is arrives later by postMessage from the shop page, never in the URL."""
     origins = current_app.config["HELPDESK_ALLOWED_ORIGINS"]
     lang = request.args.get("lang", "en")
     response = current_app.make_response(render_template(
-        "widget/chat.html", lang=lang if lang in CHAT_LANGUAGES else "en", origins=origins))
+        template, lang=lang if lang in CHAT_LANGUAGES else "en", origins=origins))
     # Replaces the default frame-ancestors 'none'; security_headers then leaves out X-Frame-Options,
     # which cannot name several origins.
     ancestors = " ".join(origins) or "'none'"
     response.headers["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
     return response
+
+
+@bp.route("/widget/chat")
+def chat_page():
+    """The chat UI, framed by /widget.js on a shop's page."""
+    return _framed_page("widget/chat.html")
+
+
+@bp.route("/widget/nps")
+def nps_page():
+    """The NPS card ("How likely are you to recommend us?"), framed by /widget.js over its launcher
+    when the chat's socket hears `survey_requested` for NPS."""
+    return _framed_page("widget/nps.html")

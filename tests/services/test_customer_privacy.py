@@ -58,7 +58,8 @@ def test_erase_deletes_everything_about_the_customer_and_nothing_else(app):
     counts = customer_privacy.erase_customer(gone_id, by=ADMIN)
 
     assert counts == {"events": 6, "carts": 1, "order_items": 4, "orders": 2, "stage_transitions": 4, "visitors": 1,
-                      "connections": 0, "messages_blanked": 0, "ticket_messages_blanked": 0, "ticket_attachments": 0}
+                      "connections": 0, "messages_blanked": 0, "ticket_messages_blanked": 0,
+                      "survey_comments_blanked": 0, "ticket_attachments": 0}
     db.session.expire_all()
     with pytest.raises(NotFoundError):
         customers.get_customer(gone_id)

@@ -167,13 +167,18 @@
   // proactive message or reply reaches a closed chat (a popup and a badge on the launcher). Styles
   // go through element.style (CSSOM), which a shop's CSP with style-src 'self' allows, unlike a
   // style attribute or a <style> element. Who the visitor is goes to the frame by postMessage,
-  // addressed to the helpdesk's origin only; the frame answers only close, unread and proactive.
+  // addressed to the helpdesk's origin only; the frame answers only close, unread, proactive and
+  // the NPS question (nps, nps_answered).
 
-  var LABELS = { en: ["Open chat", "Close chat", "Chat", "unread", "Dismiss"],
-                 pt: ["Abrir conversa", "Fechar conversa", "Conversa", "por ler", "Dispensar"],
-                 nl: ["Chat openen", "Chat sluiten", "Chat", "ongelezen", "Sluiten"] };
+  var LABELS = { en: ["Open chat", "Close chat", "Chat", "unread", "Dismiss", "Feedback",
+                      "A question for you, above the chat button: how likely are you to recommend us?"],
+                 pt: ["Abrir conversa", "Fechar conversa", "Conversa", "por ler", "Dispensar", "Opinião",
+                      "Uma pergunta para si, acima do botão da conversa: qual a probabilidade de nos recomendar?"],
+                 nl: ["Chat openen", "Chat sluiten", "Chat", "ongelezen", "Sluiten", "Feedback",
+                      "Een vraag voor je, boven de chatknop: hoe waarschijnlijk is het dat je ons aanbeveelt?"] };
   var ACCENT = "#0f766e"; // app.css --accent
-  var chat = { origin: null, button: null, frame: null, open: false, badge: null, popup: null, unread: 0 };
+  var chat = { origin: null, button: null, frame: null, open: false, badge: null, popup: null, unread: 0, card: null };
+  var CLOSED_CARDS_KEY = "helpdesk_nps_closed"; // surveys whose card the visitor closed, for this session
 
   function style(el, rules) { for (var k in rules) el.style[k] = rules[k]; }
 
@@ -251,6 +256,7 @@
     chat.open = open;
     placeFrame();
     chat.frame.style.display = open ? "block" : "none";
+    paintCard();
     post({ type: open ? "helpdesk:open" : "helpdesk:hidden" });
     paintLauncher();
     if (!open) chat.button.focus();
@@ -259,6 +265,7 @@
   function dropPopup() {
     if (chat.popup && chat.popup.parentNode) chat.popup.parentNode.removeChild(chat.popup);
     chat.popup = null;
+    paintCard();
   }
 
   // An agent reached out: a small card above the launcher with their words; it opens the chat.
@@ -291,12 +298,80 @@
     card.appendChild(dismiss);
     d.body.appendChild(card);
     chat.popup = card;
+    paintCard();
+  }
+
+  // --- NPS card ----------------------------------------------------------------------------
+  // "How likely are you to recommend us?" in a small frame of the helpdesk's (/widget/nps) over the
+  // launcher, where the proactive popup goes, because a radio group needs the :checked and
+  // :focus-visible styles that element.style cannot give. It hides while the chat or a popup is
+  // open. A card the visitor closed is not shown again in this session; the server asks again in
+  // the next period only.
+
+  function closedCards() {
+    try { return JSON.parse((session ? session.getItem(CLOSED_CARDS_KEY) : memory.closedCards) || "[]"); }
+    catch (broken) { return []; }
+  }
+
+  function showCard(surveyId) {
+    if (typeof surveyId !== "number" || chat.card || closedCards().indexOf(surveyId) >= 0) return;
+    var frame = d.createElement("iframe"), note = d.createElement("span"), lang = chatLanguage();
+    frame.title = LABELS[lang][5];
+    frame.src = chat.origin + "/widget/nps?lang=" + lang;
+    style(frame, { position: "fixed", right: "20px", bottom: "88px", zIndex: "2147483000", border: "0",
+                   width: "min(360px, calc(100vw - 40px))", height: "260px", borderRadius: "12px",
+                   background: "#fff", boxShadow: "0 8px 28px rgba(16,24,40,.22)" });
+    frame.addEventListener("load", function () {
+      var identity = loadIdentity() || {};
+      frame.contentWindow.postMessage({ type: "helpdesk:init", anonymous_id: anonymousId(), survey_id: surveyId,
+                                        customer_id: identity.customer_id, user_hash: identity.user_hash }, chat.origin);
+    });
+    // The frame does not announce itself: a status message in the page does, once.
+    note.setAttribute("role", "status");
+    style(note, { position: "absolute", width: "1px", height: "1px", overflow: "hidden", clip: "rect(0 0 0 0)",
+                  whiteSpace: "nowrap" });
+    d.body.appendChild(note);
+    d.body.appendChild(frame);
+    chat.card = { id: surveyId, frame: frame, note: note };
+    paintCard();
+    w.setTimeout(function () { note.textContent = LABELS[lang][6]; }, 100);
+  }
+
+  function dropCard(closed) {
+    var card = chat.card;
+    if (!card) return;
+    chat.card = null;
+    if (closed) {
+      var ids = closedCards().concat([card.id]).slice(-20), raw = JSON.stringify(ids);
+      if (session) session.setItem(CLOSED_CARDS_KEY, raw);
+      else memory.closedCards = raw;
+    }
+    var hadFocus = d.activeElement === card.frame;
+    [card.frame, card.note].forEach(function (el) { if (el.parentNode) el.parentNode.removeChild(el); });
+    if (hadFocus && chat.button) chat.button.focus(); // a keyboard user closed it: back to the launcher
+  }
+
+  function paintCard() {
+    if (chat.card) chat.card.frame.style.display = chat.open || chat.popup ? "none" : "block";
+  }
+
+  function fromCard(data) {
+    if (data.type === "helpdesk:nps_close") dropCard(true);
+    if (data.type === "helpdesk:nps_size" && chat.card && typeof data.height === "number" && data.height > 0) {
+      chat.card.frame.style.height = Math.min(Math.ceil(data.height), Math.max(w.innerHeight - 108, 160)) + "px";
+    }
   }
 
   function fromFrame(event) {
-    if (event.origin !== chat.origin || !chat.frame || event.source !== chat.frame.contentWindow) return;
+    if (event.origin !== chat.origin) return;
+    if (chat.card && event.source === chat.card.frame.contentWindow) return fromCard(event.data || {});
+    if (!chat.frame || event.source !== chat.frame.contentWindow) return;
     var data = event.data || {};
     if (data.type === "helpdesk:close") setChatOpen(false);
+    if (data.type === "helpdesk:nps") showCard(data.survey_id);
+    if (data.type === "helpdesk:nps_answered" && chat.card && chat.card.id === data.survey_id) {
+      chat.card.frame.contentWindow.postMessage({ type: "helpdesk:nps_answered", survey_id: data.survey_id }, chat.origin);
+    }
     if (data.type === "helpdesk:unread" && typeof data.count === "number") { chat.unread = data.count; paintLauncher(); }
     if (data.type === "helpdesk:proactive" && typeof data.text === "string") showPopup(String(data.agent || ""), data.text);
   }
@@ -308,6 +383,7 @@
     chat.frame.parentNode.removeChild(chat.frame);
     chat.frame = null;
     dropPopup();
+    dropCard(false);
     chat.unread = 0;
     chat.open = false;
     paintLauncher();

@@ -571,8 +571,15 @@
     socket.on("proactive_message", onProactive);
     socket.on("conversation_updated", onUpdated);
     socket.on("typing", onTyping);
-    socket.on("survey_requested", survey.requested);
-    socket.on("survey_answered", survey.answered);
+    // NPS is asked of the visitor, not about a chat: the shop page shows it as a card over the launcher.
+    socket.on("survey_requested", function (s) {
+      if (s && s.kind === "nps") tell({ type: "helpdesk:nps", survey_id: s.id });
+      else survey.requested(s);
+    });
+    socket.on("survey_answered", function (s) {
+      if (s && s.kind === "nps") tell({ type: "helpdesk:nps_answered", survey_id: s.id });
+      else survey.answered(s);
+    });
     socket.on("read", onRead);
     socket.on("request_updated", function (data) { requests.updated(data, paintBack); });
     connect();
