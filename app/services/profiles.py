@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -212,12 +212,38 @@ def _move_decisions(source: Customer, target: Customer) -> None:
                        .values(customer_id=target.id))
 
 
+def _merge_stage_history(source: Customer, target: Customer) -> None:
+    """The visitor's stage history joins the customer's where it ends, as one chain: the visitor's
+    moves before the customer's first are kept (their journey before they were known), later ones
+    are dropped (they were judged on the visitor's facts alone, beside the customer's own), and the
+    customer's first move then starts where the visitor's left off. Two interleaved histories would
+    show a stage the customer was never in, and the lifecycle report adds the moves up."""
+    moves = StageTransition.customer_id
+    first = db.session.scalar(select(StageTransition).where(moves == target.id)
+                              .order_by(StageTransition.occurred_at, StageTransition.id).limit(1))
+    if first is not None:
+        db.session.execute(delete(StageTransition).where(moves == source.id,
+                                                         StageTransition.occurred_at >= first.occurred_at))
+    last = db.session.scalar(select(StageTransition).where(moves == source.id)
+                             .order_by(StageTransition.occurred_at.desc(), StageTransition.id.desc()).limit(1))
+    db.session.execute(update(StageTransition).where(moves == source.id).values(customer_id=target.id))
+    if last is None:
+        return
+    if first is None:  # not assessed yet: its first assessment goes on from the visitor's stage
+        target.stage, target.stage_reason = last.to_stage, source.stage_reason
+    elif first.from_stage is None and first.to_stage == last.to_stage:
+        db.session.delete(first)
+    elif first.from_stage is None:
+        first.from_stage = last.to_stage
+
+
 def merge_into(source: Customer, target: Customer, cache: BatchCache) -> None:
     """Move everything of an anonymous profile into a customer, then delete it."""
     db.session.flush()  # the bulk UPDATEs below must see this batch's new orders and transitions
     # Conversations and outreach decisions too: an anonymous visitor's chat, or the rule that
     # reached them, stays with the customer they turn out to be.
-    for model in (CustomerEvent, Order, StageTransition, AnonymousVisitor, Conversation):
+    _merge_stage_history(source, target)
+    for model in (CustomerEvent, Order, AnonymousVisitor, Conversation):
         db.session.execute(update(model).where(model.customer_id == source.id).values(customer_id=target.id))
     _move_decisions(source, target)
     _merge_carts(source, target, cache)

@@ -97,6 +97,25 @@ def test_identify_merges_the_anonymous_history_into_the_customer(any_app):
     assert c.email == "bo@example.com" and c.name == "Bo"
 
 
+def _chain(customer_id: int) -> list[tuple]:
+    moves = db.session.scalars(db.select(StageTransition).where(StageTransition.customer_id == customer_id)
+                               .order_by(StageTransition.occurred_at, StageTransition.id)).all()
+    return [(t.from_stage, t.to_stage) for t in moves]
+
+
+def test_a_merge_keeps_one_stage_history(any_app):
+    """The visitor's moves after the customer's first are dropped; earlier ones lead into it."""
+    ingest_events([event("identify", {"email": "g@example.com"}, when=at(-600), customer="c7")])
+    ingest_events([event("page_viewed", {"url": "https://shop.test/"}, when=at(0), anonymous="anon-7")])
+    ingest_events([event("identify", {"email": "g@example.com"}, when=at(2), customer="c7", anonymous="anon-7")])
+    assert _chain(customer("c7").id) == [(None, "acquisition")]  # not a later "reach" beside it
+
+    ingest_events([event("page_viewed", {"url": "https://shop.test/"}, when=at(-900), anonymous="anon-8")])
+    ingest_events([event("identify", {"email": "h@example.com"}, when=at(-600), customer="c8")])
+    ingest_events([event("identify", {"email": "h@example.com"}, when=at(2), customer="c8", anonymous="anon-8")])
+    assert _chain(customer("c8").id) == [(None, "reach"), ("reach", "acquisition")]
+
+
 def test_an_anonymous_profile_is_adopted_when_the_customer_is_new(any_app):
     ingest_events([event("product_viewed", {"sku": "A"}, anonymous="anon-2")])
     ingest_events([event("identify", {"email": "cy@example.com"}, customer="c2", anonymous="anon-2")])
