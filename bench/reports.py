@@ -1,4 +1,5 @@
-"""Report pages with 100,000 customers, 1,000,000 events and 1,000,000 tickets behind them.
+"""Report pages with 100,000 customers, 1,000,000 events and 1,000,000 tickets behind them: Support,
+Lifecycle (with the cohorts), Loyalty and Support and buying.
 
 Run: .venv/bin/python bench/reports.py [--tickets N] [--requests N] [--database-url URL]
 
@@ -6,13 +7,16 @@ Budget (issue #8): every report page p95 ≤ 300 ms.
 
 Setup migrates a fresh database with `flask db upgrade` and writes directly with Core executemany:
 100,000 customer profiles with their stage history (as bench/profile_api.py does), 1,000,000
-events, 1,000,000 tickets over two years (first responses, solutions, SLA targets, a third with
-a CSAT answer), 300,000 chats (a third rated). Then the reports' daily figures are built once
+events (about 450,000 page views) and about 110,000 orders, 1,000,000 tickets over two years (first
+responses, solutions, SLA targets, a third with a CSAT answer), 300,000 chats (each with the
+visitor's message; a third rated), 30,000 NPS answers and 10,000 referrals. Then the reports' daily
+figures are built once
 (`report_figures.rebuild_all`, timed: what the demo seed and an import do) and the hourly job's
 31 days (timed). Each measured request goes through the real Flask app (its test client, signed
-in as an agent): the freshness check, the figures' query, the template. Periods: the last 30
-days (the default), 90 days, a year, and the year as CSV; then the same pages right after a new
-CSAT answer, which makes the page rebuild today and yesterday first. Prints one JSON line last.
+in as an agent): the freshness check, the figures' query, the template. Every page for the last 30
+days (the default), 90 days and a year, and each CSV for the year; then pages right after a new
+CSAT answer, which makes the page rebuild today and yesterday (and this month's cohorts) first.
+Prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ AGENTS = 20
 DAYS = 730
 CHANNELS = ["help_center", "widget", "chat", "agent", "api", "email"]
 STAGES = ["acquisition", "conversion", "retention", "loyalty"]
+NPS_ANSWERS = 30_000
+REFERRALS = 10_000
+PAGES = ("reports", "reports/lifecycle", "reports/loyalty", "reports/buying")
+CSVS = ("support", "lifecycle", "cohorts", "loyalty", "buying")
 
 
 class SupportLoader:
@@ -84,7 +92,7 @@ class SupportLoader:
         return rows
 
     def chats(self, start: int, count: int, total: int) -> dict[str, list[dict]]:
-        rng, rows = self.rng, {"conversations": [], "surveys": []}
+        rng, rows = self.rng, {"conversations": [], "messages": [], "surveys": []}
         for cid in range(start, start + count):
             at = self.now - timedelta(minutes=(total - cid) * DAYS * 1440 / total + rng.uniform(0, 30))
             customer, agent = rng.randint(1, CUSTOMERS), rng.randint(1, AGENTS)
@@ -93,9 +101,32 @@ class SupportLoader:
                 "created_at": at, "last_message_at": at, "last_seq": 4, "channel": "chat", "client_key": None,
                 "agent_read_seq": 4, "visitor_read_seq": 4, "unread_for_agents": 0, "unread_for_visitor": 0,
                 "page_url": None, "contact_email": None, "prechat": None})
+            rows["messages"].append({"id": cid, "conversation_id": cid, "seq": 1, "client_msg_id": f"m{cid}",
+                                     "author_type": "visitor", "author_agent_id": None, "body": "Where is my order?",
+                                     "is_internal_note": False, "created_at": at})
             if rng.random() < 0.33:
                 self._survey(rows["surveys"], f"conversation:{cid}", customer, at, "chat", conversation_id=cid,
                              agent_id=agent)
+        return rows
+
+    def loyalty(self) -> dict[str, list[dict]]:
+        """NPS answers (retention and loyalty customers, mostly promoters) and referral events."""
+        rng, rows = self.rng, {"surveys": [], "customer_events": []}
+        for n in range(NPS_ANSWERS):
+            self.survey_id += 1
+            at = self.now - timedelta(days=rng.uniform(0, DAYS))
+            rows["surveys"].append({
+                "id": self.survey_id, "kind": "nps", "subject_key": f"nps:{n}",
+                "customer_id": rng.randint(1, CUSTOMERS), "conversation_id": None, "ticket_id": None,
+                "agent_id": None, "stage": rng.choice(STAGES[2:]),
+                "channel": "nps", "asked_via": "widget", "asked_at": at, "answered_at": at, "answered_via": "widget",
+                "rating": None, "score": rng.choice((10, 10, 9, 9, 8, 7, 6, 3, 0, 9)),
+                "comment": "Lovely tea" if n % 5 == 0 else None})
+        for n in range(REFERRALS):
+            rows["customer_events"].append({
+                "event_id": f"ref-{n}", "type": "referral_made", "customer_id": rng.randint(1, CUSTOMERS),
+                "external_customer_id": None, "anonymous_id": None, "received_at": self.now, "source": "api",
+                "occurred_at": self.now - timedelta(days=rng.uniform(0, DAYS)), "properties": {}})
         return rows
 
 
@@ -127,9 +158,11 @@ def load(app, tickets: int, chats: int) -> dict:
     for start in range(1, chats + 1, CHUNK):
         _flush(db, tables, support.chats(start, min(CHUNK, chats + 1 - start), chats))
     print(f"  {tickets:,} tickets, {chats:,} chats, {support.survey_id:,} CSAT answers", file=sys.stderr)
+    _flush(db, tables, support.loyalty())
+    print(f"  {NPS_ANSWERS:,} NPS answers, {REFERRALS:,} referrals", file=sys.stderr)
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":  # rows came with their ids: move each sequence past them
-            for name in ("agents", "tickets", "conversations", "surveys", "customers"):
+            for name in ("agents", "tickets", "conversations", "messages", "surveys", "customers"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                      f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false)")
     with db.engine.connect() as conn:
@@ -185,20 +218,21 @@ def measure(app, requests: int) -> dict[str, list[float]]:
     client.post("/console/login", data={"email": "bench@bench.test", "password": "bench-password-123",
                                         "csrf_token": token})
     today = datetime.now(UTC).date()
-    periods = {"30_days": "", "90_days": f"?start={today - timedelta(days=89)}&end={today}",
-               "year": f"?start={today - timedelta(days=365)}&end={today}"}
-    pages = {name: f"/console/reports{query}" for name, query in periods.items()}
-    pages["year_csv"] = f"/console/reports/support.csv?start={today - timedelta(days=365)}&end={today}"
+    year = f"?start={today - timedelta(days=365)}&end={today}"
+    periods = {"30_days": "", "90_days": f"?start={today - timedelta(days=89)}&end={today}", "year": year}
+    pages = {f"{page.removeprefix('reports/') or 'support'}_{name}": f"/console/{page}{query}"
+             for page in PAGES for name, query in periods.items()}
+    pages |= {f"{name}_csv_year": f"/console/reports/{name}.csv{year}" for name in CSVS}
     samples: dict[str, list[float]] = {name: [] for name in pages} | {"after_a_new_answer": []}
-    for _ in range(10):  # warm-up
-        _timed(client, pages["30_days"], [])
     names = list(pages)
+    for name in names:  # warm-up
+        _timed(client, pages[name], [])
     for i in range(requests):
         name = names[i % len(names)]
         _timed(client, pages[name], samples[name])
-    for i in range(max(20, requests // 8)):
+    for i in range(max(40, requests // 8)):
         _answer_now(app, i)
-        _timed(client, pages[names[i % 3]], samples["after_a_new_answer"])
+        _timed(client, pages[names[i % len(names)]], samples["after_a_new_answer"])
     return samples
 
 
@@ -206,7 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--chats", type=int, default=300_000)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=1020)  # 60 of each page
     parser.add_argument("--database-url", help="a PostgreSQL server URL; a temporary database is made on it")
     args = parser.parse_args()
     from app import create_app
