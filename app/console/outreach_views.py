@@ -43,7 +43,8 @@ class OutreachRuleForm(FlaskForm):
                                        "tried first.")
     trigger_kind = RadioField("What starts the rule", choices=_choices(TRIGGER_LABELS), validate_choice=False)
     event = StringField("Event name", validators=[Optional(), Length(max=64)],
-                        description="checkout_started, cart_updated, order_placed or any custom event.")
+                        description="checkout_started, cart_updated, order_placed, nps_submitted (with the "
+                                    "Detractor flag in Who: an NPS answer of 0-6) or any custom event.")
     seconds = StringField("Wait in seconds", validators=NUMBER,
                           description="For a cart unchanged, time on a page or a returning visitor.")
     days = StringField("Days", validators=NUMBER, description="For days after the first order.")
