@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
@@ -26,19 +27,32 @@ from app.services import (
 )
 from app.services.errors import DomainError
 
-# name → (the template, what builds the page's figures from (first, last))
-PAGES: dict[str, tuple[str, Callable]] = {
-    "support": ("console/reports/support.html", support_report.support_report),
-    "lifecycle": ("console/reports/lifecycle.html", lambda first, last: {
-        "lifecycle": lifecycle_report.lifecycle_report(first, last),
-        "cohorts": cohort_report.cohort_report(first, last, today=utcnow().date())}),
-    "loyalty": ("console/reports/loyalty.html", loyalty_report.loyalty_report),
-    "buying": ("console/reports/buying.html", retention_report.retention_report),
+
+def _cohorts(first: date, last: date) -> list[cohort_report.Cohort]:
+    return cohort_report.cohort_report(first, last, today=utcnow().date())
+
+
+# What builds each report's figures from (first, last): a page's, or a CSV's alone.
+BUILDERS: dict[str, Callable] = {
+    "support": support_report.support_report,
+    "lifecycle": lifecycle_report.lifecycle_report,
+    "cohorts": _cohorts,
+    "lifecycle_page": lambda first, last: {"lifecycle": lifecycle_report.lifecycle_report(first, last),
+                                           "cohorts": _cohorts(first, last)},
+    "loyalty": loyalty_report.loyalty_report,
+    "buying": retention_report.retention_report,
+}
+# page → (its template, its builder)
+PAGES: dict[str, tuple[str, str]] = {
+    "support": ("console/reports/support.html", "support"),
+    "lifecycle": ("console/reports/lifecycle.html", "lifecycle_page"),
+    "loyalty": ("console/reports/loyalty.html", "loyalty"),
+    "buying": ("console/reports/buying.html", "buying"),
 }
 
 
-def _build(form: PeriodForm, name: str):
-    """The page's figures for the form's period, or None with the form's messages (400)."""
+def _build(form: PeriodForm, builder: str):
+    """The figures for the form's period, or None with the form's messages (400)."""
     if not form.validate():
         return None
     try:
@@ -47,13 +61,14 @@ def _build(form: PeriodForm, name: str):
         form.form_errors.append(exc.message)
         return None
     report_figures.ensure_fresh()
-    return PAGES[name][1](form.start.data, form.end.data)
+    return BUILDERS[builder](form.start.data, form.end.data)
 
 
 def _page(name: str):
     form = PeriodForm(request.args)
-    report = _build(form, name)
-    return render_template(PAGES[name][0], form=form, report=report, refreshed_at=report_figures.refreshed_at(),
+    template, builder = PAGES[name]
+    report = _build(form, builder)
+    return render_template(template, form=form, report=report, refreshed_at=report_figures.refreshed_at(),
                            page=name), 200 if report is not None else 400
 
 
@@ -81,10 +96,10 @@ def reports_buying():
     return _page("buying")
 
 
-def _csv(name: str, header: list[str], rows: Callable[[object], Iterable[list]], *, page: str | None = None):
+def _csv(name: str, header: list[str], rows: Callable[[object], Iterable[list]]):
     """A report's figures as CSV for the period in the query string; 400 in plain text when it is wrong."""
     form = PeriodForm(request.args)
-    report = _build(form, page or name)
+    report = _build(form, name)
     if report is None:
         return Response(" ".join(form.form_errors + [e for errs in form.errors.values() for e in errs]) + "\n",
                         status=400, mimetype="text/plain")
@@ -110,8 +125,7 @@ def reports_lifecycle_csv():
     """The customers entering each stage per day of the period."""
     stages = list(STAGES)
     return _csv("lifecycle", ["day", *(f"entered_{s}" for s in stages)],
-                lambda r: ([d.isoformat(), *(r["lifecycle"].entered[s][i] for s in stages)]
-                           for i, d in enumerate(r["lifecycle"].days)))
+                lambda r: ([d.isoformat(), *(r.entered[s][i] for s in stages)] for i, d in enumerate(r.days)))
 
 
 @login_required
@@ -122,8 +136,7 @@ def reports_cohorts_csv():
                             *(f"ordered_again_by_month_{k}" for k in months)],
                 lambda r: ([c.month.strftime("%Y-%m"), c.customers, c.churned,
                             *(c.active[k] if k < len(c.active) else "" for k in months),
-                            *(c.repeat[k] if k < len(c.repeat) else "" for k in months)] for c in r["cohorts"]),
-                page="lifecycle")
+                            *(c.repeat[k] if k < len(c.repeat) else "" for k in months)] for c in r))
 
 
 @login_required
