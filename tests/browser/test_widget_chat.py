@@ -322,6 +322,7 @@ def test_a_visitor_typing_a_question_sees_the_article_before_any_chat_starts(bro
     chat = page.frame_locator('iframe[title="Chat"]')
     question = "how long does it take to get my money back"
     expect(chat.get_by_text("We're away right now")).to_be_visible()  # the form once the widget has its status
+    expect(chat.locator("body[data-ready]")).to_have_count(1)  # and its lists: the view stays put now
     final = "q=" + question.replace(" ", "%20")
     with page.expect_response(lambda r: "/api/v1/kb/suggest" in r.url and final in r.url):  # typing paused
         chat.get_by_label("What can we help with?").press_sequentially(question, delay=15)

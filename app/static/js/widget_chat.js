@@ -182,6 +182,22 @@
     show("chat");
   }
 
+  // The view may change under a visitor who is already typing: a question begun in an empty chat
+  // moves into the leave-a-message form with them, and focus only moves when the view did.
+  function rerouted() {
+    var before = view, typed = input.value;
+    route();
+    if (view === before) return;
+    if (view === "offline" && typed.trim() && !$("#offline-body").value) {
+      $("#offline-body").value = typed;
+      input.value = "";
+      $("#offline-body").focus();
+      articles.typed(typed);
+      return;
+    }
+    focusView();
+  }
+
   function paintHome() {
     var box = $("[data-list]");
     $("[data-home-intro]").textContent = config && !config.agents_online ? t.away : t.online;
@@ -540,7 +556,9 @@
         requests.refresh(function () {
           paintBack();
           // Opened before the status came: now the right view (a list, or the form with nobody online).
-          if (isOpen && needsRoute()) { route(); focusView(); }
+          // Focus moves only with the view, so a visitor already typing keeps their place.
+          if (isOpen && needsRoute()) rerouted();
+          root.setAttribute("data-ready", "");
         });
       });
     });
