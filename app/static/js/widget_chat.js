@@ -96,7 +96,7 @@
   var list = $("[data-log]"), scroller = $("[data-scroll]"), status = $("[data-status]"), form = $("[data-composer]");
   var input = form.querySelector("textarea"), typingLine = $("[data-typing]"), subtitle = $("[data-subtitle]");
   var prechat = $("[data-prechat]"), prechatFields = $("[data-prechat-fields]");
-  var parentOrigin = null, identity = null, token = null, socket = null, storeKey = null, page = {};
+  var parentOrigin = null, placed = null, identity = null, token = null, socket = null, storeKey = null, page = {};
   var conversation = null; // {id, seq}: seq is the highest one received, kept for the next visit
   var last = 0; // the highest seq on screen: what a (re)join asks to follow
   var shown = {}, pending = {}, bubbles = {}, inflight = {};
@@ -183,19 +183,20 @@
   }
 
   // The view may change under a visitor who is already typing: a question begun in an empty chat
-  // moves into the leave-a-message form with them, and focus only moves when the view did.
+  // moves into the leave-a-message form with them, and focus stays in a field they chose or typed in.
   function rerouted() {
-    var before = view, typed = input.value;
+    var before = view, typed = input.value, active = d.activeElement;
     route();
-    if (view === before) return;
-    if (view === "offline" && typed.trim() && !$("#offline-body").value) {
+    if (view === "offline" && before !== "offline" && typed.trim() && !$("#offline-body").value) {
       $("#offline-body").value = typed;
       input.value = "";
       $("#offline-body").focus();
       articles.typed(typed);
       return;
     }
-    focusView();
+    var field = active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA");
+    var chosen = field && (active !== placed || active.value) && active.offsetParent !== null;
+    if (!chosen) focusView();
   }
 
   function paintHome() {
@@ -611,6 +612,7 @@
     var target = view === "chat" ? (prechat.hidden ? input : prechatFields.querySelector("input") || input)
       : view === "offline" ? $("#offline-email") : view === "request" ? requests.focusTarget() : $("[data-new]");
     target.focus();
+    placed = target;
   }
 
   function opened() {
