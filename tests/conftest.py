@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -15,6 +17,7 @@ from app.services.audit import CLI
 from config import TestConfig
 from tests.support import services
 from tests.support.html import csrf_from
+from tests.support.live_server import seeded_template
 
 AGENT_PASSWORD = "correct-horse-battery"
 
@@ -208,3 +211,11 @@ def pytest_collection_modifyitems(config, items):
         groups = sorted({m.args[0] for m in item.iter_markers("xdist_group") if m.args})
         if groups and "@" not in item.nodeid:
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+@pytest.fixture(scope="session")
+def seeded_data(tmp_path_factory) -> Path:
+    """The demo's seeded data directory, built once per run (shared by the xdist workers, whose
+    temporary directories sit side by side); copy it with live_server.seeded_copy, never write it."""
+    base = tmp_path_factory.getbasetemp()
+    return seeded_template(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.live_server import LiveServer, flask_cli, prepared_sqlite
+from tests.support.live_server import LiveServer, flask_cli, seeded_copy
 
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
@@ -20,8 +20,8 @@ CHECKS = ",".join([
 ])
 
 
-def test_schemathesis_finds_no_server_error_on_events_profiles_and_conversations(tmp_path):
-    env = prepared_sqlite(tmp_path, HELPDESK_RATE_LIMITS="off", LOG_LEVEL="WARNING")
+def test_schemathesis_finds_no_server_error_on_events_profiles_and_conversations(tmp_path, seeded_data):
+    env = seeded_copy(seeded_data, tmp_path, HELPDESK_RATE_LIMITS="off", LOG_LEVEL="WARNING")
     key = flask_cli(env, "helpdesk", "create-api-key", "--name", "fuzz").strip()
     with LiveServer(env, log_path=tmp_path / "server.log") as server:
         result = subprocess.run(

@@ -11,7 +11,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from tests.support import services
-from tests.support.live_server import ROOT, LiveServer, prepared_sqlite
+from tests.support.live_server import ROOT, LiveServer, seeded_copy
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,7 +24,7 @@ SHOP_ORIGIN = "http://shop.test"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, seeded_data):
     """The real gunicorn server on a migrated, seeded SQLite database, shared by the browser tests.
 
     Tests share its data, so each one creates what it changes under its own names (emails, key
@@ -32,7 +32,7 @@ def live_server(tmp_path_factory):
     """
     tmp = tmp_path_factory.mktemp("browser-server")
     # One shop origin, so a test can act as the widget (a python-socketio visitor on /chat).
-    env = prepared_sqlite(tmp, HELPDESK_RATE_LIMITS="off", HELPDESK_ALLOWED_ORIGINS=SHOP_ORIGIN)
+    env = seeded_copy(seeded_data, tmp, HELPDESK_RATE_LIMITS="off", HELPDESK_ALLOWED_ORIGINS=SHOP_ORIGIN)
     ARTIFACTS.mkdir(exist_ok=True)
     server = LiveServer(env, log_path=ARTIFACTS / "browser-server.log")  # kept for a failed run
     server.start()

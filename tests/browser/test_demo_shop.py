@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, AXE, TIMEOUT_MS, format_violations
-from tests.support.live_server import ROOT, LiveServer, flask_cli, free_port, prepared_sqlite
+from tests.support.live_server import ROOT, LiveServer, flask_cli, free_port, seeded_copy
 
 pytestmark = pytest.mark.browser
 
@@ -51,11 +51,11 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, seeded_data):
     tmp = tmp_path_factory.mktemp("demo-shop")
     shop_port, port = free_port(), free_port()
     # The public URL is the server's own, so the links it makes (help center sign-in) open in the browser.
-    env = prepared_sqlite(tmp, DEMO_SHOP_PORT=str(shop_port), HELPDESK_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    env = seeded_copy(seeded_data, tmp, DEMO_SHOP_PORT=str(shop_port), HELPDESK_PUBLIC_URL=f"http://127.0.0.1:{port}")
     ARTIFACTS.mkdir(exist_ok=True)
     server = DemoShopServer(env, port=port, log_path=ARTIFACTS / "demo-shop-server.log")
     server.start()

@@ -6,7 +6,6 @@ import pytest
 
 from tests.realtime import helpers
 from tests.support import services
-from tests.support.live_server import prepared_sqlite
 
 # A Redis database of its own, flushed before and after use. Socket.IO's pub/sub channel is not
 # per database (Redis pub/sub ignores SELECT), so only the keys are private, not the messages.
@@ -14,11 +13,9 @@ REALTIME_REDIS_DB = 13
 
 
 @pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory):
-    """Migrate and seed one SQLite file through the real CLI, once; tests copy it."""
-    data_dir = tmp_path_factory.mktemp("seeded")
-    prepared_sqlite(data_dir)
-    return data_dir / "helpdesk.db"
+def seeded_sqlite(seeded_data):
+    """The run's migrated and seeded SQLite file (never written: tests copy it)."""
+    return seeded_data / "helpdesk.db"
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,11 @@ need the HTTP and WebSocket layers: origin checks, Socket.IO across processes, t
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -110,8 +113,42 @@ class LiveServer:
 
 
 def prepared_sqlite(tmp_dir: Path, **extra: str) -> dict:
-    """A migrated, seeded SQLite database in tmp_dir, through the real CLI; returns its env."""
+    """A migrated, seeded SQLite database in tmp_dir, through the real CLI; returns its env.
+
+    Seeding takes seconds, so tests that only need such a database copy the run's one template
+    (`seeded_copy`); this is what builds it, and what a test of the CLI itself would call."""
     env = server_env(tmp_dir, f"sqlite:///{tmp_dir / 'helpdesk.db'}", **extra)
     flask_cli(env, "db", "upgrade")
     flask_cli(env, "helpdesk", "seed-demo")
     return env
+
+
+def seeded_template(root: Path) -> Path:
+    """The data directory (database and search index) that `make run` would seed, built once under
+    root: test processes sharing root (pytest-xdist's workers) wait for the first to build it."""
+    template = root / "seeded-template"
+    with open(root / "seeded-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (template / "ready").exists():
+            shutil.rmtree(template, ignore_errors=True)
+            template.mkdir()
+            prepared_sqlite(template)
+            (template / "ready").touch()
+    return template
+
+
+def seeded_copy(template: Path, data_dir: Path, **extra: str) -> dict:
+    """A private copy of the seeded template in data_dir; returns its env, as prepared_sqlite does."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target = data_dir / "helpdesk.db"
+    # SQLite's backup API rather than a file copy: it also carries pages still in a WAL file.
+    source, copy = sqlite3.connect(template / "helpdesk.db"), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    for index in template.iterdir():
+        if index.is_dir():
+            shutil.copytree(index, data_dir / index.name, dirs_exist_ok=True)
+    return server_env(data_dir, f"sqlite:///{target}", **extra)
