@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -38,20 +39,33 @@ class FreshGlobalsClient(FlaskClient):
             namespace.update(saved)
 
 
-@pytest.fixture
-def app(tmp_path):
-    """The app on an empty SQLite file in tmp_path (a file, so threads share it)."""
-    app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
-        HELPDESK_DATA_DIR=str(tmp_path),
-    )
-    app.test_client_class = FreshGlobalsClient
+@pytest.fixture(scope="session")
+def empty_sqlite(tmp_path_factory) -> Path:
+    """An SQLite file with the models' tables and nothing in them, made once: each test copies it
+    (a millisecond) instead of creating the tables again (a tenth of a second)."""
+    path = tmp_path_factory.mktemp("empty-schema") / "empty.db"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", HELPDESK_DATA_DIR=str(path.parent))
     with app.app_context():
         _db.create_all()
+        _db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, empty_sqlite):
+    """The app on an empty SQLite file in tmp_path (a file, so threads share it)."""
+    database = tmp_path / "test.db"
+    source, copy = sqlite3.connect(empty_sqlite), sqlite3.connect(database)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", HELPDESK_DATA_DIR=str(tmp_path))
+    app.test_client_class = FreshGlobalsClient
+    with app.app_context():
         yield app
         _db.session.remove()
-        _db.drop_all()
         _db.engine.dispose()
 
 
@@ -155,17 +169,35 @@ def postgres_server_url():
         yield url
 
 
-@pytest.fixture
-def pg_app(postgres_server_url, tmp_path):
-    """The app on the throwaway PostgreSQL database, tables created and dropped per test."""
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=postgres_server_url, HELPDESK_DATA_DIR=str(tmp_path))
+@pytest.fixture(scope="session")
+def pg_emptying(postgres_server_url) -> str:
+    """The models' tables made once on the throwaway database; returns the SQL that empties them
+    again (a few milliseconds, where dropping and creating them takes a quarter of a second)."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=postgres_server_url)
     with app.app_context():
         _db.drop_all()
         _db.create_all()
-        yield app
-        _db.session.remove()
-        _db.drop_all()
+        with _db.engine.connect() as conn:
+            sequences = conn.exec_driver_sql(
+                "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public'").scalars()
+            restarts = [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
         _db.engine.dispose()
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(_db.metadata.sorted_tables)]
+    return "; ".join(deletes + restarts)
+
+
+@pytest.fixture
+def pg_app(postgres_server_url, pg_emptying, tmp_path):
+    """The app on the throwaway PostgreSQL database: its tables, emptied after each test."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=postgres_server_url, HELPDESK_DATA_DIR=str(tmp_path))
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            _db.session.remove()
+            with _db.engine.begin() as conn:
+                conn.exec_driver_sql(pg_emptying)
+            _db.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

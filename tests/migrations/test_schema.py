@@ -10,6 +10,7 @@ from app import create_app
 from app.extensions import db
 from app.models.ticket_search import SEARCH_OBJECTS
 from config import TestConfig
+from tests.support import services
 
 
 def _not_search(obj, name, type_, reflected, compare_to):
@@ -57,8 +58,10 @@ def test_sqlite_upgrade_matches_models(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgresql_upgrade_matches_models(postgres_server_url, tmp_path):
-    diff, tables, remaining = _diff_after_upgrade(postgres_server_url, tmp_path)
+def test_postgresql_upgrade_matches_models(tmp_path):
+    # A database of its own: the shared one keeps the models' tables between tests.
+    with services.throwaway_postgres_database("helpdesk_migrate") as url:
+        diff, tables, remaining = _diff_after_upgrade(url, tmp_path)
     assert diff == []
     assert set(db.metadata.tables) <= tables
     assert remaining == {"alembic_version"}
