@@ -217,14 +217,19 @@ def redis_server_url():
 
 # --- parallel runs -------------------------------------------------------------------------
 # `make test` runs two pytest-xdist workers (--dist loadgroup). Tests that share one resource stay
-# on one worker: the browser tests share a live server and Chromium per worker (one is enough),
-# and the Redis tests share Socket.IO's pub/sub channel and their fixed Redis databases.
-SERIAL_GROUPS = (("tests/browser/", "browser"), ("tests/realtime/", "redis"), ("tests/jobs/", "redis"),
+# on one worker: the Redis tests share Socket.IO's pub/sub channel and their fixed Redis databases.
+# The browser tests go by module, so that both workers run them: a module's tests share its demo
+# server, and each worker starts its own Chromium and live server (a copy of the seeded template).
+SERIAL_GROUPS = (("tests/realtime/", "redis"), ("tests/jobs/", "redis"),
                  ("tests/system/test_health_and_errors.py", "redis"))
+BY_MODULE = "tests/browser/"
 
 
 def pytest_itemcollected(item):
     """Mark each test with its group as it is collected."""
+    if item.nodeid.startswith(BY_MODULE):
+        module = item.nodeid.split("::", 1)[0].removeprefix(BY_MODULE).removesuffix(".py")
+        item.add_marker(pytest.mark.xdist_group(f"browser-{module}"))
     for prefix, group in SERIAL_GROUPS:
         if item.nodeid.startswith(prefix):
             item.add_marker(pytest.mark.xdist_group(group))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from pathlib import Path
 
@@ -25,7 +26,8 @@ SHOP_ORIGIN = "http://shop.test"
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, seeded_data):
-    """The real gunicorn server on a migrated, seeded SQLite database, shared by the browser tests.
+    """The real gunicorn server on a migrated, seeded SQLite database, shared by the browser tests
+    of this worker (each xdist worker has its own).
 
     Tests share its data, so each one creates what it changes under its own names (emails, key
     names) and never relies on another test having run.
@@ -34,7 +36,8 @@ def live_server(tmp_path_factory, seeded_data):
     # One shop origin, so a test can act as the widget (a python-socketio visitor on /chat).
     env = seeded_copy(seeded_data, tmp, HELPDESK_RATE_LIMITS="off", HELPDESK_ALLOWED_ORIGINS=SHOP_ORIGIN)
     ARTIFACTS.mkdir(exist_ok=True)
-    server = LiveServer(env, log_path=ARTIFACTS / "browser-server.log")  # kept for a failed run
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    server = LiveServer(env, log_path=ARTIFACTS / f"browser-server-{worker}.log")  # kept for a failed run
     server.start()
     try:
         yield server
