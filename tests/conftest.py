@@ -16,11 +16,12 @@ from app.extensions import db as _db
 from app.services import agents as agents_service
 from app.services.audit import CLI
 from config import TestConfig
-from tests.support import services
+from tests.support import routing_cache, services
 from tests.support.html import csrf_from
 from tests.support.live_server import seeded_template
 
 AGENT_PASSWORD = "correct-horse-battery"
+routing_cache.install()
 
 
 class FreshGlobalsClient(FlaskClient):
