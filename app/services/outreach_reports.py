@@ -19,22 +19,49 @@ from app.extensions import db
 from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule, StageTransition
 from app.models.customer import STAGES
 from app.services.outreach_rules import get_rule
+from app.services.placeholders import money
 
 Z95 = 1.959964
 CHUNK = 5000  # customer ids per IN list (SQLite allows 32,766 variables)
 
 
+Revenue = tuple[tuple[str, Decimal], ...]  # (currency, amount), by currency; "" when an order had none
+NO_REVENUE: Revenue = ()
+
+
 @dataclass(frozen=True)
 class Group:
-    """Reached-out visitors or the holdout: how many, how many bought in the window, for how much."""
+    """Reached-out visitors or the holdout: how many, how many bought in the window, for how much
+    (per currency: amounts in different currencies are never added up)."""
 
     visitors: int
     converted: int
-    revenue: Decimal
+    revenue: Revenue = NO_REVENUE
 
     @property
     def rate(self) -> float | None:
         return self.converted / self.visitors if self.visitors else None
+
+    @property
+    def revenue_text(self) -> str:
+        """1,234.50 EUR · 20.00 USD; 0.00 without orders."""
+        return " · ".join(money(amount, currency or None) for currency, amount in self.revenue) or "0.00"
+
+
+class _Tally:
+    """Adds up one group: visitors, those who bought in the window, and what they spent by currency."""
+
+    def __init__(self) -> None:
+        self.visitors, self.converted, self.spent = 0, 0, {}
+
+    def add(self, orders: list[tuple[Decimal, str]]) -> None:
+        self.visitors += 1
+        self.converted += bool(orders)
+        for total, currency in orders:
+            self.spent[currency] = self.spent.get(currency, Decimal("0")) + total
+
+    def group(self) -> Group:
+        return Group(self.visitors, self.converted, tuple(sorted(self.spent.items())))
 
 
 @dataclass(frozen=True)
@@ -92,31 +119,35 @@ def _first_decisions(rule_id: int, since: datetime, until: datetime) -> dict[int
     return first
 
 
-def _orders(customer_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, Decimal]]]:
-    placed: dict[int, list[tuple[datetime, Decimal]]] = {}
+Placed = dict[int, list[tuple[datetime, Decimal, str]]]  # customer id → (when, total, currency)
+
+
+def _orders(customer_ids: list[int], start: datetime, end: datetime) -> Placed:
+    placed: Placed = {}
     for offset in range(0, len(customer_ids), CHUNK):
         chunk = customer_ids[offset:offset + CHUNK]
-        for customer_id, at, total in db.session.execute(
-                select(Order.customer_id, Order.placed_at, Order.total)
+        for customer_id, at, total, currency in db.session.execute(
+                select(Order.customer_id, Order.placed_at, Order.total, Order.currency)
                 .where(Order.customer_id.in_(chunk), Order.placed_at > start, Order.placed_at <= end)):
-            placed.setdefault(customer_id, []).append((at, total or Decimal("0")))
+            placed.setdefault(customer_id, []).append((at, total or Decimal("0"), currency or ""))
     return placed
+
+
+def _within(placed: Placed, customer_id: int, at: datetime, window: timedelta) -> list[tuple[Decimal, str]]:
+    """The customer's orders in (at, at + window]: (total, currency)."""
+    return [(total, currency) for when, total, currency in placed.get(customer_id, ()) if at < when <= at + window]
 
 
 def _groups(rule: OutreachRule, first: dict[int, tuple[str, datetime]]) -> tuple[Group, Group]:
     window = timedelta(hours=rule.conversion_hours)
     if not first:
-        return Group(0, 0, Decimal("0")), Group(0, 0, Decimal("0"))
+        return Group(0, 0), Group(0, 0)
     times = [at for _outcome, at in first.values()]
     orders = _orders(sorted(first), min(times), max(times) + window)
-    tally = {"shown": [0, 0, Decimal("0")], "held_out": [0, 0, Decimal("0")]}
+    tally = {"shown": _Tally(), "held_out": _Tally()}
     for customer_id, (outcome, at) in first.items():
-        within = [total for placed, total in orders.get(customer_id, ()) if at < placed <= at + window]
-        row = tally[outcome]
-        row[0] += 1
-        row[1] += bool(within)
-        row[2] += sum(within, Decimal("0"))
-    return Group(*tally["shown"]), Group(*tally["held_out"])
+        tally[outcome].add(_within(orders, customer_id, at, window))
+    return tally["shown"].group(), tally["held_out"].group()
 
 
 def rule_report(rule_id: int, since: datetime, until: datetime) -> RuleReport:
@@ -241,20 +272,18 @@ def support_comparison(since: datetime, until: datetime, window: timedelta = SUP
                Conversation.created_at < until)
         .group_by(Conversation.customer_id)).all())
     reference = {cid: (chats[cid] if cid in chats else at) for cid, at in shopping.items()}
-    tally: dict[tuple[str, bool], list] = {}
+    tally: dict[tuple[str, bool], _Tally] = {}
     if reference:
         orders = _orders(sorted(reference), min(reference.values()), max(reference.values()) + window)
         stages = _stages_at(reference)
         for customer_id, at in reference.items():
-            within = [total for placed, total in orders.get(customer_id, ()) if at < placed <= at + window]
+            within = _within(orders, customer_id, at, window)
             for key in (("all", customer_id in chats), (stages[customer_id], customer_id in chats)):
-                row = tally.setdefault(key, [0, 0, Decimal("0")])
-                row[0] += 1
-                row[1] += bool(within)
-                row[2] += sum(within, Decimal("0"))
+                tally.setdefault(key, _Tally()).add(within)
 
     def group(stage: str, chatted: bool) -> Group:
-        return Group(*tally.get((stage, chatted), (0, 0, Decimal("0"))))
+        found = tally.get((stage, chatted))
+        return found.group() if found else Group(0, 0)
 
     chatted, not_chatted = group("all", True), group("all", False)
     uplift = chatted.rate - not_chatted.rate if chatted.visitors and not_chatted.visitors else None

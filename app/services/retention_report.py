@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -54,8 +53,8 @@ class Comparison:
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        found = difference_interval(Group(self.first.whole, self.first.part, Decimal(0)),
-                                    Group(self.second.whole, self.second.part, Decimal(0)))
+        found = difference_interval(Group(self.first.whole, self.first.part),
+                                    Group(self.second.whole, self.second.part))
         return (round(100 * found[0], 1), round(100 * found[1], 1)) if found else None
 
 

@@ -21,9 +21,9 @@ ADMIN = Actor("system", None, "test")
 
 def test_newcombe_matches_the_published_example():
     # Newcombe (1998), Statistics in Medicine 17:873, method 10: 56/70 against 48/80.
-    low, high = difference_interval(Group(70, 56, Decimal(0)), Group(80, 48, Decimal(0)))
+    low, high = difference_interval(Group(70, 56), Group(80, 48))
     assert round(low, 4) == 0.0524 and round(high, 4) == 0.3339
-    assert difference_interval(Group(0, 0, Decimal(0)), Group(5, 1, Decimal(0))) is None
+    assert difference_interval(Group(0, 0), Group(5, 1)) is None
 
 
 def _customer(n: int) -> Customer:
@@ -38,9 +38,9 @@ def _decide(rule, customer, outcome, at, key="k", **extra):
                                     reason="test", created_at=at, visitor_facing=True, **extra))
 
 
-def _order(customer, at, total):
+def _order(customer, at, total, currency="EUR"):
     db.session.add(Order(external_order_id=f"o-{customer.id}-{at.timestamp()}", customer_id=customer.id,
-                         placed_at=at, total=Decimal(total), currency="EUR"))
+                         placed_at=at, total=Decimal(total), currency=currency))
 
 
 @pytest.fixture
@@ -75,14 +75,30 @@ def test_groups_conversions_in_the_window_and_revenue(any_app):
     db.session.commit()
     report = outreach_reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(days=5))
     assert (report.shown, report.delivered, report.opened, report.replied, report.capped) == (5, 4, 1, 1, 1)
-    assert report.treated == Group(4, 1, Decimal("120.50"))
-    assert report.holdout == Group(2, 1, Decimal("40.00"))
+    assert report.treated == Group(4, 1, (("EUR", Decimal("120.50")),))
+    assert report.holdout == Group(2, 1, (("EUR", Decimal("40.00")),))
     assert report.reached == 6 and report.uplift == pytest.approx(0.25 - 0.5)
     low, high = report.interval
     assert low < report.uplift < high
     # A period that ends before the second decisions starts leaves them out.
     early = outreach_reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(hours=1))
     assert early.shown == 4 and early.capped == 0
+
+
+def test_revenue_in_several_currencies_is_never_added_up(any_app):
+    rule = _rule()
+    people = [_customer(n) for n in range(3)]
+    for person in people:
+        _decide(rule, person, "shown", T0)
+    _order(people[0], T0 + timedelta(hours=1), "100.00")
+    _order(people[1], T0 + timedelta(hours=1), "30.00", "USD")
+    _order(people[2], T0 + timedelta(hours=2), "1250.00")
+    _order(people[2], T0 + timedelta(hours=3), "5.00", None)  # an order the shop sent without a currency
+    db.session.commit()
+    treated = outreach_reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(days=2)).treated
+    assert treated.revenue == (("", Decimal("5.00")), ("EUR", Decimal("1350.00")), ("USD", Decimal("30.00")))
+    assert treated.revenue_text == "5.00 · 1,350.00 EUR · 30.00 USD"
+    assert Group(3, 0).revenue_text == "0.00"
 
 
 def test_the_report_page_shows_the_figures_and_the_reasons(rule, client, admin):
@@ -95,7 +111,7 @@ def test_the_report_page_shows_the_figures_and_the_reasons(rule, client, admin):
     page = client.get(f"/console/settings/outreach/{rule.id}/report")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'data-stat="conversions">1<' in html and "55.00" in html
+    assert 'data-stat="conversions">1<' in html and 'data-stat="revenue">55.00 EUR<' in html
     assert "&lt;b&gt;/checkout&lt;/b&gt;" in html  # reasons carry what visitors typed: escaped
     backwards = client.get(f"/console/settings/outreach/{rule.id}/report?start=2026-11-10&end=2026-11-01")
     assert backwards.status_code == 400 and "before the start date" in backwards.get_data(as_text=True)
@@ -133,11 +149,12 @@ def test_shoppers_who_chatted_against_those_who_did_not(any_app):
                                    occurred_at=T0 + timedelta(days=8), reason="test"))
     db.session.commit()
     result = outreach_reports.support_comparison(T0 - timedelta(days=1), T0 + timedelta(days=2))
-    assert result.chatted == Group(2, 1, Decimal("30.00")) and result.not_chatted == Group(2, 1, Decimal("12.00"))
+    eur30, eur12 = (("EUR", Decimal("30.00")),), (("EUR", Decimal("12.00")),)
+    assert result.chatted == Group(2, 1, eur30) and result.not_chatted == Group(2, 1, eur12)
     assert result.uplift == 0 and result.interval[0] < 0 < result.interval[1]
     assert [(s.stage, s.chatted, s.not_chatted) for s in result.by_stage] == [
-        ("reach", Group(2, 1, Decimal("30.00")), Group(1, 0, Decimal("0"))),
-        ("acquisition", Group(0, 0, Decimal("0")), Group(1, 1, Decimal("12.00")))]
+        ("reach", Group(2, 1, eur30), Group(1, 0)),
+        ("acquisition", Group(0, 0), Group(1, 1, eur12))]
     assert result.by_stage[0].uplift == 0.5 and result.by_stage[1].uplift is None
 
 
