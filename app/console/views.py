@@ -191,8 +191,8 @@ def rotate_identity_secret():
 @bp.app_context_processor
 def _navigation():
     """The console shell's navigation, for every feature blueprint that renders inside it."""
-    from app.console.navigation import sections_for
+    from app.console.navigation import SETTINGS, sections_for
 
     if not current_user.is_authenticated:
         return {"console_sections": []}
-    return {"console_sections": sections_for(current_user)}
+    return {"console_sections": sections_for(current_user), "settings_tabs": SETTINGS}

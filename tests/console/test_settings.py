@@ -148,3 +148,21 @@ def test_user_text_is_escaped(admin, make_agent, client):
     make_agent(name='<img src=x onerror=alert(1)>')
     page = client.get("/console/settings/agents").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_every_settings_tab_and_the_pages_it_covers_exist(app):
+    from app.console.navigation import SETTINGS
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    tabs = [tab for _group, group_tabs in SETTINGS for tab in group_tabs]
+    assert len(tabs) == 14
+    for tab in tabs:
+        assert tab.endpoint in endpoints and set(tab.also) <= endpoints, tab
+
+
+def test_settings_tabs_are_grouped_and_the_current_one_is_marked(client, admin):
+    html = client.get("/console/settings/outreach/report").get_data(as_text=True)
+    start = html.index('<nav class="settings-nav"')
+    nav = html[start:html.index("</nav>", start)]
+    assert re.findall(r'id="settings-group-\d">([^<]+)<', nav) == ["Team", "Channels", "Support", "Customers"]
+    assert re.findall(r'aria-current="page">([^<]+)<', nav) == ["Outreach"]  # a rule's report is the Outreach tab's
