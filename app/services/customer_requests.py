@@ -43,18 +43,27 @@ def _merged_in(customer: Customer):
     return select(Ticket.merged_into_id).where(Ticket.requester_id == customer.id, Ticket.merged_into_id.is_not(None))
 
 
+def _has_public_message():
+    """A ticket the customer can read something on: a follow-up the helpdesk opened for agents
+    (its first message an internal note) stays out of sight until an agent writes to them."""
+    return select(TicketMessage.id).where(TicketMessage.ticket_id == Ticket.id,
+                                          TicketMessage.internal.is_(False)).exists()
+
+
 def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
     """The customer's tickets, latest activity first: a merged one as the ticket it went into."""
     mine = or_(Ticket.requester_id == customer.id, Ticket.id.in_(_merged_in(customer)))
-    return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None))
+    return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None), _has_public_message())
                                    .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
 def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
     """The customer's own ticket, or for one merged into another that one (the caller sends the
-    customer there); NotFoundError (404) for anyone else's, as for one that does not exist."""
+    customer there); NotFoundError (404) for anyone else's, as for one that does not exist, and
+    for a follow-up nobody has written to them on yet."""
     ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
+    if ticket is None or db.session.scalar(select(TicketMessage.id).where(
+            TicketMessage.ticket_id == ticket.id, TicketMessage.internal.is_(False)).limit(1)) is None:
         raise NotFoundError("No such request.")
     if ticket.requester_id == customer.id:
         return tickets.live_ticket(ticket.id)

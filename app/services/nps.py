@@ -178,8 +178,9 @@ def _follow_up(survey: Survey, customer: Customer) -> Ticket | None:
         return None
     return tickets.build_ticket(TicketRequest(
         subject=f"NPS {survey.score} from {customer.display_name[:80]}: follow up",
-        body=survey.comment or "(no comment)", channel=TICKET_CHANNEL, tags=("nps", "detractor"),
-        requester=Requester(customer_id=customer.id), client_key=key), by=NPS_ACTOR)
+        body=f"Their comment: {survey.comment}" if survey.comment else "They left no comment.",
+        channel=TICKET_CHANNEL, tags=("nps", "detractor"), requester=Requester(customer_id=customer.id),
+        client_key=key, for_agents=True), by=NPS_ACTOR)
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ def open_ticket(rule, customer: Customer, decision_id: int, body: str) -> Ticket
     """A ticket on the customer, created by the rule, for an agent to check in (flushes)."""
     ticket = tickets.build_ticket(
         TicketRequest(subject=_subject(rule, customer), body=body, channel="api", tags=("outreach",),
-                      requester=Requester(customer_id=customer.id), client_key=f"outreach-{decision_id}"),
+                      requester=Requester(customer_id=customer.id), client_key=f"outreach-{decision_id}",
+                      for_agents=True),
         by=Actor("rule", rule.id, f"Outreach rule “{rule.name}”"[:254]))
     db.session.get(OutreachDecision, decision_id).ticket_id = ticket.id
     return ticket

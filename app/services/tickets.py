@@ -56,6 +56,9 @@ class TicketRequest:
     tags: tuple[str, ...] = ()
     group_id: int | None = None
     client_key: str | None = None  # the client's id for this submission: a retry finds the ticket
+    # A ticket the helpdesk opens for agents (a follow-up): its first message is a system note, and
+    # the customer sees the ticket only once an agent has written to them on it.
+    for_agents: bool = False
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -190,8 +193,9 @@ def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | No
     db.session.add(ticket)
     db.session.flush()
     db.session.add_all(TicketTag(ticket_id=ticket.id, tag=tag) for tag in tags)
-    first = TicketMessage(ticket_id=ticket.id, author_type="agent" if author_agent_id else "customer",
-                          author_agent_id=author_agent_id, body=body, internal=False,
+    author = "system" if request.for_agents else "agent" if author_agent_id else "customer"
+    first = TicketMessage(ticket_id=ticket.id, author_type=author, author_agent_id=author_agent_id, body=body,
+                          internal=request.for_agents,
                           channel=message_channel(request.channel), created_at=now)
     db.session.add(first)
     if attachments is not None and (attachments.files or attachments.refused):

@@ -15,8 +15,18 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import feedback_settings, nps, outreach_rules, surveys, visitor_tokens, widget_identity
-from app.services.audit import Actor
+from app.services import (
+    agents,
+    customer_requests,
+    feedback_settings,
+    nps,
+    outreach_rules,
+    surveys,
+    ticket_updates,
+    visitor_tokens,
+    widget_identity,
+)
+from app.services.audit import CLI, Actor
 from app.services.conversations import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
@@ -25,6 +35,7 @@ from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec
 from app.services.surveys import Answer
 from app.services.visitor_tokens import Visitor
+from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order
 
 CHAT = "/chat"
@@ -206,8 +217,8 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
     assert fact.properties == {"score": 3, "survey_id": survey_id, "comment": "Slow delivery"}
     (ticket,) = follow_ups()
     assert ticket.subject == "NPS 3 from Mia Jensen: follow up" and ticket.requester_id == customer_id
-    assert db.session.scalars(select(TicketMessage.body).where(TicketMessage.ticket_id == ticket.id)).all() == [
-        "Slow delivery"]
+    note = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id))
+    assert (note.body, note.author_type, note.internal) == ("Their comment: Slow delivery", "system", True)
     tags = db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
     assert set(tags) == {"nps", "detractor"}
     # The same answer again (a retry) counts once; a different one is refused.
@@ -218,6 +229,27 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
     assert len(follow_ups()) == 1 and db.session.get(Customer, customer_id).nps_score == 3
     assert db.session.scalar(select(func.count()).select_from(CustomerEvent)
                              .where(CustomerEvent.type == "nps_submitted")) == 1
+
+
+def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(any_app):
+    customer_id = buyer().id
+    db.session.get(Customer, customer_id).email = "mia@example.com"
+    surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
+    (ticket,) = follow_ups()
+    agent = agents.create_agent("bea@example.com", "Bea", "agent", AGENT_PASSWORD, by=CLI)
+    customer = db.session.get(Customer, customer_id)
+    assert customer_requests.my_tickets(customer) == []
+    with pytest.raises(NotFoundError):
+        customer_requests.my_ticket(customer, ticket.id)
+    # Solved without a word to them: no "how did we do" about a request they never saw.
+    by = Actor("agent", agent.id, agent.display_name)
+    ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=by)
+    assert surveys.for_ticket(ticket.id) is None
+    ticket_updates.reply_as_agent(ticket.id, "Sorry about the delivery, Mia. Can we make it right?", agent=agent,
+                                  by=by)
+    assert [t.id for t in customer_requests.my_tickets(customer)] == [ticket.id]
+    thread = customer_requests.public_thread(customer_requests.my_ticket(customer, ticket.id))
+    assert [m.body for m in thread] == ["Sorry about the delivery, Mia. Can we make it right?"]
 
 
 @pytest.mark.parametrize("score,flag,stage", [(10, "promoter", "loyalty"), (7, "passive", "retention")])
