@@ -13,13 +13,16 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
 from app.extensions import db
 from app.models import Conversation, Customer, CustomerEvent, Message, Order, Survey, Ticket
+from app.services import lifecycle
 from app.services.figure_rows import Family, Row, as_date, day_of
+from app.services.nps import EVENT_SOURCE as SURVEY_SOURCE
 
 BOUGHT_WITHIN = timedelta(days=7)  # a shopper's day "and then bought"
 AGAIN_WITHIN = timedelta(days=30)  # a buyer's day "and then bought again"
@@ -31,13 +34,49 @@ _IDS_PER_QUERY = 5_000
 
 
 def _nps(since: datetime, until: datetime) -> Iterable[Row]:
+    """NPS answers per day, stage when asked and score: the helpdesk's surveys, and the answers the
+    shop sent as `nps_submitted` events (its own survey tool), in the stage they were in just before."""
     day = day_of(Survey.answered_at)
     query = (select(day, Survey.stage, Survey.score, func.count())
              .where(Survey.kind == "nps", Survey.answered_at >= since, Survey.answered_at < until,
                     Survey.score.is_not(None))
              .group_by(day, Survey.stage, Survey.score))
-    for day_value, stage, score, n in db.session.execute(query):
-        yield Row(as_date(day_value), "nps", f"{stage}:{score}", n)
+    counts = Counter({(as_date(day_value), f"{stage}:{score}"): n
+                      for day_value, stage, score, n in db.session.execute(query)})
+    answers = shop_nps_answers(since, until)
+    stages = lifecycle.stages_at({a.customer_id: a.at for a in answers}, before=True) if answers else {}
+    for answer in answers:
+        counts[(answer.at.date(), f"{stages[answer.customer_id]}:{answer.score}")] += 1
+    for (day_value, key), n in counts.items():
+        yield Row(day_value, "nps", key, n)
+
+
+@dataclass(frozen=True)
+class ShopNpsAnswer:
+    customer_id: int
+    at: datetime
+    score: int
+    comment: str | None
+
+
+def shop_nps_answers(since: datetime, until: datetime, *, with_comment: bool = False,
+                     limit: int | None = None) -> list[ShopNpsAnswer]:
+    """The NPS answers the shop sent (`nps_submitted` events not made from the helpdesk's own
+    surveys, which count as surveys), newest first."""
+    query = (select(CustomerEvent.customer_id, CustomerEvent.occurred_at, CustomerEvent.properties)
+             .where(CustomerEvent.type == "nps_submitted", CustomerEvent.source != SURVEY_SOURCE,
+                    CustomerEvent.customer_id.is_not(None), CustomerEvent.occurred_at >= since,
+                    CustomerEvent.occurred_at < until)
+             .order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc()))
+    found = []
+    for customer_id, at, props in db.session.execute(query):
+        comment = (props or {}).get("comment") or None
+        if with_comment and not comment:
+            continue
+        found.append(ShopNpsAnswer(customer_id, at, int(props["score"]), comment))
+        if limit is not None and len(found) >= limit:
+            break
+    return found
 
 
 def _referrals(since: datetime, until: datetime) -> Iterable[Row]:

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.extensions import db
 from app.jobs import enqueue
 from app.models import FLAGS, Customer, StageTransition
@@ -159,3 +161,25 @@ def save_rules(rules: LifecycleRules, *, by: Actor) -> None:
 def reassess_everyone() -> dict:
     """Job: every customer under the rules in force (after an admin changed them)."""
     return {"changed": _reassess_all(current_rules(), utcnow())}
+
+
+STAGES_PER_QUERY = 5000  # customer ids per IN list (SQLite allows 32,766 variables)
+
+
+def stages_at(reference: dict[int, datetime], *, before: bool = False) -> dict[int, str]:
+    """Each customer's lifecycle stage at their reference moment: the last transition at or (with
+    `before`) strictly before it; reach when there is none."""
+    stages = dict.fromkeys(reference, "reach")
+    if not reference:
+        return stages
+    ids, latest = sorted(reference), max(reference.values())
+    for offset in range(0, len(ids), STAGES_PER_QUERY):
+        rows = db.session.execute(
+            select(StageTransition.customer_id, StageTransition.to_stage, StageTransition.occurred_at)
+            .where(StageTransition.customer_id.in_(ids[offset:offset + STAGES_PER_QUERY]),
+                   StageTransition.occurred_at <= latest)
+            .order_by(StageTransition.occurred_at, StageTransition.id))
+        for customer_id, stage, at in rows:
+            if at < reference[customer_id] or (at == reference[customer_id] and not before):
+                stages[customer_id] = stage
+    return stages

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import STAGES, Customer, DailyFigure, Survey
 from app.services.figure_rows import bucket_label, bucket_of, bucket_size, bucketed, midnight
+from app.services.figures_feedback import shop_nps_answers
 from app.services.lifecycle_rules import nps_group
 
 GROUPS = ("promoter", "passive", "detractor")
@@ -68,14 +69,20 @@ class LoyaltyReport:
 
 
 def _latest_comments(first: date, last: date) -> list[Comment]:
+    """The newest comments: the helpdesk's surveys' and those the shop sent with its NPS events."""
+    since, until = midnight(first), midnight(last) + timedelta(days=1)
     rows = db.session.execute(
-        select(Survey.customer_id, Customer, Survey.score, Survey.comment, Survey.answered_at)
-        .join(Customer, Customer.id == Survey.customer_id)
-        .where(Survey.kind == "nps", Survey.answered_at >= midnight(first),
-               Survey.answered_at < midnight(last) + timedelta(days=1), Survey.comment.is_not(None))
-        .order_by(Survey.answered_at.desc()).limit(LATEST_COMMENTS))
-    return [Comment(cid, customer.display_name, score, nps_group(score), comment, at)
-            for cid, customer, score, comment, at in rows]
+        select(Survey.customer_id, Survey.score, Survey.comment, Survey.answered_at)
+        .where(Survey.kind == "nps", Survey.answered_at >= since, Survey.answered_at < until,
+               Survey.comment.is_not(None))
+        .order_by(Survey.answered_at.desc()).limit(LATEST_COMMENTS)).all()
+    rows += [(a.customer_id, a.score, a.comment, a.at)
+             for a in shop_nps_answers(since, until, with_comment=True, limit=LATEST_COMMENTS)]
+    rows = sorted(rows, key=lambda row: row[3], reverse=True)[:LATEST_COMMENTS]
+    names = {c.id: c.display_name for c in db.session.scalars(
+        select(Customer).where(Customer.id.in_({row[0] for row in rows})))} if rows else {}
+    return [Comment(cid, names.get(cid, "Customer"), score, nps_group(score), comment, at)
+            for cid, score, comment, at in rows]
 
 
 def loyalty_report(first: date, last: date) -> LoyaltyReport:

@@ -16,8 +16,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule, StageTransition
+from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
 from app.models.customer import STAGES
+from app.services import lifecycle
 from app.services.outreach_rules import get_rule
 from app.services.placeholders import money
 
@@ -243,21 +244,6 @@ SHOPPING_EVENTS = ("cart_updated", "checkout_started")
 SUPPORT_WINDOW = timedelta(days=7)
 
 
-def _stages_at(reference: dict[int, datetime]) -> dict[int, str]:
-    """Each customer's lifecycle stage at their reference moment (the last transition before it)."""
-    stages = dict.fromkeys(reference, "reach")
-    ids, latest = sorted(reference), max(reference.values())
-    for offset in range(0, len(ids), CHUNK):
-        rows = db.session.execute(
-            select(StageTransition.customer_id, StageTransition.to_stage, StageTransition.occurred_at)
-            .where(StageTransition.customer_id.in_(ids[offset:offset + CHUNK]), StageTransition.occurred_at <= latest)
-            .order_by(StageTransition.occurred_at, StageTransition.id))
-        for customer_id, stage, at in rows:
-            if at <= reference[customer_id]:
-                stages[customer_id] = stage
-    return stages
-
-
 def support_comparison(since: datetime, until: datetime, window: timedelta = SUPPORT_WINDOW) -> SupportComparison:
     """Conversion of shoppers who chatted against shoppers who did not, in [since, until), overall
     and among shoppers in the same lifecycle stage at that moment (similar visitors)."""
@@ -275,7 +261,7 @@ def support_comparison(since: datetime, until: datetime, window: timedelta = SUP
     tally: dict[tuple[str, bool], _Tally] = {}
     if reference:
         orders = _orders(sorted(reference), min(reference.values()), max(reference.values()) + window)
-        stages = _stages_at(reference)
+        stages = lifecycle.stages_at(reference)
         for customer_id, at in reference.items():
             within = _within(orders, customer_id, at, window)
             for key in (("all", customer_id in chats), (stages[customer_id], customer_id in chats)):

@@ -90,8 +90,8 @@ def _stamp() -> str:
                 for kind in ("csat", "nps")),
               db.session.scalar(select(func.max(StageTransition.id))),
               db.session.scalar(select(func.max(Order.id))),
-              db.session.scalar(select(func.max(CustomerEvent.occurred_at))
-                                .where(CustomerEvent.type == "referral_made")))
+              *(db.session.scalar(select(func.max(CustomerEvent.occurred_at)).where(CustomerEvent.type == kind))
+                for kind in ("referral_made", "nps_submitted")))
     return json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
 
 

@@ -38,7 +38,8 @@ def _follow_ups_open_with_a_note(database_url: str, tmp_path) -> None:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, HELPDESK_DATA_DIR=str(tmp_path))
     with app.app_context():
         upgrade(revision="371efa19c44c")  # the models match its schema: this migration changes data only
-        (customer_id,) = ingest_events([event("page_viewed", {"url": "https://shop.example/"}, customer="c-1")]).customer_ids
+        visit = event("page_viewed", {"url": "https://shop.example/"}, customer="c-1")
+        (customer_id,) = ingest_events([visit]).customer_ids
         _ticket(customer_id, "outreach-7", reply=True)  # the rule's text as if the customer wrote it; a reply
         _ticket(customer_id, "helpdesk-nps-3")
         _ticket(customer_id, "their-own-key")  # a ticket the shop's API opened for the customer: stays theirs

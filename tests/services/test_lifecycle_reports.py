@@ -260,3 +260,53 @@ def test_a_page_picks_up_todays_moves_orders_and_answers(any_app):
     assert cohort_report(today, today, today=today)[0].customers == 1
     assert loyalty_report(today, today).overall.promoters == 1
     assert report_figures.ensure_fresh() is False
+
+
+def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_answers_count_once(any_app):
+    from app.services.ingestion import ingest_events
+    from tests.factories import event
+
+    customer = Customer(external_id="c1", stage="retention")
+    db.session.add(customer)
+    db.session.flush()
+    now = utcnow()
+    db.session.add(StageTransition(customer_id=customer.id, from_stage="conversion", to_stage="retention",
+                                   occurred_at=now - timedelta(days=3), reason="second order"))
+    # The helpdesk's own survey answer: a Survey row and the event made from it (source survey).
+    db.session.add_all([
+        Survey(kind="nps", subject_key="nps:own", customer_id=customer.id, stage="retention", channel="nps",
+               asked_via="widget", asked_at=now - timedelta(hours=5), answered_at=now - timedelta(hours=5),
+               answered_via="widget", score=4, comment="Slow"),
+        CustomerEvent(event_id="helpdesk-survey-1", type="nps_submitted", customer_id=customer.id,
+                      occurred_at=now - timedelta(hours=5), source="survey", properties={"score": 4})])
+    db.session.commit()
+    report_figures.rebuild_all()
+    # Then the shop's own survey tool: a promoter's answer (counted in the stage they were in before it).
+    sent = event("nps_submitted", {"score": 10, "comment": "Love the <b>mugs</b>"}, customer="c1",
+                 when=(now - timedelta(hours=1)).isoformat())
+    assert ingest_events([sent]).accepted == 1
+    assert report_figures.ensure_fresh() is True  # the new answer moved the stamp
+    today = now.date()
+    report = loyalty_report(today, today)
+    assert (report.overall.promoters, report.overall.detractors, report.overall.answers) == (1, 1, 2)
+    assert [(s.label, s.answers) for s in report.by_stage] == [("Retention", 2)]
+    assert [(c.score, c.comment) for c in report.comments] == [(10, "Love the <b>mugs</b>"), (4, "Slow")]
+
+
+def test_the_stage_at_a_moment_is_the_last_move_at_it_or_just_before_it(any_app):
+    from app.services.lifecycle import stages_at
+
+    first, second = Customer(external_id="a", stage="retention"), Customer(external_id="b", stage="reach")
+    db.session.add_all([first, second])
+    db.session.flush()
+    t = utcnow()
+    db.session.add_all([
+        StageTransition(customer_id=first.id, from_stage="reach", to_stage="conversion", occurred_at=t - timedelta(1),
+                        reason="first order"),
+        StageTransition(customer_id=first.id, from_stage="conversion", to_stage="retention", occurred_at=t,
+                        reason="an answer that moved them")])
+    db.session.commit()
+    moments = {first.id: t, second.id: t}
+    assert stages_at(moments) == {first.id: "retention", second.id: "reach"}
+    assert stages_at(moments, before=True) == {first.id: "conversion", second.id: "reach"}
+    assert stages_at({}) == {}
