@@ -185,18 +185,25 @@
         Notification.requestPermission().then(function () { button.hidden = true; });
       });
     }
-    const notify = function (title, body, conversationId) {
+    const notify = function (title, body, tag, url) {
       if (Notification.permission !== "granted" || (document.visibilityState === "visible" && document.hasFocus())) return;
-      const note = new Notification(title, { body: body || "", tag: "conversation-" + conversationId });
-      note.onclick = function () { window.focus(); window.location.href = "/console/inbox/" + conversationId; };
+      const note = new Notification(title, { body: body || "", tag: tag });
+      note.onclick = function () { window.focus(); window.location.href = url; };
     };
+    const chat = function (id) { return ["conversation-" + id, "/console/inbox/" + Number(id)]; };
     socket.on("conversation_activity", function (a) {
       if (a && a.author_type === "visitor" && (!a.assignee_id || a.assignee_id === me)) {
-        notify("New chat message", a.excerpt, a.conversation_id);
+        notify("New chat message", a.excerpt, ...chat(a.conversation_id));
       }
     });
     socket.on("conversation_assigned", function (c) {
-      if (c && c.assignee_id === me) notify("A chat was assigned to you", "", c.id);
+      if (c && c.assignee_id === me) notify("A chat was assigned to you", "", ...chat(c.id));
+    });
+    // An outreach rule's alert ("hot lead"): worth a look even from another tab.
+    socket.on("outreach_alert", function (a) {
+      if (!a || !a.customer_id) return;
+      notify(String(a.rule || "Outreach"), String(a.body || "") + (a.customer_name ? " · " + a.customer_name : ""),
+             "outreach-" + Number(a.decision_id), "/console/customers/" + Number(a.customer_id));
     });
   }
 
