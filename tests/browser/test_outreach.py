@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from datetime import UTC, datetime
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from app.services.outreach_engine import Rule, in_holdout
 from tests.browser.conftest import TIMEOUT_MS
-from tests.browser.test_demo_shop import Shopper, _console_as_admin, demo  # noqa: F401  (this module's demo shop)
+from tests.browser.test_demo_shop import ADMIN, Shopper, _console_as_admin, demo  # noqa: F401  (this module's demo shop)
+from tests.browser.test_live_chat import RECORD_NOTIFICATIONS
 
 pytestmark = pytest.mark.browser
 
@@ -152,3 +155,43 @@ def test_an_idle_cart_gets_a_message_the_answer_is_a_conversation_and_the_order_
     assert mia.problems == [] and other.problems == []
     for context in (mia_context, other_context, admin_context):
         context.close()
+
+
+def test_an_outreach_alert_reaches_the_console_and_the_desktop(browser, demo, artifacts):  # noqa: F811
+    """The demo's "At-risk VIP is back" rule alerts agents when a flagged customer views a page: the
+    card in the corner links to the customer, and an agent in another window gets a notification."""
+    context = browser.new_context(base_url=demo.server.url)
+    context.add_init_script(RECORD_NOTIFICATIONS)
+    context.set_default_timeout(TIMEOUT_MS)
+    agent = context.new_page()
+    problems = []
+    agent.on("pageerror", lambda e: problems.append(str(e)))
+    agent.goto("/console/login")
+    agent.get_by_label("Email", exact=True).fill(ADMIN[0])
+    agent.get_by_label("Password", exact=True).fill(ADMIN[1])
+    agent.get_by_role("button", name="Sign in").click()
+    agent.wait_for_url("**/console/")
+    expect(agent.locator("[data-live-status].is-live")).to_be_visible()  # the console's socket is connected
+    now = datetime.now(UTC).isoformat()
+    batch = [{"id": "alert-test-visit", "type": "page_viewed", "customer_id": "cust-loyal", "timestamp": now,
+              "properties": {"url": "https://demo.shop/teapots"}}]
+    sent = requests.post(f"{demo.server.url}/api/v1/events", json={"batch": batch},
+                         headers={"Authorization": f"Bearer {demo.api_key}"}, timeout=10)
+    assert sent.status_code == 202 and sent.json()["accepted"] == 1
+    card = agent.locator("[data-outreach-alert]")
+    expect(card).to_contain_text("At-risk VIP Marta Silva is on the site: worth a hello.")
+    link = card.get_by_role("link", name="Open Marta Silva")
+    expect(link).to_have_attribute("href", re.compile(r"^/console/customers/\d+$"))
+    agent.locator("[data-outreach-alerts]").screenshot(path=artifacts / "outreach-alert.png")
+    notes = agent.evaluate("window.__notifications")
+    assert ["At-risk VIP is back", "At-risk VIP Marta Silva is on the site: worth a hello. · Marta Silva"] in notes
+    card.get_by_role("button", name="Dismiss alert").click()
+    expect(card).to_have_count(0)
+    # The same event again (a retry) alerts nobody twice.
+    again = requests.post(f"{demo.server.url}/api/v1/events", json={"batch": batch},
+                          headers={"Authorization": f"Bearer {demo.api_key}"}, timeout=10)
+    assert again.status_code == 202
+    agent.wait_for_timeout(1000)
+    expect(card).to_have_count(0)
+    assert problems == []
+    context.close()
