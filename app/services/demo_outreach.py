@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, or_, select
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services import outreach_engine, placeholders
+from app.services import outreach_audience, placeholders
 from app.services.audit import Actor
 from app.services.demo_customers import PRODUCTS
 from app.services.ingestion import ingest_events
@@ -242,12 +242,12 @@ class _Log:
     """The decisions, as the engine would have logged them."""
 
     def __init__(self, rows: dict[str, OutreachRule], rng: random.Random):
-        self.rules = {name: outreach_engine._compile(row) for name, row in rows.items()}
+        self.rules = {name: outreach_audience.compile_rule(row) for name, row in rows.items()}
         self.rng = rng
         self.rows: list[dict] = []
 
     def outcome(self, name: str, customer_id: int) -> str:
-        return "held_out" if outreach_engine.in_holdout(self.rules[name], customer_id) else "shown"
+        return "held_out" if outreach_audience.in_holdout(self.rules[name], customer_id) else "shown"
 
     def add(self, name: str, customer: Customer, key: str, why: str, labels: list[str], outcome: str, at: datetime,
             *, verdict: str | None = None, values: dict | None = None) -> dict:
@@ -318,7 +318,7 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
         cart = placeholders.money(_total(lines), "EUR")
         log.add(IDLE_CART, customer, f"cart:{snapshot['id']}", f"cart unchanged for 3 min on {person.page}",
                 [f"stage {customer.stage}", f"cart {cart} ≥ 50"], "capped", at,
-                verdict=f"capped: this rule reached them {outreach_engine._ago(at - person.at)} ago "
+                verdict=f"capped: this rule reached them {outreach_audience.ago(at - person.at)} ago "
                         "(at most once every 24 h)")
 
     # Returning visitors on a returns article for 20 seconds.

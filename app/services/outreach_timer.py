@@ -19,16 +19,8 @@ from app.models import Cart, Customer, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
 from app.models.customer import FLAGS
 from app.services import presence
-from app.services.outreach_engine import (
-    Candidate,
-    Delivery,
-    Rule,
-    Visit,
-    current_rules,
-    decide,
-    deliver,
-    language_of,
-)
+from app.services.outreach_audience import Rule, Visit, language_of
+from app.services.outreach_engine import Candidate, Delivery, current_rules, decide, deliver
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +131,7 @@ def _on_site_candidates(rules: list[Rule], now: datetime) -> tuple[list[Candidat
 def _first_order_candidates(rules: list[Rule], now: datetime) -> list[Candidate]:
     """Customers whose first order is N days old (or up to two days more, after downtime), without
     this rule's decision yet."""
-    from app.services.outreach_engine import visit_of
+    from app.services.outreach_audience import visit_of
 
     candidates = []
     for rule in rules:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services import outreach_engine, outreach_timer
+from app.services import outreach_audience, outreach_engine, outreach_timer
 from app.services.demo_outreach import IDLE_CART, RULES, VIP_BACK, seed_outreach
 
 
@@ -67,12 +67,12 @@ def test_a_second_run_adds_nothing(seeded):
 
 
 def test_every_stored_decision_is_in_the_holdout_exactly_when_the_engine_would_put_it_there(seeded):
-    rules = {row.id: outreach_engine._compile(row) for row in db.session.scalars(select(OutreachRule))}
+    rules = {row.id: outreach_audience.compile_rule(row) for row in db.session.scalars(select(OutreachRule))}
     rows = db.session.execute(select(OutreachDecision.rule_id, OutreachDecision.customer_id, OutreachDecision.outcome)
                               .where(OutreachDecision.outcome.in_(("shown", "held_out")))).all()
     assert rows and {outcome for _r, _c, outcome in rows} == {"shown", "held_out"}
     for rule_id, customer_id, outcome in rows:
-        assert (outcome == "held_out") == outreach_engine.in_holdout(rules[rule_id], customer_id)
+        assert (outcome == "held_out") == outreach_audience.in_holdout(rules[rule_id], customer_id)
 
 
 def test_reached_out_idle_carts_convert_more_than_the_holdout(seeded):

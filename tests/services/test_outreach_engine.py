@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db, socketio
 from app.models import Conversation, Customer, Message, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
-from app.services import outreach_engine, outreach_rules, outreach_timer, visitor_tokens
+from app.services import outreach_audience, outreach_rules, outreach_timer, visitor_tokens
 from app.services.audit import Actor
 from app.services.conversations import StartRequest, start_conversation
 from app.services.ingestion import ingest_events
@@ -98,8 +98,8 @@ def test_the_caps_stop_a_second_message_and_say_which_rule_came_first(any_app):
 def _split_seed(saved, first_id: int, second_id: int) -> None:
     """Give the rule a seed that puts exactly the first customer in its 50% holdout."""
     for n in range(1000):
-        candidate = outreach_engine.Rule(saved.id, "", 0, {}, {}, {}, 50, f"seed-{n}", 24, False, None, None)
-        if outreach_engine.in_holdout(candidate, first_id) and not outreach_engine.in_holdout(candidate, second_id):
+        candidate = outreach_audience.Rule(saved.id, "", 0, {}, {}, {}, 50, f"seed-{n}", 24, False, None, None)
+        if outreach_audience.in_holdout(candidate, first_id) and not outreach_audience.in_holdout(candidate, second_id):
             saved.holdout_seed, saved.updated_at = f"seed-{n}", utcnow()
             db.session.commit()
             return
