@@ -177,7 +177,7 @@ def _follow_up(survey: Survey, customer: Customer) -> Ticket | None:
     if tickets.find_by_client_key(TICKET_CHANNEL, key) is not None:
         return None
     return tickets.build_ticket(TicketRequest(
-        subject=f"NPS {survey.score} from {customer.display_name[:80]}: follow up",
+        subject=f"Following up on your feedback (NPS {survey.score})",  # the customer reads it once answered
         body=f"Their comment: {survey.comment}" if survey.comment else "They left no comment.",
         channel=TICKET_CHANNEL, tags=("nps", "detractor"), requester=Requester(customer_id=customer.id),
         client_key=key, for_agents=True), by=NPS_ACTOR)

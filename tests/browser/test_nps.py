@@ -118,7 +118,7 @@ def test_a_retention_customer_answers_nps_in_the_widget_and_the_console_shows_it
     assert_accessible(admin)
     admin.screenshot(path=artifacts / "nps-3-customer-page.png", full_page=True)
     [(ticket_id, subject)] = _rows(demo, "SELECT id, subject FROM tickets WHERE requester_id = ?", customer_id)
-    assert subject == "NPS 3 from Mia Jensen: follow up"
+    assert subject == "Following up on your feedback (NPS 3)"
     admin.goto(f"/console/tickets/{ticket_id}")
     expect(admin.get_by_text(COMMENT).first).to_be_visible()
     context.close()

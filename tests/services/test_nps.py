@@ -216,7 +216,7 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
     assert (fact.type, fact.customer_id, fact.source) == ("nps_submitted", customer_id, "survey")
     assert fact.properties == {"score": 3, "survey_id": survey_id, "comment": "Slow delivery"}
     (ticket,) = follow_ups()
-    assert ticket.subject == "NPS 3 from Mia Jensen: follow up" and ticket.requester_id == customer_id
+    assert ticket.subject == "Following up on your feedback (NPS 3)" and ticket.requester_id == customer_id
     note = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id))
     assert (note.body, note.author_type, note.internal) == ("Their comment: Slow delivery", "system", True)
     tags = db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
