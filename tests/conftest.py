@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from app.services.audit import CLI
 from config import TestConfig
 from tests.support import routing_cache, services
 from tests.support.html import csrf_from
-from tests.support.live_server import seeded_template
+from tests.support.live_server import copy_sqlite, seeded_template
 
 AGENT_PASSWORD = "correct-horse-battery"
 routing_cache.install()
@@ -56,12 +55,7 @@ def empty_sqlite(tmp_path_factory) -> Path:
 def app(tmp_path, empty_sqlite):
     """The app on an empty SQLite file in tmp_path (a file, so threads share it)."""
     database = tmp_path / "test.db"
-    source, copy = sqlite3.connect(empty_sqlite), sqlite3.connect(database)
-    try:
-        source.backup(copy)
-    finally:
-        source.close()
-        copy.close()
+    copy_sqlite(empty_sqlite, database)
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", HELPDESK_DATA_DIR=str(tmp_path))
     app.test_client_class = FreshGlobalsClient
     with app.app_context():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import re
-import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import requests
 import socketio
 
 from tests.support.html import csrf_from
-from tests.support.live_server import LiveServer, server_env
+from tests.support.live_server import LiveServer, copy_sqlite, server_env
 
 CONSOLE = "/console"
 ADMIN = ("admin@demo.shop", "demo-admin-password")
@@ -32,13 +31,7 @@ def copy_database(template_db: Path, data_dir: Path, **extra: str) -> dict:
     """A private copy of an already migrated and seeded SQLite file; returns the server env."""
     data_dir.mkdir(parents=True, exist_ok=True)
     target = data_dir / "helpdesk.db"
-    # SQLite's backup API rather than a file copy: it also carries pages still in a WAL file.
-    source, copy = sqlite3.connect(template_db), sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        source.close()
-        copy.close()
+    copy_sqlite(template_db, target)
     return server_env(data_dir, f"sqlite:///{target}", **{**SERVER_SETTINGS, **extra})
 
 

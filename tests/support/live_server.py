@@ -137,17 +137,22 @@ def seeded_template(root: Path) -> Path:
     return template
 
 
-def seeded_copy(template: Path, data_dir: Path, **extra: str) -> dict:
-    """A private copy of the seeded template in data_dir; returns its env, as prepared_sqlite does."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    target = data_dir / "helpdesk.db"
-    # SQLite's backup API rather than a file copy: it also carries pages still in a WAL file.
-    source, copy = sqlite3.connect(template / "helpdesk.db"), sqlite3.connect(target)
+def copy_sqlite(source_path: Path, target_path: Path) -> None:
+    """Copy an SQLite database with SQLite's backup API rather than a file copy: it also carries
+    pages still in a WAL file."""
+    source, copy = sqlite3.connect(source_path), sqlite3.connect(target_path)
     try:
         source.backup(copy)
     finally:
         source.close()
         copy.close()
+
+
+def seeded_copy(template: Path, data_dir: Path, **extra: str) -> dict:
+    """A private copy of the seeded template in data_dir; returns its env, as prepared_sqlite does."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target = data_dir / "helpdesk.db"
+    copy_sqlite(template / "helpdesk.db", target)
     for index in template.iterdir():
         if index.is_dir():
             shutil.copytree(index, data_dir / index.name, dirs_exist_ok=True)
