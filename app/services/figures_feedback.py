@@ -44,9 +44,9 @@ def _nps(since: datetime, until: datetime) -> Iterable[Row]:
     counts = Counter({(as_date(day_value), f"{stage}:{score}"): n
                       for day_value, stage, score, n in db.session.execute(query)})
     answers = shop_nps_answers(since, until)
-    stages = lifecycle.stages_at({a.customer_id: a.at for a in answers}, before=True) if answers else {}
-    for answer in answers:
-        counts[(answer.at.date(), f"{stages[answer.customer_id]}:{answer.score}")] += 1
+    stages = lifecycle.stages_at_moments([(a.customer_id, a.at) for a in answers], before=True)
+    for answer, stage in zip(answers, stages, strict=True):
+        counts[(answer.at.date(), f"{stage}:{answer.score}")] += 1
     for (day_value, key), n in counts.items():
         yield Row(day_value, "nps", key, n)
 

@@ -167,12 +167,18 @@ STAGES_PER_QUERY = 5000  # customer ids per IN list (SQLite allows 32,766 variab
 
 
 def stages_at(reference: dict[int, datetime], *, before: bool = False) -> dict[int, str]:
-    """Each customer's lifecycle stage at their reference moment: the last transition at or (with
-    `before`) strictly before it; reach when there is none."""
-    stages = dict.fromkeys(reference, "reach")
-    if not reference:
-        return stages
-    ids, latest = sorted(reference), max(reference.values())
+    """Each customer's lifecycle stage at their reference moment (see stages_at_moments)."""
+    keys = list(reference)
+    return dict(zip(keys, stages_at_moments([(k, reference[k]) for k in keys], before=before), strict=True))
+
+
+def stages_at_moments(moments: list[tuple[int, datetime]], *, before: bool = False) -> list[str]:
+    """The stage of each (customer, moment): their last transition at it or (with `before`)
+    strictly before it; reach when there is none. A customer may come with several moments."""
+    if not moments:
+        return []
+    history: dict[int, list[tuple[datetime, str]]] = {}
+    ids, latest = sorted({customer_id for customer_id, _at in moments}), max(at for _id, at in moments)
     for offset in range(0, len(ids), STAGES_PER_QUERY):
         rows = db.session.execute(
             select(StageTransition.customer_id, StageTransition.to_stage, StageTransition.occurred_at)
@@ -180,6 +186,13 @@ def stages_at(reference: dict[int, datetime], *, before: bool = False) -> dict[i
                    StageTransition.occurred_at <= latest)
             .order_by(StageTransition.occurred_at, StageTransition.id))
         for customer_id, stage, at in rows:
-            if at < reference[customer_id] or (at == reference[customer_id] and not before):
-                stages[customer_id] = stage
+            history.setdefault(customer_id, []).append((at, stage))
+    stages = []
+    for customer_id, moment in moments:
+        stage = "reach"
+        for at, to_stage in history.get(customer_id, ()):
+            if at > moment or (at == moment and before):
+                break
+            stage = to_stage
+        stages.append(stage)
     return stages

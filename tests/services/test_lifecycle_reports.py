@@ -294,7 +294,7 @@ def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_ans
 
 
 def test_the_stage_at_a_moment_is_the_last_move_at_it_or_just_before_it(any_app):
-    from app.services.lifecycle import stages_at
+    from app.services.lifecycle import stages_at, stages_at_moments
 
     first, second = Customer(external_id="a", stage="retention"), Customer(external_id="b", stage="reach")
     db.session.add_all([first, second])
@@ -310,3 +310,6 @@ def test_the_stage_at_a_moment_is_the_last_move_at_it_or_just_before_it(any_app)
     assert stages_at(moments) == {first.id: "retention", second.id: "reach"}
     assert stages_at(moments, before=True) == {first.id: "conversion", second.id: "reach"}
     assert stages_at({}) == {}
+    # One customer at several moments (two answers in a period), each in its own stage.
+    assert stages_at_moments([(first.id, t - timedelta(2)), (first.id, t - timedelta(hours=1)), (first.id, t)],
+                             before=True) == ["reach", "conversion", "conversion"]
