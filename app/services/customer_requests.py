@@ -50,11 +50,6 @@ def _has_public_message():
                                           TicketMessage.internal.is_(False)).exists()
 
 
-def _readable(ticket_id: int) -> bool:
-    return db.session.scalar(select(TicketMessage.id).where(TicketMessage.ticket_id == ticket_id,
-                                                            TicketMessage.internal.is_(False)).limit(1)) is not None
-
-
 def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
     """The customer's tickets, latest activity first: a merged one as the ticket it went into."""
     mine = or_(Ticket.requester_id == customer.id, Ticket.id.in_(_merged_in(customer)))
@@ -69,7 +64,8 @@ def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFoundError("No such request.")
-    if ticket.requester_id == customer.id and (ticket.merged_into_id is not None or _readable(ticket.id)):
+    if ticket.requester_id == customer.id and (
+            ticket.merged_into_id is not None or tickets.customer_can_read(ticket.id)):
         return tickets.live_ticket(ticket.id)
     if ticket.merged_into_id is None and db.session.scalar(
             select(Ticket.id).where(Ticket.merged_into_id == ticket.id, Ticket.requester_id == customer.id).limit(1)):

@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from app.database import insert_ignoring_conflicts
 from app.extensions import db
-from app.models import Conversation, Customer, Message, Survey, Ticket, TicketMessage
+from app.models import Conversation, Customer, Message, Survey, Ticket
 from app.models.base import utcnow
 from app.models.survey import CSAT_RATINGS, NPS_SCALE
-from app.services import outbox, presence, realtime
+from app.services import outbox, presence, realtime, tickets
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.outbox import EmailDraft
 from app.services.visitor_tokens import Visitor
@@ -87,17 +87,14 @@ def _visitor_wrote(conversation: Conversation) -> bool:
                                                       Message.author_type == "visitor").limit(1)) is not None
 
 
-def _public(ticket: Ticket) -> bool:
-    return db.session.scalar(select(TicketMessage.id).where(TicketMessage.ticket_id == ticket.id,
-                                                            TicketMessage.internal.is_(False)).limit(1)) is not None
-
-
 def ask_after_ticket(ticket: Ticket) -> Survey | None:
     """Called when a ticket becomes solved, in its transaction: CSAT by email (to a customer with
     an address). None when asked before, and for a follow-up the helpdesk opened for agents that
     nobody wrote to the customer on (they never saw it)."""
     customer = db.session.get(Customer, ticket.requester_id)
-    if customer is None or customer.erased_at is not None or not customer.email or not _public(ticket):
+    if customer is None or customer.erased_at is not None or not customer.email:
+        return None
+    if not tickets.customer_can_read(ticket.id):
         return None
     survey = ask_once("csat", f"ticket:{ticket.id}", customer, via="email", channel=ticket.channel,
                   ticket_id=ticket.id, agent_id=ticket.assignee_id)

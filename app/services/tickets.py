@@ -176,6 +176,13 @@ def find_by_client_key(channel: str, client_key: str | None) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.client_key == client_key))
 
 
+def customer_can_read(ticket_id: int) -> bool:
+    """Whether the ticket has a message for the customer's eyes: a follow-up the helpdesk opened
+    for agents (its first message an internal note) has none until an agent writes to them."""
+    return db.session.scalar(select(TicketMessage.id).where(TicketMessage.ticket_id == ticket_id,
+                                                            TicketMessage.internal.is_(False)).limit(1)) is not None
+
+
 def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None,
                  assignee_id: int | None = None, conversation_id: int | None = None,
                  attachments: ticket_attachments.Batch | None = None) -> Ticket:

@@ -480,7 +480,7 @@
         requests.refresh(function () {
           paintBack();
           // Opened before the status came: now the right view (a list, or the form with nobody online).
-          // Focus moves only with the view, so a visitor already typing keeps their place.
+          // A visitor already typing keeps their words and their place (rerouted).
           if (isOpen && needsRoute()) rerouted();
           root.setAttribute("data-ready", "");
         });
