@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.support import services
 from tests.support.live_server import ROOT, LiveServer, seeded_copy
@@ -19,8 +19,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = ROOT / "test-artifacts"
 AXE = ROOT / "app" / "static" / "vendor" / "axe.min.js"
 AXE_URL = "/static/vendor/axe.min.js"
-# Generous for a slow CI box, short enough that a broken page fails fast.
+# Generous for a slow CI box, short enough that a broken page fails fast: for actions (each
+# context's default) and for web-first assertions alike (expect's own default is 5 s).
 TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
 SHOP_ORIGIN = "http://shop.test"
 
 
@@ -121,6 +123,7 @@ def _check_accessible(page) -> None:
     """
     if not AXE.exists():
         pytest.fail(f"{AXE.relative_to(ROOT)} is missing; run `make app/static/vendor/axe.min.js`")
+    page.wait_for_load_state()  # a page still loading has no <head> to add the script to
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(url=AXE_URL)
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")

@@ -37,6 +37,7 @@ def _rows(demo, sql: str, *args):  # noqa: F811
 def _create_rule(page, demo, assert_accessible) -> int:  # noqa: F811
     page.goto("/console/settings/outreach")
     page.get_by_role("link", name="New rule").click()
+    expect(page.get_by_label("Name", exact=True)).to_be_visible()  # the new rule's page, not the list's
     assert_accessible(page)
     page.get_by_label("Name", exact=True).fill(RULE)
     page.get_by_label("Priority", exact=True).fill("100")
