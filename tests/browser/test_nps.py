@@ -20,6 +20,7 @@ from tests.browser.test_widget_chat import _check_accessible
 
 pytestmark = pytest.mark.browser
 
+REPLY = "Sorry the delivery was slow, Mia. We've sent a voucher for your next order."
 COMMENT = "Lovely tea, but the parcel took two weeks."
 QUESTION = "How likely are you to recommend us to a friend or colleague?"
 
@@ -120,6 +121,26 @@ def test_a_retention_customer_answers_nps_in_the_widget_and_the_console_shows_it
     [(ticket_id, subject)] = _rows(demo, "SELECT id, subject FROM tickets WHERE requester_id = ?", customer_id)
     assert subject == "Following up on your feedback (NPS 3)"
     admin.goto(f"/console/tickets/{ticket_id}")
-    expect(admin.get_by_text(COMMENT).first).to_be_visible()
+    opening = admin.locator(".messages--ticket .message").first
+    expect(opening.locator(".message__author")).to_have_text("Internal note · System")
+    expect(opening).to_contain_text(COMMENT)
+
+    # Mia does not see a request she never made: the follow-up is the agents' until they write to her.
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+    expect(chat.locator("body[data-ready]")).to_have_count(1)
+    expect(chat.get_by_role("heading", name="Your requests")).to_have_count(0)
+    admin.get_by_label("Reply").fill(REPLY)
+    admin.get_by_role("button", name="Send").click()
+    expect(admin.locator(".messages--ticket")).to_contain_text(REPLY)
+    # Her open widget hears of the reply: the way back to her lists appears, and there the request
+    # is hers to read now, worded for her.
+    chat.get_by_role("button", name="Your conversations").click()
+    expect(chat.get_by_role("heading", name="Your requests")).to_be_visible()
+    item = chat.get_by_role("button", name=re.compile(r"Following up on your feedback \(NPS 3\)"))
+    expect(item).to_be_visible()
+    item.click()
+    expect(chat.get_by_text(REPLY)).to_be_visible()
+    expect(chat.get_by_text(COMMENT)).to_have_count(0)  # the agents' note stays theirs
     context.close()
     admin_context.close()
