@@ -43,17 +43,12 @@ def _merged_in(customer: Customer):
     return select(Ticket.merged_into_id).where(Ticket.requester_id == customer.id, Ticket.merged_into_id.is_not(None))
 
 
-def _has_public_message():
-    """A ticket the customer can read something on: a follow-up the helpdesk opened for agents
-    (its first message an internal note) stays out of sight until an agent writes to them."""
-    return select(TicketMessage.id).where(TicketMessage.ticket_id == Ticket.id,
-                                          TicketMessage.internal.is_(False)).exists()
-
-
 def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
-    """The customer's tickets, latest activity first: a merged one as the ticket it went into."""
+    """The customer's tickets, latest activity first: a merged one as the ticket it went into; a
+    follow-up nobody has written to them on yet is not listed."""
     mine = or_(Ticket.requester_id == customer.id, Ticket.id.in_(_merged_in(customer)))
-    return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None), _has_public_message())
+    return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None),
+                                                      tickets.has_public_message(Ticket.id))
                                    .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
 
 

@@ -176,11 +176,16 @@ def find_by_client_key(channel: str, client_key: str | None) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.client_key == client_key))
 
 
+def has_public_message(ticket_id):
+    """EXISTS a message for the customer's eyes on the ticket (an id, or Ticket.id in a query): a
+    follow-up the helpdesk opened for agents (its first message an internal note) has none until
+    an agent writes to them."""
+    return select(TicketMessage.id).where(TicketMessage.ticket_id == ticket_id,
+                                          TicketMessage.internal.is_(False)).exists()
+
+
 def customer_can_read(ticket_id: int) -> bool:
-    """Whether the ticket has a message for the customer's eyes: a follow-up the helpdesk opened
-    for agents (its first message an internal note) has none until an agent writes to them."""
-    return db.session.scalar(select(TicketMessage.id).where(TicketMessage.ticket_id == ticket_id,
-                                                            TicketMessage.internal.is_(False)).limit(1)) is not None
+    return bool(db.session.scalar(select(has_public_message(ticket_id))))
 
 
 def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None,
