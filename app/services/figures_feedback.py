@@ -67,16 +67,11 @@ def shop_nps_answers(since: datetime, until: datetime, *, with_comment: bool = F
              .where(CustomerEvent.type == "nps_submitted", CustomerEvent.source != SURVEY_SOURCE,
                     CustomerEvent.customer_id.is_not(None), CustomerEvent.occurred_at >= since,
                     CustomerEvent.occurred_at < until)
-             .order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc()))
-    found = []
-    for customer_id, at, props in db.session.execute(query):
-        comment = (props or {}).get("comment") or None
-        if with_comment and not comment:
-            continue
-        found.append(ShopNpsAnswer(customer_id, at, int(props["score"]), comment))
-        if limit is not None and len(found) >= limit:
-            break
-    return found
+             .order_by(CustomerEvent.occurred_at.desc(), CustomerEvent.id.desc()).limit(limit))
+    if with_comment:
+        query = query.where(func.coalesce(CustomerEvent.properties["comment"].as_string(), "") != "")
+    return [ShopNpsAnswer(customer_id, at, int(props["score"]), props.get("comment") or None)
+            for customer_id, at, props in db.session.execute(query)]
 
 
 def _referrals(since: datetime, until: datetime) -> Iterable[Row]:

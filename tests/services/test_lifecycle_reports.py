@@ -284,12 +284,13 @@ def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_ans
     # Then the shop's own survey tool: a promoter's answer (counted in the stage they were in before it).
     sent = event("nps_submitted", {"score": 10, "comment": "Love the <b>mugs</b>"}, customer="c1",
                  when=(now - timedelta(hours=1)).isoformat())
-    assert ingest_events([sent]).accepted == 1
+    silent = event("nps_submitted", {"score": 8}, customer="c1", when=(now - timedelta(hours=2)).isoformat())
+    assert ingest_events([sent, silent]).accepted == 2
     assert report_figures.ensure_fresh() is True  # the new answer moved the stamp
     today = now.date()
     report = loyalty_report(today, today)
-    assert (report.overall.promoters, report.overall.detractors, report.overall.answers) == (1, 1, 2)
-    assert [(s.label, s.answers) for s in report.by_stage] == [("Retention", 2)]
+    assert (report.overall.promoters, report.overall.passives, report.overall.detractors) == (1, 1, 1)
+    assert [(s.label, s.answers) for s in report.by_stage] == [("Retention", 3)]
     assert [(c.score, c.comment) for c in report.comments] == [(10, "Love the <b>mugs</b>"), (4, "Slow")]
 
 
