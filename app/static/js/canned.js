@@ -239,6 +239,7 @@
     close(false);
     open("button");
   });
+  toggle.hidden = false; // shown once it works: a click before this script ran would do nothing
   root.addEventListener("focusout", function (event) {
     if (mode === "button" && !root.contains(event.relatedTarget)) close(false);
   });

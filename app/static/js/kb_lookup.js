@@ -196,6 +196,7 @@
     if (isOpen) close(true);
     else open();
   });
+  toggle.hidden = false; // shown once it works: a click before this script ran would do nothing
   document.addEventListener("mousedown", function (event) {
     if (isOpen && !root.contains(event.target)) close(false);
   });
