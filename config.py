@@ -80,6 +80,8 @@ class Config:
         # Request size: 1 MB is the largest body any endpoint accepts (event batches).
         self.MAX_CONTENT_LENGTH = _env_int("HELPDESK_MAX_BODY_BYTES", 1_048_576)
         self.HELPDESK_SOCKET_MAX_BYTES = _env_int("HELPDESK_SOCKET_MAX_BYTES", 65_536)
+        # Nesting of objects and arrays in any JSON input (bodies, Socket.IO packets); real payloads need a handful.
+        self.HELPDESK_JSON_MAX_DEPTH = _env_int("HELPDESK_JSON_MAX_DEPTH", 32)
 
         # Sessions: server-side rows, the cookie carries only an opaque token.
         self.SESSION_COOKIE_NAME = "helpdesk_session"

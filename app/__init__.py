@@ -17,9 +17,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _check_config(app)
 
-    from app import logging_setup
+    from app import logging_setup, request_input
 
     logging_setup.init_app(app)
+    request_input.init_app(app)  # input is normalised before anything reads it
     if app.config["HELPDESK_PROXY_HOPS"]:
         hops = app.config["HELPDESK_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -3,9 +3,8 @@ customer had, for the shop's back office (public messages only)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.api.auth import protect
+from app.api.blueprint import Blueprint
 from app.api.customers import MAX_ID_LENGTH
 from app.api.schemas import ConversationDetailSchema, ConversationListSchema, ConversationQuerySchema
 from app.services import chat_history

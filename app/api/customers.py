@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from app.api.auth import protect
+from app.api.blueprint import Blueprint
 from app.api.schemas import CustomerProfileSchema
 from app.services import customers
 from app.services.errors import NotFoundError

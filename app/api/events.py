@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, jsonify
-from flask_smorest import Blueprint
 
 from app.api.auth import protect
+from app.api.blueprint import Blueprint
 from app.api.json_body import json_body
 from app.api.schemas import IngestResultSchema
 from app.services.event_schemas import MAX_BATCH

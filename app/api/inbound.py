@@ -4,10 +4,10 @@ service's webhook), threaded into tickets (app/services/inbound_email.py)."""
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import protect
+from app.api.blueprint import Blueprint
 from app.services import inbound_email
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api/v1", description="Inbound email.")

@@ -8,9 +8,9 @@ public articles are ever returned.
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from app.api.blueprint import Blueprint
 from app.extensions import csrf, limiter
 from app.services import kb_search
 from knowledge_base.query import MAX_QUERY_CHARS

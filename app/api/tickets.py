@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from app.api.auth import protect
+from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID, TicketCreateSchema, TicketOutSchema
 from app.services import ticket_views, tickets
 from app.services.audit import Actor

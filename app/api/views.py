@@ -1,9 +1,9 @@
 """API endpoints that belong to no other capability."""
 
 from flask import g
-from flask_smorest import Blueprint
 
 from app.api.auth import protect
+from app.api.blueprint import Blueprint
 from app.api.schemas import WhoAmISchema
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Shop server API (Bearer key).")

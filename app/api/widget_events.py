@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 
 from flask import abort, current_app, request
-from flask_smorest import Blueprint
 from flask_smorest import abort as abort_with_messages
 from marshmallow import ValidationError
 
+from app.api.blueprint import Blueprint
 from app.api.json_body import json_body
 from app.api.schemas import IngestResultSchema, WidgetSessionRequestSchema, WidgetSessionSchema
 from app.extensions import csrf, limiter

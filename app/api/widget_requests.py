@@ -10,10 +10,10 @@ another customer's ticket 404 like a missing one. Answers are never cached.
 from __future__ import annotations
 
 from flask import g, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import bearer_secret
+from app.api.blueprint import Blueprint
 from app.api.json_body import json_body
 from app.api.schemas import MAX_ID
 from app.chat import limits

@@ -5,10 +5,10 @@ cookie, so CSRF does not apply); another visitor's survey is a 404 like a missin
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import bearer_secret
+from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID
 from app.extensions import csrf
 from app.models.survey import CSAT_RATINGS, SURVEY_KINDS

@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import LoginForm, NewPasswordForm
 from app.extensions import limiter
+from app.safe_redirect import safe_target
 from app.services import agents as agents_service
 from app.services import auth as auth_service
 from app.services.errors import DomainError, InvalidCredentialsError
@@ -14,11 +15,6 @@ bp = Blueprint("auth", __name__, url_prefix="/console")
 
 def _login_email_key() -> str:
     return "login-email:" + auth_service.normalise_email(request.form.get("email", ""))[:254]
-
-
-def _is_safe_next(target: str | None) -> bool:
-    # Only a path on this site: no scheme, no host, no protocol-relative //evil.
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
 
 
 def _start_session(agent, token: str) -> None:
@@ -52,8 +48,7 @@ def login():
             status = 401
         else:
             _start_session(result.agent, result.token)
-            target = request.args.get("next")
-            return redirect(target if _is_safe_next(target) else url_for("console.home"))
+            return redirect(safe_target(request.args.get("next"), url_for("console.home")))
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status

@@ -10,6 +10,7 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from app.extensions import limiter
 from app.help_center.forms import ConfirmForm, ReplyForm, SignInForm, SignOutForm
 from app.help_center.views import bp
+from app.safe_redirect import safe_target
 from app.services import customer_access, customer_requests, ticket_attachments
 from app.services.customer_access import LinkError
 from app.services.errors import DomainError, NotFoundError
@@ -80,7 +81,7 @@ def sign_in(token: str):
     except LinkError as exc:
         return _page("help_center/sign_in.html", exc.status, form=SignInForm(formdata=None), link_error=exc.message)
     session[SESSION_KEY] = session_token
-    return redirect(next_path)
+    return redirect(safe_target(next_path, url_for("help_center.my_requests")))  # a stored path, checked anyway
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -35,6 +35,7 @@ from app.services.email_quotes import html_to_text, strip_quoted
 from app.services.errors import DomainError
 from app.services.reply_tokens import ticket_from_address
 from app.services.tickets import Requester, TicketRequest
+from app.text_input import clean_text
 
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|antw|res|enc)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 TICKET_IN_SUBJECT = re.compile(r"^\s*\[#\d+\]\s*")
@@ -65,7 +66,7 @@ def _body(message: EmailMessage) -> str:
     except (LookupError, ValueError):  # an unknown charset: read what can be read
         content = part.get_payload(decode=True).decode("utf-8", "replace")
     text = html_to_text(content) if part.get_content_type() == "text/html" else content
-    reply = strip_quoted(text)
+    reply = strip_quoted(clean_text(text))  # an email is input from outside like a form (text_input.py)
     if not reply:
         raise DomainError("The email has no text to read.", field="message")
     return reply[:MAX_BODY_CHARS]
@@ -122,7 +123,7 @@ def _threaded_ticket(message: EmailMessage) -> int | None:
 
 
 def _subject(message: EmailMessage) -> str:
-    subject = TICKET_IN_SUBJECT.sub("", REPLY_PREFIX.sub("", str(message.get("Subject") or ""))).strip()
+    subject = TICKET_IN_SUBJECT.sub("", REPLY_PREFIX.sub("", clean_text(str(message.get("Subject") or "")))).strip()
     return " ".join(subject.split())[:MAX_SUBJECT_CHARS] or "(no subject)"
 
 
@@ -135,7 +136,7 @@ def receive(raw: bytes) -> Received:
     """Called by POST /api/v1/inbound/email and `flask helpdesk inbound-email`: the email as a
     reply or a new ticket, with the attachments that pass the limits (the others in a note)."""
     message = _parse(raw)
-    name, sender = parseaddr(str(message.get("From") or ""))
+    name, sender = parseaddr(clean_text(str(message.get("From") or "")))
     sender = sender.strip().lower()
     if not is_email(sender):
         raise DomainError("The email has no valid sender (From).", field="from")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -20,6 +22,14 @@ def _hasher() -> PasswordHasher:
     )
 
 
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_cost: int) -> str:
+    """A hash of a throwaway password with these parameters, made once per parameters (the cache
+    is keyed by them, so a test or a config change gets its own), so that verifying an unknown
+    account costs one argon2 verify, exactly as a known account with a wrong password does."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost).hash("timing-equaliser")
+
+
 def check_policy(password: str) -> None:
     """Raise DomainError when a new password is too short or too long."""
     if len(password) < MIN_LENGTH:
@@ -35,10 +45,11 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    """True when the password matches. With no stored hash a dummy hash is still verified,
-    so that an unknown account takes as long to refuse as a wrong password."""
+    """True when the password matches. Called by sign-in and password change. With no stored hash
+    (unknown email, invite not accepted) a cached dummy hash is verified instead: one argon2
+    verify on both paths, so the time taken does not tell which accounts exist."""
     hasher = _hasher()
-    target = stored_hash or hasher.hash("timing-equaliser")
+    target = stored_hash or _dummy_hash(hasher.time_cost, hasher.memory_cost)
     try:
         return hasher.verify(target, password[:MAX_LENGTH]) and stored_hash is not None
     except (VerificationError, InvalidHashError):
