@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -51,7 +51,10 @@ class Cart(db.Model):
 
 class Order(db.Model):
     """An order, once, whatever the number of order_placed deliveries. A refund that arrives
-    before its order creates the row with only `refunded_at`; the order fills it in later."""
+    before its order creates the row with only `refunded_at`; the order fills it in later.
+
+    `confirmed` is False while the order is known only from a shopper's page (a claim): the shop's
+    server has the last word on whose order it is and what it holds (app/services/orders.py)."""
 
     __tablename__ = "orders"
 
@@ -62,6 +65,7 @@ class Order(db.Model):
     total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), nullable=False)
     currency: Mapped[str | None] = mapped_column(String(3))
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed: Mapped[bool] = mapped_column(default=True, server_default=true(), nullable=False)
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", passive_deletes=True, order_by="OrderItem.id"

@@ -29,6 +29,9 @@ class BatchCache:
         self.merged: dict[int, int] = {}  # deleted profile id → the profile it was merged into
         self.carts: dict[int, Cart | None] = {}
         self.orders: dict[str, Order | None] = {}
+        # Customers other than an event's own whose order facts changed (an order taken from a
+        # page's claim): ingestion reassesses their stage and announces them.
+        self.recounted: set[int] = set()
 
     def surviving_id(self, customer_id: int) -> int:
         """The profile a (possibly merged-away) profile's data now lives in."""
@@ -50,10 +53,10 @@ class BatchCache:
         return self.carts[customer_id]
 
     def order(self, external_order_id: str) -> Order | None:
-        """The order with the shop's id (pending ones included), or None."""
+        """The order with the shop's id (pending ones included), or None; locked like prefetch's."""
         if external_order_id not in self.orders:
             self.orders[external_order_id] = db.session.scalar(
-                db.select(Order).where(Order.external_order_id == external_order_id)
+                db.select(Order).where(Order.external_order_id == external_order_id).with_for_update()
             )
         return self.orders[external_order_id]
 
@@ -61,7 +64,9 @@ class BatchCache:
         """Load every profile, visitor link, cart and order the events name, a few queries in all.
 
         On PostgreSQL the profiles are locked (FOR UPDATE, in id order so that two batches cannot
-        deadlock on each other), so concurrent batches cannot lose increments.
+        deadlock on each other), so concurrent batches cannot lose increments; so are the orders (in
+        the shop's id order), so that a batch deciding whose an order is reads it as a concurrent
+        batch that took it over left it.
         """
         externals = {e["customer_id"] for e in events if e.get("customer_id")}
         anonymous = {e["anonymous_id"] for e in events if e.get("anonymous_id")}
@@ -76,7 +81,8 @@ class BatchCache:
         self._load_carts()
         for chunk in _chunks(order_ids):
             self.orders.update({o.external_order_id: o for o in db.session.scalars(
-                db.select(Order).where(Order.external_order_id.in_(chunk)))})
+                db.select(Order).where(Order.external_order_id.in_(chunk))
+                .order_by(Order.external_order_id).with_for_update())})
         self.orders.update({key: None for key in order_ids if key not in self.orders})
 
     def _load_customers(self, externals: list[str], anonymous: list[str]) -> set[str]:

@@ -106,11 +106,13 @@ def _subscription(value: bool):
 
 
 def _order_placed(customer: Customer, event: dict, cache: BatchCache) -> None:
-    orders.place_order(customer, event["properties"], event["timestamp"], cache)
+    # The source (set by ingestion: the server's API or a page) decides whether this is the shop's
+    # word or a shopper's claim.
+    orders.place_order(customer, event["properties"], event["timestamp"], cache, source=event["source"])
 
 
 def _order_refunded(customer: Customer, event: dict, cache: BatchCache) -> None:
-    orders.refund_order(customer, event["properties"], event["timestamp"], cache)
+    orders.refund_order(customer, event["properties"], event["timestamp"], cache, source=event["source"])
 
 
 HANDLERS = {

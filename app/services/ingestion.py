@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, update
@@ -19,6 +20,7 @@ from app.services.batch_cache import BatchCache
 from app.services.errors import DomainError
 from app.services.event_effects import apply_event
 from app.services.event_schemas import validate_event
+from app.services.lifecycle_rules import LifecycleRules
 from app.services.profiles import create_new_profiles, resolve
 
 log = logging.getLogger(__name__)
@@ -159,10 +161,11 @@ def _apply(valid: list[dict], source: str) -> Applied:
     transaction (the caller commits). Returns the new event ids, the customers touched (surviving
     ids), those whose cart changed, and the outreach to deliver."""
     new_ids = _store_new(valid, source)
-    fresh = [event for event in valid if event["id"] in new_ids]
+    # Each event carries its source: the order rules tell the shop's server from a shopper's page.
+    fresh = [event | {"source": source} for event in valid if event["id"] in new_ids]
     rules, now, cache = lifecycle.current_rules(), utcnow(), BatchCache()
     owners: dict[str, Customer] = {}
-    cart_changed = set()
+    cart_changed, recounted = set(), set()
     # Lookups are answered by the cache, and the helpers flush where a query needs it; an autoflush
     # before every query would cost one UPDATE per event.
     with db.session.no_autoflush:
@@ -174,11 +177,25 @@ def _apply(valid: list[dict], source: str) -> Applied:
                 cart_changed.add(customer.id)
             # The transition carries the event's own time, so imported history reads true.
             lifecycle.reassess(customer, rules, now=now, event_id=event["id"], at=event["timestamp"])
+            recounted |= _reassess_recounted(cache, rules, now, event)
             owners[event["id"]] = customer
-    final_ids = set(_link_events(owners, cache))
+    final_ids = set(_link_events(owners, cache)) | {cache.surviving_id(cid) for cid in recounted}
     outreach = outreach_engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache), cache.cart, now)
     return Applied(frozenset(new_ids), frozenset(final_ids),
                    frozenset(cache.surviving_id(cid) for cid in cart_changed), tuple(outreach))
+
+
+def _reassess_recounted(cache: BatchCache, rules: LifecycleRules, now: datetime, event: dict) -> set[int]:
+    """The customers other than its own whose order facts the event changed (an order taken from a
+    page's claim): reassessed with the event as the cause. The move is dated no earlier than their
+    last one, so that their history still ends on the stage they are in. Returns their ids."""
+    ids = set()
+    while cache.recounted:
+        customer = db.session.get(Customer, cache.recounted.pop())
+        at = max(event["timestamp"], customer.stage_changed_at or event["timestamp"])
+        lifecycle.reassess(customer, rules, now=now, event_id=event["id"], at=at)
+        ids.add(customer.id)
+    return ids
 
 
 def _survivor(customer: Customer, cache: BatchCache) -> Customer:

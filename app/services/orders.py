@@ -1,5 +1,11 @@
 """Orders from order_placed / order_refunded events, and the order facts derived from them.
-Helpers for ingestion and merges: they flush, never commit."""
+Helpers for ingestion and merges: they flush, never commit.
+
+The shop's server is the source of truth for orders. A shopper's page may report an order too
+(order_placed from a verified customer), but that is a claim: it creates an unconfirmed order on
+the shopper, and never touches an order that is not its own claim. The server's word about an
+order id known only from a claim takes it over, whoever claimed it; so a shopper who sends the id
+the shop will use for someone else's order gains nothing (order-id squatting)."""
 
 from __future__ import annotations
 
@@ -11,26 +17,19 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Customer, Order, OrderItem
 from app.services.batch_cache import BatchCache
+from app.services.event_sources import speaks_for_shop
+from app.services.rows import get_locked
 
 
-def _order(external_order_id: str, customer: Customer, cache: BatchCache) -> Order:
-    order = cache.order(external_order_id)
-    if order is None:
-        order = cache.orders[external_order_id] = Order(external_order_id=external_order_id, customer_id=customer.id)
-        db.session.add(order)
+def _new_order(external_order_id: str, customer: Customer, cache: BatchCache, *, confirmed: bool) -> Order:
+    order = cache.orders[external_order_id] = Order(
+        external_order_id=external_order_id, customer_id=customer.id, confirmed=confirmed
+    )
+    db.session.add(order)
     return order
 
 
-def place_order(customer: Customer, props: dict, placed_at: datetime, cache: BatchCache) -> bool:
-    """Record an order once. Returns True when the customer's order facts changed.
-
-    Repeated deliveries of one order are one order; if they disagree on the time, the earliest
-    wins whatever the arrival order (so a retried webhook with a later timestamp changes nothing).
-    """
-    order = _order(props["order_id"], customer, cache)
-    if order.placed_at is not None and placed_at >= order.placed_at:
-        return False  # a repeated delivery of the same order
-    earlier_copy = order.placed_at is not None
+def _fill(order: Order, props: dict, placed_at: datetime) -> None:
     order.placed_at = placed_at
     order.total = props["total"]
     order.currency = props["currency"]
@@ -38,22 +37,103 @@ def place_order(customer: Customer, props: dict, placed_at: datetime, cache: Bat
         OrderItem(sku=i["sku"], name=i["name"], quantity=i["quantity"], unit_price=i["unit_price"])
         for i in props["items"]
     ]
-    if earlier_copy:
-        recount(db.session.get(Customer, order.customer_id))
+
+
+def place_order(customer: Customer, props: dict, placed_at: datetime, cache: BatchCache, *, source: str) -> bool:
+    """Record an order once. Returns True when the order changed.
+
+    From the server: a new order is confirmed; one known only from a claim is taken over (see
+    _take_over); repeated deliveries of a confirmed order are one order, and if they disagree on the
+    time, the earliest wins whatever the arrival order (so a retried webhook with a later timestamp
+    changes nothing). From a page: a new order is an unconfirmed claim; a later claim of the same
+    customer follows the earliest-wins rule; any other order is left alone, answered as a repeat
+    (so the answer does not tell a shopper that someone else's order has this id).
+    """
+    server, order = speaks_for_shop(source), cache.order(props["order_id"])
+    if order is None:
+        order = _new_order(props["order_id"], customer, cache, confirmed=server)
+    elif server and not order.confirmed:
+        _take_over(order, customer, props, placed_at, cache)
+        return True
+    elif not server and (order.confirmed or order.customer_id != customer.id):
+        return False
+    if order.placed_at is not None and placed_at >= order.placed_at:
+        return False  # a repeated delivery of the same order
+    earlier_copy = order.placed_at is not None
+    _fill(order, props, placed_at)
+    if earlier_copy or order.customer_id != customer.id:  # the latter: a refund's placeholder, on its customer
+        _recount_owner(order, customer, cache)
     elif order.refunded_at is None:
         _add_order_facts(customer, order)
     return True
 
 
-def refund_order(customer: Customer, props: dict, refunded_at: datetime, cache: BatchCache) -> bool:
-    """Mark an order refunded (creating a placeholder if the order has not arrived yet)."""
-    order = _order(props["order_id"], customer, cache)
+def refund_order(customer: Customer, props: dict, refunded_at: datetime, cache: BatchCache, *, source: str) -> bool:
+    """Mark an order refunded (creating a confirmed placeholder if the order has not arrived yet).
+
+    Only the server refunds (pages may not send order_refunded at all; should one get here, it is
+    ignored). A refund of an order id another customer's page claimed takes the id from the claim:
+    the row becomes the server's customer's placeholder, for the server's order_placed to fill in.
+    """
+    if not speaks_for_shop(source):
+        return False
+    order = cache.order(props["order_id"])
+    if order is None:
+        order = _new_order(props["order_id"], customer, cache, confirmed=True)
+    elif not order.confirmed and order.customer_id != customer.id:
+        _release_claim(order, customer, cache)
     if order.refunded_at is not None:
         return False
     order.refunded_at = refunded_at
     if order.placed_at is not None:
-        recount(db.session.get(Customer, order.customer_id))
+        _recount_owner(order, customer, cache)
     return True
+
+
+def _take_over(order: Order, customer: Customer, props: dict, placed_at: datetime, cache: BatchCache) -> None:
+    """The server's order_placed for an order known only from a page's claim: the server's customer,
+    time, total and items replace the claim's (a later time too: the claim's is not the shop's), the
+    order is confirmed, and both customers' order facts are recounted. A refund the server already
+    sent for this id stays."""
+    claimant = order.customer_id
+    order.customer_id, order.confirmed = customer.id, True
+    _fill(order, props, placed_at)
+    if claimant != customer.id:
+        _recount_other(claimant, cache)  # flushes: the recount below then finds the order on its new customer
+    recount(customer)
+
+
+def _release_claim(order: Order, customer: Customer, cache: BatchCache) -> None:
+    """The server's refund of an order id another customer's page claimed: the row goes to the
+    server's customer as a placeholder, confirmed. What the claim said (time, total, items) is
+    dropped rather than kept: the server never vouched for it, and it was the claimant's text,
+    which would otherwise show on the real customer's profile and in messages quoting their order."""
+    claimant = order.customer_id
+    order.customer_id, order.confirmed = customer.id, True
+    order.placed_at, order.total, order.currency, order.items = None, Decimal("0"), None, []
+    _recount_other(claimant, cache)
+
+
+def _recount_owner(order: Order, customer: Customer, cache: BatchCache) -> None:
+    """Recount the order's customer: the event's, or (a repeat naming another customer) its owner."""
+    if order.customer_id == customer.id:
+        recount(customer)
+    else:
+        _recount_other(order.customer_id, cache)
+
+
+def _recount_other(customer_id: int, cache: BatchCache) -> None:
+    """Recount a customer other than the event's: an order was taken from them or changed on them.
+
+    Their row is locked and read afresh first (the batch locked only the profiles its events name),
+    so that a concurrent batch's increments are not lost; the flush before it keeps this batch's
+    pending changes from being overwritten by the fresh read, and lets the recount see where this
+    batch moved orders. Ingestion then reassesses their stage and tells their watching agents.
+    """
+    db.session.flush()
+    other = get_locked(Customer, customer_id, "customer not found")
+    recount(other)
+    cache.recounted.add(other.id)
 
 
 def _add_order_facts(customer: Customer, order: Order) -> None:
