@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from app.extensions import socketio
+from app.json_input import JSONInputError, SocketJSON
 
 
 def origin_allowed(app: Flask):
@@ -51,6 +52,12 @@ def init_app(app: Flask) -> None:
         channel=app.config["HELPDESK_SOCKETIO_CHANNEL"],
         cors_allowed_origins=origin_allowed(app),
         max_http_buffer_size=app.config["HELPDESK_SOCKET_MAX_BYTES"],
+        # Packets are parsed by the app's bounded parser: too deep is refused (the packet is
+        # dropped, the socket stays), and strings arrive normalised like HTTP input. No size limit
+        # here: max_http_buffer_size bounds what arrives, and python-socketio sets this parser on its
+        # Packet class for the whole process, so Socket.IO clients in it (tests, bench/) use it too
+        # on the server's answers, which may be larger.
+        json=SocketJSON(app.config["HELPDESK_JSON_MAX_DEPTH"]),
         manage_session=False,
         # Our own loggers: with logger=False the libraries attach a stderr handler of their own,
         # which prints every error twice and breaks the one-JSON-object-a-line log format.
@@ -62,12 +69,28 @@ def init_app(app: Flask) -> None:
 def _quiet_logger(name: str) -> logging.Logger:
     logger = logging.getLogger(name)
     logger.setLevel(logging.WARNING)  # the libraries log every packet at INFO
+    if not any(isinstance(f, RefusedPacketFilter) for f in logger.filters):
+        logger.addFilter(RefusedPacketFilter())
     return logger
+
+
+class RefusedPacketFilter(logging.Filter):
+    """Engine.IO logs a handler's exception with its traceback ("message handler error"). A packet
+    our JSON parser refused is the client's fault, not a server bug: log one warning line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a record about a refused packet; let every other record through unchanged."""
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, JSONInputError):
+            record.msg, record.args = "socket packet refused: %s", (str(exc)[:200],)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
 
 
 # One heartbeat task per process, started with its first socket (nothing runs at import or in
 # create_app): it refreshes this process's rows of open sockets (presence) and disconnects widget
-# sockets whose token has expired.
+# sockets whose token has expired and console sockets whose sign-in has ended (services/revocation.py).
 _heartbeat_started = False
 
 
@@ -82,18 +105,13 @@ def ensure_heartbeat(app: Flask) -> None:
 
 
 def _beat(app: Flask, seconds: int) -> None:
-    from app.services import presence
+    from app.services import revocation
 
     log = logging.getLogger("helpdesk.heartbeat")
     while True:
         socketio.sleep(seconds)
         try:
             with app.app_context():
-                expired = presence.heartbeat()
+                revocation.heartbeat()
         except Exception:  # the database may be away for a moment; the next beat tries again
             log.exception("heartbeat failed")
-            continue
-        for sid in expired:
-            socketio.emit("error", {"code": "unauthorized", "message": "The visitor token has expired."},
-                          to=sid, namespace="/chat")
-            socketio.server.disconnect(sid, namespace="/chat")

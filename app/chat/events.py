@@ -18,6 +18,7 @@ from app.services import (
     nps,
     outreach_answers,
     presence,
+    visitor_access,
     visitor_tokens,
 )
 from app.services.chat_payloads import message_payload, visitor_conversation_payload
@@ -168,7 +169,7 @@ class ChatNamespace(GuardedNamespace):
         """The visitor opened the chat showing a proactive message: the rule's report counts it."""
         payload = schemas.parse(schemas.OPEN_OUTREACH, data)
         limits.check("signals", _who(visitor))
-        outreach_answers.opened(payload["decision_id"], conversations.owned_profile_id(visitor))
+        outreach_answers.opened(payload["decision_id"], visitor_access.owned_profile_id(visitor))
         return {"ok": True}
 
     def on_mark_read(self, visitor: Visitor, data=None):

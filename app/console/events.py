@@ -53,7 +53,8 @@ class ConsoleNamespace(InboxEvents, TicketEvents, GuardedNamespace):
             (code "invalid" or "not_found"). Joins room `customer:{id}`; repeat after each reconnect.
         unwatch_customer({"customer_id": int}) → ack {"ok": true}: leaves that room.
     Server → client:
-        session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads.
+        session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads. The
+            sockets of the revoked sessions are then disconnected by the server (services/revocation.py).
         customer_updated {"customer_id", "cart_changed"}: to `customer:{id}` after a change is
             committed (events ingested, erasure); watchers fetch the fresh fragments.
         error {"code", "message"}: a command was refused.
@@ -74,9 +75,9 @@ class ConsoleNamespace(InboxEvents, TicketEvents, GuardedNamespace):
 
     def on_connect(self, auth=None):
         """Authenticate the socket: same origin, live session, CSRF token in the auth payload."""
-        agent = auth_service.agent_for_session(current_session_token())
+        signed_in = auth_service.live_session(current_session_token())
         token = auth.get("csrf_token") if isinstance(auth, dict) else None
-        if agent is None or not _same_origin():
+        if signed_in is None or not _same_origin():
             log.info("console socket refused", extra={"reason": "session or origin"})
             raise ConnectionRefusedError("unauthorized")
         try:
@@ -84,9 +85,15 @@ class ConsoleNamespace(InboxEvents, TicketEvents, GuardedNamespace):
         except ValidationError:
             log.info("console socket refused", extra={"reason": "csrf"})
             raise ConnectionRefusedError("unauthorized") from None
+        agent = signed_in.agent
         join_room(agent_room(agent.id))
         join_room(INBOX_ROOM)  # conversation_created / conversation_updated for the inbox pages
-        self.agent_connected(agent)
+        self.agent_connected(agent, signed_in.id)
+        # A revocation committed while this socket was being recorded did not see its row: look
+        # again now that the row is there (either that revocation or this check sees the other).
+        if auth_service.live_session(current_session_token()) is None:
+            self.agent_disconnected()
+            raise ConnectionRefusedError("unauthorized")
         ensure_heartbeat(current_app._get_current_object())
         return True
 

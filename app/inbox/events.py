@@ -40,9 +40,10 @@ class InboxEvents:
         read, viewers_changed, presence_changed, visitors_changed.
     """
 
-    def agent_connected(self, agent) -> None:
-        """Called by the namespace's connect: the socket counts for the agent's presence."""
-        assignment.console_opened(agent, request.sid)
+    def agent_connected(self, agent, session_id: int) -> None:
+        """Called by the namespace's connect: the socket counts for the agent's presence, recorded
+        with the sign-in it belongs to (a revocation disconnects exactly its sockets)."""
+        assignment.console_opened(agent, request.sid, session_id)
 
     def agent_disconnected(self) -> None:
         """Called by the namespace's disconnect."""

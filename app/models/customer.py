@@ -29,7 +29,12 @@ class Customer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # The contact address as last claimed by anyone (the shop's server, its pages, a form): shown
+    # to agents and written to, never a key to the profile.
     email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # The address the helpdesk may find this profile by and send sign-in links to: vouched for by
+    # the shop's server, or the address an email-only profile was made for. services/customer_emails.py.
+    verified_email: Mapped[str | None] = mapped_column(String(254), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     traits: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)

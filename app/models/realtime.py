@@ -27,6 +27,10 @@ class RealtimeConnection(db.Model):
     namespace: Mapped[str] = mapped_column(String(16), nullable=False)
     process_key: Mapped[str] = mapped_column(String(32), index=True, nullable=False)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    # The sign-in a console socket belongs to: revoking it (sign-out, password change, deactivation)
+    # disconnects exactly its sockets. NULL once the session row is purged: the socket has ended too.
+    agent_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agent_sessions.id", ondelete="SET NULL"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     # The visitor's page, as the widget said at connect (each page load is a new socket).
     page_url: Mapped[str | None] = mapped_column(String(2048))

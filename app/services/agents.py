@@ -11,7 +11,7 @@ from sqlalchemy import func
 from app.extensions import db
 from app.models import ROLES, Agent, AgentInvite
 from app.models.base import utcnow
-from app.services import audit, auth, passwords, realtime
+from app.services import audit, auth, passwords, realtime, revocation
 from app.services.audit import Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.tokens import hash_token, new_token
@@ -152,6 +152,7 @@ def deactivate_agent(agent_id: int, *, by: Actor) -> Agent:
     audit.record("agent.deactivated", actor=by, target=agent)
     db.session.commit()
     realtime.session_revoked(agent.id)
+    revocation.end_agent_sockets(agent.id)
     return agent
 
 
@@ -192,4 +193,5 @@ def change_password(agent_id: int, current: str, new: str, *, keep_token: str | 
     audit.record("agent.password_changed", actor=Actor.agent(agent), target=agent)
     db.session.commit()
     realtime.session_revoked(agent.id)
+    revocation.end_agent_sockets(agent.id, except_session_id=auth.session_id(keep_token))
     return agent

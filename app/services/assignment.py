@@ -131,11 +131,12 @@ def assign_waiting() -> int:
     return assigned
 
 
-def console_opened(agent: Agent, sid: str) -> None:
-    """Called by the console's connect: record the socket. An agent set to online who had no console
-    open becomes available: the team is told and waiting conversations may come to them."""
+def console_opened(agent: Agent, sid: str, session_id: int | None = None) -> None:
+    """Called by the console's connect: record the socket with the sign-in it belongs to. An agent
+    set to online who had no console open becomes available: the team is told and waiting
+    conversations may come to them."""
     was = presence.effective_presence(agent)
-    presence.connect(sid, presence.CONSOLE, agent_id=agent.id)
+    presence.connect(sid, presence.CONSOLE, agent_id=agent.id, agent_session_id=session_id)
     now = presence.effective_presence(agent)
     if now != was:
         realtime.presence_changed({"agent_id": agent.id, "presence": now})

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Agent, AgentSession
 from app.models.base import utcnow
-from app.services import audit, passwords
+from app.services import audit, passwords, revocation
 from app.services.audit import Actor
 from app.services.errors import InvalidCredentialsError
 from app.services.tokens import hash_token, new_token
@@ -69,10 +69,11 @@ def sign_in(email: str, password: str, *, ip_address: str | None, user_agent: st
     return SignIn(agent=agent, token=raw)
 
 
-def agent_for_session(token: str | None) -> Agent | None:
-    """The active agent behind a session token, or None when it is unknown, expired or revoked.
+def live_session(token: str | None) -> AgentSession | None:
+    """The session row behind a token while it is valid and its agent active, else None.
 
-    Called on every console request and every console socket event.
+    Called on every console request and every console socket event (through agent_for_session),
+    and by the console socket's connect, which records the session id with the socket.
     """
     if not token:
         return None
@@ -83,11 +84,18 @@ def agent_for_session(token: str | None) -> Agent | None:
     if now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
         db.session.commit()
-    return row.agent
+    return row
+
+
+def agent_for_session(token: str | None) -> Agent | None:
+    """The active agent behind a session token, or None when it is unknown, expired or revoked."""
+    row = live_session(token)
+    return row.agent if row is not None else None
 
 
 def sign_out(token: str | None) -> None:
-    """Revoke the session behind this token, so a copied cookie stops working too."""
+    """Revoke the session behind this token, so a copied cookie stops working too; its open
+    console sockets are disconnected on every process (revocation.end_session_sockets)."""
     if not token:
         return
     row = db.session.scalar(db.select(AgentSession).where(AgentSession.token_hash == hash_token(token)))
@@ -95,10 +103,12 @@ def sign_out(token: str | None) -> None:
         row.revoked_at = utcnow()
         audit.record("auth.signed_out", actor=Actor.agent(row.agent), target=row.agent)
         db.session.commit()
+        revocation.end_session_sockets(row.id)
 
 
 def revoke_sessions(agent_id: int, *, keep_token: str | None = None) -> int:
-    """Revoke an agent's open sessions (all, or all but one). Flushes; the caller commits."""
+    """Revoke an agent's open sessions (all, or all but one). Flushes; the caller commits, then
+    calls revocation.end_agent_sockets so that live sockets end too."""
     stmt = (
         update(AgentSession)
         .where(AgentSession.agent_id == agent_id, AgentSession.revoked_at.is_(None))
@@ -107,6 +117,13 @@ def revoke_sessions(agent_id: int, *, keep_token: str | None = None) -> int:
     if keep_token:
         stmt = stmt.where(AgentSession.token_hash != hash_token(keep_token))
     return db.session.execute(stmt).rowcount
+
+
+def session_id(token: str | None) -> int | None:
+    """The id of the session row behind a token (valid or not), or None."""
+    if not token:
+        return None
+    return db.session.scalar(db.select(AgentSession.id).where(AgentSession.token_hash == hash_token(token)))
 
 
 def purge_expired_sessions() -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Agent, AnonymousVisitor, Conversation, Customer, Message
+from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
 from app.services import (
@@ -20,6 +20,7 @@ from app.services import (
     outreach_answers,
     realtime,
     tickets,
+    visitor_access,
 )
 from app.services.audit import Actor
 from app.services.batch_cache import BatchCache
@@ -65,30 +66,12 @@ class VisitorConversation:
     agent_name: str | None
 
 
-def _owned_profile(visitor: Visitor):
-    """The id of the profile this visitor may act for, as a scalar subquery (never creates one).
-    An anonymous token does not reach a profile that has since been identified: that history
-    needs the customer's user_hash."""
-    if visitor.customer_id is not None:
-        return select(Customer.id).where(Customer.external_id == visitor.customer_id).scalar_subquery()
-    return (
-        select(Customer.id).join(AnonymousVisitor, AnonymousVisitor.customer_id == Customer.id)
-        .where(AnonymousVisitor.anonymous_id == visitor.anonymous_id, Customer.external_id.is_(None))
-        .scalar_subquery()
-    )
-
-
-def owned_profile_id(visitor: Visitor) -> int | None:
-    """The visitor's profile id, if they have one they may act for."""
-    return db.session.scalar(select(_owned_profile(visitor)))
-
-
 def profile_on_site(visitor: Visitor) -> tuple[int, bool]:
     """Called by the widget's connect: the profile of the visitor now on the site, found or created
     as a page view would (the widget's first events may still be on their way), and whether the
     token may act for it (an anonymous token does not own an identified profile). Flushes; the
     connection's record commits it."""
-    owned = owned_profile_id(visitor)
+    owned = visitor_access.owned_profile_id(visitor)
     if owned is not None:
         return owned, True
     try:
@@ -103,7 +86,7 @@ def profile_on_site(visitor: Visitor) -> tuple[int, bool]:
 
 def known_contact(visitor: Visitor) -> dict:
     """The name and email the visitor's profile already has (the pre-chat form skips them)."""
-    query = select(Customer.name, Customer.email).where(Customer.id == _owned_profile(visitor))
+    query = select(Customer.name, Customer.email).where(Customer.id == visitor_access.owned_profile(visitor))
     row = db.session.execute(query).first()
     return {"name": row.name, "email": row.email} if row else {}
 
@@ -111,7 +94,7 @@ def known_contact(visitor: Visitor) -> dict:
 def visitor_conversation(visitor: Visitor, conversation_id: int, *, lock: bool = False) -> Conversation:
     """The visitor's own conversation; NotFoundError for another's or a missing one alike."""
     query = select(Conversation).where(Conversation.id == conversation_id,
-                                       Conversation.customer_id == _owned_profile(visitor))
+                                       Conversation.customer_id == visitor_access.owned_profile(visitor))
     if lock:
         query = query.with_for_update(of=Conversation)
     conversation = db.session.scalar(query.execution_options(populate_existing=True))
@@ -178,11 +161,13 @@ def _existing_start(customer_id: int, client_key: str | None) -> Conversation | 
 
 
 def _profile_for_chat(visitor: Visitor, answers: dict, email: str | None) -> Customer:
-    """The visitor's profile, found or created as an ingested event would (profiles.resolve).
-    Chatting is engagement (the brief's acquisition stage), so it is reassessed; a name and email
-    from the pre-chat form fill the profile's when it has none (they never overwrite)."""
+    """The profile the visitor acts for, found or created (visitor_access.profile_to_act_for:
+    IdentityRequiredError for an anonymous token on a customer's visitor id). Chatting is
+    engagement (the brief's acquisition stage), so it is reassessed; a name and email from the
+    pre-chat form fill the profile's when it has none (they never overwrite, and the email stays
+    a claim: customer_emails.py)."""
     now = utcnow()
-    customer = resolve(visitor.customer_id, visitor.anonymous_id, now, BatchCache())
+    customer = visitor_access.profile_to_act_for(visitor)
     customer.engaged_at = min(customer.engaged_at or now, now)
     customer.last_seen_at = max(customer.last_seen_at, now)
     if answers.get("name") and not customer.name:
@@ -231,7 +216,7 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
         db.session.commit()
     except IntegrityError:  # the same client_key committed by a concurrent retry (PostgreSQL)
         db.session.rollback()
-        return _existing_start(owned_profile_id(visitor), request.client_key)
+        return _existing_start(visitor_access.owned_profile_id(visitor), request.client_key)
     _announce_start(conversation, customer.id, first, note)
     if ticket is not None:
         realtime.ticket_changed(tickets.ticket_payload(ticket), created=True)
@@ -335,7 +320,7 @@ def visitor_conversations(visitor: Visitor, limit: int = MAX_LISTED) -> list[Vis
     rows = db.session.execute(
         select(Conversation, Agent.display_name)
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
-        .where(Conversation.customer_id == _owned_profile(visitor))
+        .where(Conversation.customer_id == visitor_access.owned_profile(visitor))
         .order_by(Conversation.last_message_at.is_(None), Conversation.last_message_at.desc(),
                   Conversation.id.desc()).limit(limit)).all()
     listed = []

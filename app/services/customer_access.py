@@ -8,10 +8,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import jobs
 from app.extensions import db
 from app.models import Customer, CustomerLink, CustomerSession, Ticket
 from app.models.base import utcnow
-from app.services import outbox
+from app.services import customer_emails, outbox
 from app.services.email_address import is_email
 from app.services.errors import DomainError
 from app.services.outbox import EmailDraft
@@ -45,13 +46,20 @@ def new_link(customer: Customer, next_path: str, lifetime: timedelta) -> str:
 
 
 def request_sign_in(email: str) -> None:
-    """Called by My requests' sign-in form: email a sign-in link when the address belongs to a
-    customer; do the same visible nothing when it does not. One commit."""
-    email = (email or "").strip().lower()
+    """Called by My requests' sign-in form: check the address, then leave the rest to a
+    background job (send_sign_in_link), so that the answer takes as long, and says the same,
+    whether or not the address belongs to anyone."""
+    email = customer_emails.normalise(email or "")
     if not is_email(email):
         raise DomainError("Enter a valid email address.", field="email")
-    customer = db.session.scalar(select(Customer).where(Customer.email == email, Customer.erased_at.is_(None))
-                                 .order_by(Customer.external_id.is_(None), Customer.id).limit(1))
+    db.session.rollback()  # nothing to write here; the job runs in a session (and transaction) of its own
+    jobs.enqueue("app.services.customer_access:send_sign_in_link", email=email)
+
+
+def send_sign_in_link(email: str) -> None:
+    """A job: email a sign-in link when the address belongs to a customer (verified:
+    customer_emails.py); nothing when it does not. One commit."""
+    customer = customer_emails.find_by_address(email)  # a profile that only claimed the address: no link
     if customer is None:
         return
     link = new_link(customer, REQUESTS_PATH, timedelta(minutes=SIGN_IN_MINUTES))
@@ -64,19 +72,24 @@ def request_sign_in(email: str) -> None:
 
 
 def acknowledge(ticket: Ticket, customer: Customer) -> None:
-    """In a new ticket's transaction (customer channels): "we received your request", with a link
-    that signs the customer in on that request. Once per ticket."""
-    if not customer.email or customer.erased_at is not None:
+    """In a new ticket's transaction (customer channels): "we received your request", once per
+    ticket. To a verified address it carries a link that signs the customer in on that request;
+    to an address the customer only claimed (the shop's page, the chat's forms) it carries none,
+    since whoever typed the address may not own it."""
+    if customer.erased_at is not None or not (customer.verified_email or customer.email):
         return
-    link = new_link(customer, f"{REQUESTS_PATH}/{ticket.id}", timedelta(days=TICKET_LINK_DAYS))
     shop = current_app.config["HELPDESK_SHOP_NAME"]
+    greeting = (f"Hello{' ' + customer.name if customer.name else ''},\n\nThank you for writing to {shop}. "
+                f"Your request #{ticket.id} “{ticket.subject}” is with our team; we will answer by email.\n\n")
+    address = customer_emails.sign_in_address(customer)
+    if address is not None:
+        link = new_link(customer, f"{REQUESTS_PATH}/{ticket.id}", timedelta(days=TICKET_LINK_DAYS))
+        greeting += (f"See your request and add to it here (the link works once, for {TICKET_LINK_DAYS} days):\n"
+                     f"{link}\n\nLater, sign in at {_url(REQUESTS_PATH)} with this email address.\n")
     outbox.queue_email(EmailDraft(
-        kind="ticket_received", to=customer.email, subject=f"[#{ticket.id}] We received your request: {ticket.subject}",
-        ticket_id=ticket.id, dedupe_key=f"ticket-received-{ticket.id}",
-        text=(f"Hello{' ' + customer.name if customer.name else ''},\n\nThank you for writing to {shop}. "
-              f"Your request #{ticket.id} “{ticket.subject}” is with our team; we will answer by email.\n\n"
-              f"See your request and add to it here (the link works once, for {TICKET_LINK_DAYS} days):\n{link}\n\n"
-              f"Later, sign in at {_url(REQUESTS_PATH)} with this email address.\n")))
+        kind="ticket_received", to=address or customer.email,
+        subject=f"[#{ticket.id}] We received your request: {ticket.subject}",
+        ticket_id=ticket.id, dedupe_key=f"ticket-received-{ticket.id}", text=greeting))
 
 
 def redeem(raw: str) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from app.models import (
     TicketMessage,
 )
 from app.models.base import utcnow
-from app.services import attachment_store, audit, realtime, ticket_attachments
+from app.services import attachment_store, audit, realtime, revocation, ticket_attachments
 from app.services.audit import Actor
 from app.services.customers import CustomerContext, customer_context, get_customer, profile_document
 
@@ -174,8 +174,9 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
     """Erase a customer on request: delete their events, cart, orders, stage history, visitor
     ids and open sockets' records, blank what was said in their conversations, tickets and survey
     comments, delete the files attached to their tickets (from disk after the commit), and blank
-    the profile. One commit; the audit event keeps only counts and the internal id. Watching
-    consoles are told (`customer_updated`) and find the profile gone (404).
+    the profile. One commit; the audit event keeps only counts and the internal id. Then the
+    customer's open widget sockets are disconnected on every process, and watching consoles are
+    told (`customer_updated`) and find the profile gone (404).
 
     The row itself stays as an anonymous tombstone (`erased_at` set, every personal field and fact
     cleared) rather than being deleted: SQLite would hand a deleted newest id to the next customer,
@@ -185,6 +186,8 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
     """
     customer = get_customer(customer_id)
     anonymous_ids = _anonymous_ids(customer.id)
+    # Their rows go below; the sockets and rooms are ended after the commit.
+    sockets, rooms = revocation.customer_socket_sids(customer.id), revocation.customer_rooms(customer.id)
     order_ids = db.select(Order.id).where(Order.customer_id == customer.id).scalar_subquery()
     counts = {
         "events": _delete(CustomerEvent, _event_filter(customer, anonymous_ids)),
@@ -204,6 +207,7 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
     audit.record("customer.erased", actor=by, target=customer, details=counts)
     db.session.commit()
     attachment_store.delete(files)  # after the commit: a failed erasure keeps every file
+    revocation.end_chat_sockets(sockets, rooms)  # an open widget must not hear the erased conversations
     realtime.customer_updated(customer_id, cart_changed=True)
     return counts
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Cart, Customer
 from app.services import orders
 from app.services.batch_cache import BatchCache
+from app.services.event_sources import speaks_for_shop
 
 ENGAGING = {"product_viewed", "checkout_started", "review_submitted", "signed_up", "order_placed"}
 LEAD_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer", "url")
@@ -46,6 +47,10 @@ def _identify(customer: Customer, event: dict, _cache: BatchCache) -> None:
     for field in PROFILE_FIELDS:
         if field in props and claim(customer, field, new):
             setattr(customer, field, props[field].strip().lower() if field == "email" else props[field])
+    # Any sender may give a contact address; only the shop's word makes it the customer's own
+    # (customer_emails.py): a page's identify is signed for the customer id, not for the email.
+    if "email" in props and speaks_for_shop(event.get("source")) and claim(customer, "verified_email", new):
+        customer.verified_email = props["email"].strip().lower()
     for key, value in (props.get("traits") or {}).items():
         _set_trait(customer, key, value, new)
     if customer.profile_updated_at is None or when > customer.profile_updated_at:
@@ -144,7 +149,7 @@ def apply_event(customer: Customer, event: dict, cache: BatchCache) -> bool:
 
 
 def _copy_field(source: Customer, target: Customer, key: str) -> None:
-    if key in PROFILE_FIELDS:
+    if key in PROFILE_FIELDS or key == "verified_email":
         setattr(target, key, getattr(source, key))
     elif key.startswith("traits."):
         name = key.removeprefix("traits.")

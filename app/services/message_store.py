@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, insert, select, update
 
 from app.extensions import db
-from app.models import AnonymousVisitor, Conversation, Customer, Message
+from app.models import Conversation, Message
 from app.models.base import utcnow
+from app.services import visitor_access
 from app.services.errors import NotFoundError
 
 COLUMNS = ("id", "conversation_id", "seq", "client_msg_id", "author_type", "author_agent_id", "body",
@@ -65,12 +66,10 @@ def _lock_statement(owner: str):
         .with_for_update(of=conversations)
     )
     if owner == "customer":
-        profile = select(Customer.__table__.c.id).where(Customer.__table__.c.external_id == bindparam("owner"))
+        profile = visitor_access.owned_profile_query(customer_id=bindparam("owner"))
         query = query.where(conversations.c.customer_id == profile.scalar_subquery())
     elif owner == "anonymous":
-        customers, visitors = Customer.__table__, AnonymousVisitor.__table__
-        profile = (select(customers.c.id).join(visitors, visitors.c.customer_id == customers.c.id)
-                   .where(visitors.c.anonymous_id == bindparam("owner"), customers.c.external_id.is_(None)))
+        profile = visitor_access.owned_profile_query(anonymous_id=bindparam("owner"))
         query = query.where(conversations.c.customer_id == profile.scalar_subquery())
     return query
 

@@ -43,12 +43,14 @@ def live_after() -> datetime:
     return utcnow() - timedelta(seconds=LIVE_SECONDS)
 
 
-def connect(sid: str, namespace: str, *, agent_id: int | None = None, customer_id: int | None = None,
-            page_url: str | None = None, page_title: str | None = None, expires_at: datetime | None = None) -> None:
+def connect(sid: str, namespace: str, *, agent_id: int | None = None, agent_session_id: int | None = None,
+            customer_id: int | None = None, page_url: str | None = None, page_title: str | None = None,
+            expires_at: datetime | None = None) -> None:
     """Called by the namespaces' connect: record the socket (one commit)."""
     now = utcnow()
     db.session.add(RealtimeConnection(
-        sid=sid, namespace=namespace, process_key=PROCESS_KEY, agent_id=agent_id, customer_id=customer_id,
+        sid=sid, namespace=namespace, process_key=PROCESS_KEY, agent_id=agent_id, agent_session_id=agent_session_id,
+        customer_id=customer_id,
         page_url=(page_url or None) and page_url[:2048], page_title=(page_title or None) and page_title[:255],
         connected_at=now, seen_at=now, expires_at=expires_at))
     db.session.commit()

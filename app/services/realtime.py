@@ -28,6 +28,35 @@ def emit(event: str, payload: dict, *, room: str, namespace: str) -> None:
         log.exception("realtime emit failed", extra={"event": event, "room": room})
 
 
+def disconnect(sids: list[str], *, namespace: str) -> None:
+    """Close sockets whose rights ended (revocation.py), on whichever process holds them: a sid this
+    process does not hold goes through the message queue. Logged and swallowed like emit: the
+    socket is also refused at its next command, and its process's heartbeat sweeps it."""
+    for sid in sids:
+        try:
+            socketio.server.disconnect(sid, namespace=namespace)
+        except Exception:  # the message queue may be down
+            log.exception("realtime disconnect failed", extra={"namespace": namespace})
+
+
+def token_expired(sids: list[str]) -> None:
+    """Widget sockets whose visitor token has expired: told why (`error` unauthorized), then
+    disconnected; the widget asks for a new token and connects again."""
+    for sid in sids:
+        emit("error", {"code": "unauthorized", "message": "The visitor token has expired."}, room=sid, namespace=CHAT)
+    disconnect(sids, namespace=CHAT)
+
+
+def close_rooms(rooms: list[str], *, namespace: str) -> None:
+    """Empty rooms on every process (close_room goes through the message queue): a socket that
+    joined one before its rights ended hears nothing more there, even one no row records."""
+    for room in rooms:
+        try:
+            socketio.close_room(room, namespace=namespace)
+        except Exception:  # the message queue may be down
+            log.exception("realtime close_room failed", extra={"room": room})
+
+
 def session_revoked(agent_id: int) -> None:
     """Tell an agent's open consoles that their sessions were revoked (deactivation, password)."""
     emit("session_revoked", {"agent_id": agent_id}, room=agent_room(agent_id), namespace=CONSOLE)

@@ -20,7 +20,7 @@ from app.models import Agent, Cart, Customer, RoutingRule, Ticket, TicketGroup, 
 from app.models.base import utcnow
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import presence
+from app.services import customer_emails, presence
 from app.services.audit import Actor
 from app.services.errors import DomainError, NotFoundError
 from app.services.rows import get_locked
@@ -363,9 +363,8 @@ def try_rule(spec: RuleSpec, sample: Sample) -> TryResult:
     """Would this (unsaved) rule match the sample ticket, and what would it set? Saves nothing."""
     spec = clean_spec(spec)
     customer = None
-    if sample.email:
-        customer = db.session.scalar(select(Customer).where(Customer.email == sample.email.strip().lower(),
-                                                            Customer.erased_at.is_(None)).limit(1))
+    if sample.email:  # the profile a request from that address would go to
+        customer = customer_emails.find_by_address(sample.email)
     facts = facts_for(sample.channel if sample.channel in TICKET_CHANNELS else "help_center", sample.subject or "",
                       sample.body or "", (), customer)
     results = checks(spec.conditions, facts)

@@ -20,10 +20,9 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import customer_access, lifecycle, realtime, routing, ticket_attachments
+from app.services import customer_access, customer_emails, realtime, routing, ticket_attachments
 from app.services.attachment_store import Upload
 from app.services.audit import Actor
-from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.rows import get_row
 from app.services.visitor_tokens import check_id
@@ -112,38 +111,19 @@ def check_agent(agent_id: int | None) -> int | None:
 
 
 def _requester(requester: Requester) -> Customer:
-    """The requester's profile: by id, by the shop's id, or by email (a new profile when unknown)."""
+    """The requester's profile: by id, by the shop's id, or by email (the profile the address
+    belongs to, a new one when none: customer_emails.py)."""
     if requester.customer_id is not None:
         customer = db.session.get(Customer, requester.customer_id)
     elif requester.external_id is not None:
         check_id(requester.external_id, "customer_id")
         customer = db.session.scalar(select(Customer).where(Customer.external_id == requester.external_id))
-    elif requester.email:
-        return _by_email(requester.email, requester.name)
+    elif requester.email:  # the address's own profile, never one that only claimed it
+        return customer_emails.profile_for_address(requester.email, requester.name)
     else:
         raise DomainError("Say who the ticket is for: a customer id or an email.", field="requester")
     if customer is None or customer.erased_at is not None:
         raise NotFoundError("No such customer.")
-    return customer
-
-
-def _by_email(email: str, name: str | None) -> Customer:
-    """The profile with this email (a shop customer first), or a new one. Asking for help is
-    engagement (the acquisition stage), so a new profile is assessed at once."""
-    email = email.strip().lower()
-    if not is_email(email):
-        raise DomainError("Enter a valid email address.", field="email")
-    customer = db.session.scalar(select(Customer).where(Customer.email == email, Customer.erased_at.is_(None))
-                                 .order_by(Customer.external_id.is_(None), Customer.id).limit(1))
-    if customer is None:
-        now = utcnow()
-        customer = Customer(email=email, name=(name or "").strip()[:200] or None, first_seen_at=now,
-                            last_seen_at=now, engaged_at=now, traits={})
-        db.session.add(customer)
-        db.session.flush()
-        lifecycle.reassess(customer, lifecycle.current_rules(), now=now)
-    elif name and not customer.name:
-        customer.name = name.strip()[:200]
     return customer
 
 

@@ -6,19 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from app.extensions import db
 from app.models import Customer, Ticket
 from app.models.ticket import MAX_BODY_CHARS
-from app.services import customer_access, customer_requests, ticket_attachments, ticket_updates
+from app.services import customer_access, customer_requests, ticket_attachments, ticket_updates, visitor_access
 from app.services.customer_requests import PublicMessage
-from app.services.errors import DomainError, NotFoundError, PermissionDeniedError
+from app.services.errors import DomainError, NotFoundError
 from app.services.ticket_attachments import Download
 from app.services.visitor_tokens import Visitor, check_id
 
-ANONYMOUS = ("Your requests are shown to signed-in customers only: sign in on the shop, then open the chat "
-             "again.")
 HELP_CENTER_LINK = timedelta(minutes=5)  # followed at once by the widget's own click
 
 
@@ -53,18 +49,8 @@ def _summary(ticket: Ticket) -> RequestSummary:
                           ticket.updated_at)
 
 
-def requester(visitor: Visitor) -> Customer | None:
-    """Called first by every widget request use case: the customer a visitor token was verified
-    for (the shop's user_hash), or None when the helpdesk has no live profile for them yet.
-    PermissionDeniedError for an anonymous token, whatever profile it may have."""
-    if visitor.customer_id is None:
-        raise PermissionDeniedError(ANONYMOUS)
-    return db.session.scalar(select(Customer).where(Customer.external_id == visitor.customer_id,
-                                                    Customer.erased_at.is_(None)))
-
-
 def _own_ticket(visitor: Visitor, ticket_id: int) -> tuple[Customer, Ticket]:
-    customer = requester(visitor)
+    customer = visitor_access.verified_customer(visitor)
     if customer is None:
         raise NotFoundError("No such request.")
     return customer, customer_requests.my_ticket(customer, ticket_id)
@@ -72,7 +58,7 @@ def _own_ticket(visitor: Visitor, ticket_id: int) -> tuple[Customer, Ticket]:
 
 def list_requests(visitor: Visitor) -> list[RequestSummary]:
     """Called by GET /api/v1/widget/requests: the verified customer's tickets, latest activity first."""
-    customer = requester(visitor)
+    customer = visitor_access.verified_customer(visitor)
     return [] if customer is None else [_summary(t) for t in customer_requests.my_tickets(customer)]
 
 
@@ -121,7 +107,7 @@ def help_center_link(visitor: Visitor, ticket_id: int | None = None) -> str:
     My requests (on the request, if given), so the widget's verified identity opens the help center
     without an email. Short-lived; one commit."""
     if ticket_id is None:
-        customer = requester(visitor)
+        customer = visitor_access.verified_customer(visitor)
         if customer is None:
             raise NotFoundError("No such request.")
         path = customer_access.REQUESTS_PATH

@@ -335,3 +335,33 @@ def test_a_visitor_typing_a_question_sees_the_article_before_any_chat_starts(bro
     with sqlite3.connect(demo.database) as db:  # nothing was sent: no conversation holds the words
         assert db.execute("SELECT count(*) FROM messages WHERE body = ?", (question,)).fetchone() == (0,)
     context.close()
+
+
+def test_a_visitor_id_left_behind_by_a_signed_in_customer_chats_as_a_new_visitor(browser, demo):  # noqa: F811
+    """A shop that signs the customer out without Helpdesk.reset() leaves their visitor id in the
+    browser. Whoever writes next on it must not land on the customer (security review, item 4):
+    the server refuses with identity_required and the widget goes on as a new visitor, without the
+    visitor noticing. With nobody online (no agent signs in: the module stays under the server's
+    sign-in rate limit), through the leave-a-message form."""
+    page = _shopper(browser, demo, "Omar")
+    _profile_made(demo, "cust-1002")
+    left_behind = page.evaluate("() => localStorage.getItem('helpdesk_anonymous_id')")
+    page.get_by_role("button", name="Sign out").click()  # the shop calls Helpdesk.reset() on the next page
+    expect(page.locator("[data-signed-in]")).to_have_count(0)
+    page.evaluate("id => localStorage.setItem('helpdesk_anonymous_id', id)", left_behind)  # as if it had not
+    page.reload()
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+    expect(chat.get_by_text("We're away right now")).to_be_visible()
+    chat.get_by_label("Your email").fill("someone@example.com")
+    chat.get_by_label("What can we help with?").fill("Who am I talking to?")
+    chat.get_by_role("button", name="Send message").click()
+    expect(chat.locator("[data-status]")).to_contain_text("reply to someone@example.com")
+    expect(chat.locator(".msg--mine .msg__body")).to_have_text(["Who am I talking to?"])
+    with sqlite3.connect(demo.database) as db:
+        owner = db.execute(
+            "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+            " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Who am I talking to?'").fetchall()
+    assert owner == [(None,)]  # a new anonymous visitor's, not Omar's
+    assert not page.problems, page.problems
+    page.context.close()

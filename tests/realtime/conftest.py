@@ -6,6 +6,7 @@ import pytest
 
 from tests.realtime import helpers
 from tests.support import services
+from tests.support.live_server import flask_cli, server_env
 
 # A Redis database of its own, flushed before and after use. Socket.IO's pub/sub channel is not
 # per database (Redis pub/sub ignores SELECT), so only the keys are private, not the messages.
@@ -42,3 +43,16 @@ def own_postgres_url():
     create_all/drop_all'ed by other tests."""
     with services.throwaway_postgres_database("helpdesk_rt") as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_env(request, seeded_sqlite, tmp_path):
+    """The env of both servers: one database (a SQLite file, or PostgreSQL migrated and seeded
+    through the real CLI), without REDIS_URL yet."""
+    if request.param == "sqlite":
+        return helpers.copy_database(seeded_sqlite, tmp_path)
+    url = request.getfixturevalue("own_postgres_url")
+    env = server_env(tmp_path, url, **helpers.SERVER_SETTINGS)
+    flask_cli(env, "db", "upgrade")
+    flask_cli(env, "helpdesk", "seed-demo")
+    return env

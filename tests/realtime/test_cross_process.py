@@ -11,22 +11,8 @@ import redis
 
 from tests.realtime import helpers
 from tests.realtime import test_chat_live as chat
-from tests.support.live_server import flask_cli, server_env
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_env(request, seeded_sqlite, tmp_path):
-    """The env of both servers: one database (a SQLite file, or PostgreSQL migrated and seeded
-    through the real CLI), without REDIS_URL yet."""
-    if request.param == "sqlite":
-        return helpers.copy_database(seeded_sqlite, tmp_path)
-    url = request.getfixturevalue("own_postgres_url")
-    env = server_env(tmp_path, url, **helpers.SERVER_SETTINGS)
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "helpdesk", "seed-demo")
-    return env
 
 
 def wait_for_subscriber(redis_url: str, timeout: float = 5.0, count: int = 1) -> None:

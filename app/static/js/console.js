@@ -30,7 +30,19 @@
     const csrf = document.querySelector('meta[name="csrf-token"]').content;
     const socket = window.io("/console", { auth: { csrf_token: csrf } });
     socket.on("connect", function () { show("is-live", "Live"); });
-    socket.on("disconnect", function () { show("is-offline", "Reconnecting…"); });
+    // A page on its way out (this tab's own Sign out, whose request ends this socket) is left to go;
+    // still here a few seconds later (a download), it was not leaving after all.
+    let leaving = false;
+    window.addEventListener("beforeunload", function () {
+      leaving = true;
+      window.setTimeout(function () { leaving = false; }, 5000);
+    });
+    socket.on("disconnect", function (reason) {
+      // The server closed the socket: this sign-in was revoked (sign-out elsewhere, deactivation,
+      // password change). Reload, and the server decides where the page goes.
+      if (reason === "io server disconnect") { if (!leaving) window.location.reload(); return; }
+      show("is-offline", "Reconnecting…");
+    });
     socket.on("connect_error", function () { show("is-offline", "Offline"); });
     // Sessions revoked elsewhere (deactivation, password change): reload, and the server decides.
     socket.on("session_revoked", function () { window.location.reload(); });

@@ -444,6 +444,9 @@
     saveIdentity({ customer_id: identity.customer_id, user_hash: identity.user_hash, fingerprint: fingerprint });
     // Shops call identify on every page; only a change is worth an event.
     if (!before || before.fingerprint !== fingerprint) enqueue("identify", props);
+    // Signed in without a page load (a single-page shop): the open chat frame still speaks for the
+    // anonymous visitor, whose id now belongs to the customer. A new frame speaks for the customer.
+    if (chat.frame && (!before || before.customer_id !== identity.customer_id)) dropChat();
   }
 
   function track(type, properties) {

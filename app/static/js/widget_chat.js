@@ -299,6 +299,7 @@
     socket.timeout(ACK_MS).emit("start_conversation", payload, function (err, ack) {
       starting = false;
       if (err || !ack) return; // retried with the same client_key after reconnecting: never two
+      if (!ack.ok && ack.error.code === "identity_required") return newVisitor(start);
       if (!ack.ok) return refusedStart(ack.error);
       startKey = null;
       var answered = Boolean(offer);
@@ -442,7 +443,7 @@
     }).then(function (response) {
       if (response.status === 403 && body.customer_id) {
         // The shop's user_hash does not prove the customer: chat on as the anonymous visitor.
-        identity = { anonymous_id: body.anonymous_id };
+        useIdentity({ anonymous_id: ownVisitor(body.anonymous_id) || body.anonymous_id });
         return requestToken(identity);
       }
       if (!response.ok) throw new Error("session " + response.status);
@@ -490,16 +491,41 @@
     else flush();
   }
 
+  // A page's visitor id that has been tied to a customer acts for them only with the shop's proof
+  // (user_hash). Without it (signed out without Helpdesk.reset(), or a user_hash that no longer
+  // verifies) the server refuses to start a chat on it (identity_required): the frame then chats
+  // as a new visitor, under an id of its own, kept per page id so the next page finds that chat.
+  function ownVisitorKey(pageId) { return "helpdesk_visitor:" + parentOrigin + ":" + pageId; }
+
+  function ownVisitor(pageId) {
+    try { return store && store.getItem(ownVisitorKey(pageId)); } catch (blocked) { return null; }
+  }
+
+  function useIdentity(next) {
+    identity = next;
+    storeKey = "helpdesk_chat:" + parentOrigin + ":" + (identity.customer_id ? "c:" + identity.customer_id : "a:" + identity.anonymous_id);
+    try { conversation = store && JSON.parse(store.getItem(storeKey)); } catch (broken) { conversation = null; }
+  }
+
+  function newVisitor(then) {
+    var pageId = identity.anonymous_id, id = uuid();
+    try { if (store) store.setItem(ownVisitorKey(pageId), id); } catch (blocked) { /* this page only */ }
+    useIdentity({ anonymous_id: id });
+    token = null;
+    socket.once("connect", then);
+    socket.disconnect();
+    connect();
+  }
+
   function begin(data) {
-    identity = { anonymous_id: String(data.anonymous_id) };
+    var pageId = String(data.anonymous_id);
     if (data.customer_id && data.user_hash) {
-      identity.customer_id = String(data.customer_id);
-      identity.user_hash = String(data.user_hash);
+      useIdentity({ anonymous_id: pageId, customer_id: String(data.customer_id), user_hash: String(data.user_hash) });
+    } else {
+      useIdentity({ anonymous_id: ownVisitor(pageId) || pageId });
     }
     page = { url: typeof data.page_url === "string" ? data.page_url.slice(0, 2048) : undefined,
              title: typeof data.page_title === "string" ? data.page_title.slice(0, 255) : undefined };
-    storeKey = "helpdesk_chat:" + parentOrigin + ":" + (identity.customer_id ? "c:" + identity.customer_id : "a:" + identity.anonymous_id);
-    try { conversation = store && JSON.parse(store.getItem(storeKey)); } catch (broken) { conversation = null; }
     socket = w.io("/chat", { autoConnect: false, auth: function (cb) { cb({ token: token, page_url: page.url, page_title: page.title }); } });
     socket.on("connect", connected);
     socket.on("disconnect", function () { say(t.offline); });
@@ -576,7 +602,7 @@
     flush();
   });
 
-  $("[data-offline-form]").addEventListener("submit", function (event) {
+  $("[data-offline-form]").addEventListener("submit", function leaveMessage(event) {
     event.preventDefault();
     var email = $("#offline-email"), body = $("#offline-body"), error = $("[data-offline-error]");
     if (!email.checkValidity() || !email.value) { error.textContent = t.email_bad; email.focus(); return; }
@@ -584,6 +610,7 @@
     if (!socket || !socket.connected) { error.textContent = t.offline; return; }
     startKey = startKey || uuid();
     command("leave_message", { client_key: startKey, email: email.value, body: body.value, page_url: page.url }, function (ack) {
+      if (!ack.ok && ack.error.code === "identity_required") return newVisitor(function () { leaveMessage(event); });
       if (!ack.ok) { error.textContent = ack.error.code === "rate_limited" ? fill(t.limited, { s: ack.error.retry_after }) : ack.error.message; return; }
       startKey = null;
       error.textContent = "";

@@ -1,0 +1,58 @@
+"""Each process's heartbeat disconnects its console sockets whose sign-in has ended, whatever ended
+it: an expiry, a revocation made where no message queue reaches (a script on the database), a
+purged session row, a deactivated agent. The live revocations (sign-out, deactivation, password
+change, erasure) are in tests/realtime/test_idle_revocation.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import Agent, AgentSession
+from app.models.base import utcnow
+from app.services import auth, presence, revocation
+from app.services.audit import CLI
+
+CONSOLE = "/console"
+
+
+def _session(agent_id: int, **values) -> int:
+    now = utcnow()
+    row = AgentSession(agent_id=agent_id, token_hash=f"h-{agent_id}-{len(values)}-{now.timestamp()}",
+                       created_at=now, last_seen_at=now, expires_at=now + timedelta(days=1), **values)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+@pytest.mark.parametrize("end", ["expired", "revoked", "purged", "deactivated"])
+def test_the_sweep_names_the_sockets_whose_sign_in_ended(any_app, end):
+    from app.services import agents
+
+    agent = agents.create_agent("dana@example.com", "Dana", "agent", "a-long-password-1", by=CLI)
+    other = agents.create_agent("eli@example.com", "Eli", "agent", "a-long-password-1", by=CLI)
+    ended, alive = _session(agent.id), _session(other.id)
+    presence.connect("sid-ended", presence.CONSOLE, agent_id=agent.id, agent_session_id=ended)
+    presence.connect("sid-alive", presence.CONSOLE, agent_id=other.id, agent_session_id=alive)
+    presence.connect("sid-widget", presence.CHAT)
+    change = {"expired": update(AgentSession).where(AgentSession.id == ended).values(expires_at=utcnow()),
+              "revoked": update(AgentSession).where(AgentSession.id == ended).values(revoked_at=utcnow()),
+              "purged": db.delete(AgentSession).where(AgentSession.id == ended),
+              "deactivated": update(Agent).where(Agent.id == agent.id).values(active=False)}[end]
+    db.session.execute(change)
+    db.session.commit()
+    assert revocation.ended_console_sids(presence.PROCESS_KEY) == ["sid-ended"]
+
+
+def test_the_heartbeat_disconnects_a_socket_whose_session_was_revoked_behind_its_back(app, console_socket):
+    assert revocation.ended_console_sids(presence.PROCESS_KEY) == []
+    # Revoked in the database only (as a script without the message queue would): nothing is sent.
+    agent_id = db.session.scalar(db.select(AgentSession.agent_id))
+    auth.revoke_sessions(agent_id)
+    db.session.commit()
+    assert console_socket.is_connected(CONSOLE)
+    revocation.heartbeat()
+    assert not console_socket.is_connected(CONSOLE)
