@@ -170,10 +170,10 @@ def test_an_erased_customers_open_widget_hears_nothing_more(server, admin):
 
 
 @pytest.mark.redis
-@pytest.mark.parametrize(("how", "shared_env"), [
-    ("sign_out", "sqlite"), ("deactivate", "sqlite"),
-    pytest.param("deactivate", "postgresql", marks=pytest.mark.postgres),
-], indirect=["shared_env"])
+# SQLite only: the revocation's queries run on PostgreSQL in tests/security/test_revocation_sweep.py,
+# and test_cross_process.py already starts two servers on PostgreSQL (about a minute each here).
+@pytest.mark.parametrize(("how", "shared_env"), [("sign_out", "sqlite"), ("deactivate", "sqlite")],
+                         indirect=["shared_env"])
 def test_revocation_on_one_process_disconnects_the_idle_socket_on_the_other(
         how, shared_env, realtime_redis_url, tmp_path):
     env = dict(shared_env, REDIS_URL=realtime_redis_url)  # one database (SQLite or PostgreSQL), two servers

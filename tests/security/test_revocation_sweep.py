@@ -5,6 +5,7 @@ change, erasure) are in tests/realtime/test_idle_revocation.py."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -13,25 +14,37 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Agent, AgentSession
 from app.models.base import utcnow
-from app.services import auth, presence, revocation
+from app.services import agents, auth, presence, revocation
 from app.services.audit import CLI
 
 CONSOLE = "/console"
+_tokens = itertools.count(1)
 
 
 def _session(agent_id: int, **values) -> int:
     now = utcnow()
-    row = AgentSession(agent_id=agent_id, token_hash=f"h-{agent_id}-{len(values)}-{now.timestamp()}",
+    row = AgentSession(agent_id=agent_id, token_hash=f"hash-{next(_tokens)}",
                        created_at=now, last_seen_at=now, expires_at=now + timedelta(days=1), **values)
     db.session.add(row)
     db.session.commit()
     return row.id
 
 
+def test_a_revocation_names_exactly_the_revoked_sign_ins_sockets(any_app):
+    dana = agents.create_agent("dana@example.com", "Dana", "agent", "a-long-password-1", by=CLI)
+    eli = agents.create_agent("eli@example.com", "Eli", "agent", "a-long-password-1", by=CLI)
+    here, elsewhere, eli_session = _session(dana.id), _session(dana.id), _session(eli.id)
+    for sid, agent_id, session_id in (("d-here", dana.id, here), ("d-here-2", dana.id, here),
+                                      ("d-elsewhere", dana.id, elsewhere), ("e-1", eli.id, eli_session)):
+        presence.connect(sid, presence.CONSOLE, agent_id=agent_id, agent_session_id=session_id)
+    presence.connect("w-1", presence.CHAT)
+    assert sorted(revocation.end_session_sockets(here)) == ["d-here", "d-here-2"]
+    assert revocation.end_agent_sockets(dana.id, except_session_id=here) == ["d-elsewhere"]
+    assert sorted(revocation.end_agent_sockets(dana.id)) == ["d-elsewhere", "d-here", "d-here-2"]
+
+
 @pytest.mark.parametrize("end", ["expired", "revoked", "purged", "deactivated"])
 def test_the_sweep_names_the_sockets_whose_sign_in_ended(any_app, end):
-    from app.services import agents
-
     agent = agents.create_agent("dana@example.com", "Dana", "agent", "a-long-password-1", by=CLI)
     other = agents.create_agent("eli@example.com", "Eli", "agent", "a-long-password-1", by=CLI)
     ended, alive = _session(agent.id), _session(other.id)
