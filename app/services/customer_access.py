@@ -13,7 +13,6 @@ from app.extensions import db
 from app.models import Customer, CustomerLink, CustomerSession, Ticket
 from app.models.base import utcnow
 from app.services import customer_emails, outbox
-from app.services.email_address import is_email
 from app.services.errors import DomainError
 from app.services.outbox import EmailDraft
 from app.services.tokens import hash_token, new_token
@@ -49,9 +48,7 @@ def request_sign_in(email: str) -> None:
     """Called by My requests' sign-in form: check the address, then leave the rest to a
     background job (send_sign_in_link), so that the answer takes as long, and says the same,
     whether or not the address belongs to anyone."""
-    email = customer_emails.normalise(email or "")
-    if not is_email(email):
-        raise DomainError("Enter a valid email address.", field="email")
+    email = customer_emails.checked_address(email)
     db.session.rollback()  # nothing to write here; the job runs in a session (and transaction) of its own
     jobs.enqueue("app.services.customer_access:send_sign_in_link", email=email)
 

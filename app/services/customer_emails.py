@@ -31,6 +31,14 @@ def normalise(email: str) -> str:
     return email.strip().lower()
 
 
+def checked_address(email) -> str:
+    """A person's address, normalised; DomainError naming `email` when it is not one."""
+    email = normalise(email or "")
+    if not is_email(email):
+        raise DomainError("Enter a valid email address.", field="email")
+    return email
+
+
 def find_by_address(email: str) -> Customer | None:
     """The live profile an address belongs to (verified): a shop customer's first, then the
     oldest. Never a profile that only claimed the address."""
@@ -43,9 +51,7 @@ def profile_for_address(email: str, name: str | None) -> Customer:
     """Called when a request arrives for an address (help-center form, inbound email, the shop's
     API): the profile the address belongs to, or a new one made for it. Asking for help is
     engagement (the acquisition stage), so a new profile is assessed at once. Flushes."""
-    email = normalise(email)
-    if not is_email(email):
-        raise DomainError("Enter a valid email address.", field="email")
+    email = checked_address(email)
     customer = find_by_address(email)
     if customer is None:
         now = utcnow()

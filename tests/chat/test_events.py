@@ -10,23 +10,15 @@ from itsdangerous import URLSafeTimedSerializer
 from app.extensions import db, socketio
 from app.models import Message
 from app.services import visitor_tokens, widget_identity
+from tests.support.chat_sockets import CHAT, call, visitor_socket
 
-CHAT = "/chat"
 CONSOLE = "/console"
 SHOP = "https://shop.example"
 SESSION_URL = "/api/v1/widget/session"
 
 
-def visitor_socket(app, anonymous_id: str):
-    token = visitor_tokens.issue_visitor_token(anonymous_id).token
-    sio = socketio.test_client(app, namespace=CHAT, auth={"token": token})
-    assert sio.is_connected(CHAT)
-    return sio
 
 
-def call(sio, event: str, data=None, namespace: str = CHAT):
-    args = () if data is None else (data,)
-    return sio.emit(event, *args, namespace=namespace, callback=True)
 
 
 def created(sio, namespace: str = CHAT) -> list[dict]:

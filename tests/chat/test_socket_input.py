@@ -9,20 +9,7 @@ import logging
 
 from app.extensions import db, socketio
 from app.models import Message
-from app.services import visitor_tokens
-
-CHAT = "/chat"
-
-
-def visitor_socket(app, anonymous_id: str):
-    token = visitor_tokens.issue_visitor_token(anonymous_id).token
-    sio = socketio.test_client(app, namespace=CHAT, auth={"token": token})
-    assert sio.is_connected(CHAT)
-    return sio
-
-
-def call(sio, event: str, data=None):
-    return sio.emit(event, *(() if data is None else (data,)), namespace=CHAT, callback=True)
+from tests.support.chat_sockets import CHAT, call, visitor_socket
 
 
 def raw_packet(sio, text: str) -> None:

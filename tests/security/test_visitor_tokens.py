@@ -12,25 +12,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db, socketio
+from app.extensions import db
 from app.models import Conversation, Customer, Ticket
-from app.services import agents, conversations, visitor_tokens, widget_identity
+from app.services import agents, conversations, visitor_tokens
 from app.services.audit import CLI
+from tests.support.chat_sockets import CHAT, call, visitor_socket
 
-CHAT = "/chat"
 DEVICE = "anon-device"
-
-
-def socket_for(app, anonymous_id: str, customer_id: str | None = None):
-    proof = widget_identity.user_hash(customer_id) if customer_id else None
-    token = visitor_tokens.issue_visitor_token(anonymous_id, customer_id, proof).token
-    sio = socketio.test_client(app, namespace=CHAT, auth={"token": token})
-    assert sio.is_connected(CHAT)
-    return sio
-
-
-def call(sio, event: str, data=None):
-    return sio.emit(event, *(() if data is None else (data,)), namespace=CHAT, callback=True)
 
 
 def heard(sio) -> list[str]:
@@ -40,8 +28,8 @@ def heard(sio) -> list[str]:
 @pytest.fixture
 def signed_in(any_app):
     """The customer's conversation, started from the device while signed in, and an agent's reply."""
-    old_token = socket_for(any_app, DEVICE)  # the device's anonymous socket from before the sign-in
-    customer = socket_for(any_app, DEVICE, "c-mia")
+    old_token = visitor_socket(any_app, DEVICE)  # the device's anonymous socket from before the sign-in
+    customer = visitor_socket(any_app, DEVICE, "c-mia")
     conversation_id = call(customer, "start_conversation", {"client_key": "k-1"})["conversation"]["id"]
     call(customer, "send_message", {"conversation_id": conversation_id, "client_msg_id": "m1",
                                     "body": "My address is 1 Canal Street"})
@@ -51,7 +39,7 @@ def signed_in(any_app):
 
 def test_an_anonymous_token_on_the_customers_visitor_id_starts_nothing_of_theirs(signed_in):
     app, old, conversation_id, agent = signed_in
-    intruder = socket_for(app, DEVICE)
+    intruder = visitor_socket(app, DEVICE)
     refused = call(intruder, "start_conversation", {"client_key": "k-1"})  # the customer's own client key
     assert refused == {"ok": False, "error": {"code": "identity_required", "message": refused["error"]["message"]}}
     left = call(intruder, "leave_message", {"client_key": "k-2", "email": "x@example.com", "body": "Refund me"})
@@ -70,21 +58,21 @@ def test_an_anonymous_token_on_the_customers_visitor_id_starts_nothing_of_theirs
 
 def test_the_verified_customer_still_reaches_their_chat(signed_in):
     app, _old, conversation_id, agent = signed_in
-    again = socket_for(app, DEVICE, "c-mia")
+    again = visitor_socket(app, DEVICE, "c-mia")
     assert call(again, "start_conversation", {"client_key": "k-1"})["conversation"]["id"] == conversation_id
     assert [c["id"] for c in call(again, "list_conversations")["conversations"]] == [conversation_id]
 
 
 def test_a_fresh_anonymous_visitor_on_the_same_device_chats_as_themselves(signed_in):
     app, _old, conversation_id, _agent = signed_in
-    fresh = socket_for(app, "anon-fresh")  # what the widget does after identity_required
+    fresh = visitor_socket(app, "anon-fresh")  # what the widget does after identity_required
     started = call(fresh, "start_conversation", {"client_key": "k-1"})["conversation"]["id"]
     assert started != conversation_id
     assert [c["id"] for c in call(fresh, "list_conversations")["conversations"]] == [started]
 
 
 def test_two_anonymous_visitors_reach_nothing_of_each_other(any_app):
-    one, two = socket_for(any_app, "anon-one"), socket_for(any_app, "anon-two")
+    one, two = visitor_socket(any_app, "anon-one"), visitor_socket(any_app, "anon-two")
     mine = call(one, "start_conversation", {"client_key": "same-key"})["conversation"]["id"]
     theirs = call(two, "start_conversation", {"client_key": "same-key"})["conversation"]["id"]
     assert mine != theirs
