@@ -7,8 +7,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.services import agents, api_keys, demo
-from app.services.audit import CLI
 from app.services.errors import DomainError
+from app.services.platform.audit import CLI
 
 helpdesk = AppGroup("helpdesk", help="Helpdesk administration.")
 

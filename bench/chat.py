@@ -70,7 +70,7 @@ def create_agents(env: dict, n: int) -> None:
     try:
         from app import create_app
         from app.services import agents as agents_service
-        from app.services.audit import CLI
+        from app.services.platform.audit import CLI
 
         app = create_app()
         with app.app_context():

@@ -142,7 +142,7 @@ def make_app(env: dict):
 
 def save_rules(app, n: int, idle_seconds: int) -> None:
     from app.services import outreach_rules
-    from app.services.audit import CLI
+    from app.services.platform.audit import CLI
 
     with app.app_context():
         for spec in rule_specs(n, idle_seconds):
@@ -448,7 +448,7 @@ def timed_batches(events, clock: EngineClock) -> tuple[list[float], list[float]]
 
 def put_online(customer_ids: list[int]) -> None:
     """Visitors on the site as their widget's connect records them."""
-    from app.services import presence
+    from app.services.platform import presence
 
     for cid in customer_ids:
         presence.connect(f"bench-{cid}-{random.getrandbits(32):x}", presence.CHAT, customer_id=cid, page_url=PAGE)

@@ -8,8 +8,8 @@ from app.api.auth import protect
 from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID, TicketCreateSchema, TicketOutSchema
 from app.services import ticket_views, tickets
-from app.services.audit import Actor
 from app.services.errors import NotFoundError
+from app.services.platform.audit import Actor
 from app.services.tickets import Requester, TicketRequest
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets.")

@@ -17,14 +17,14 @@ from app.services import (
     conversations,
     nps,
     outreach_answers,
-    presence,
     visitor_access,
     visitor_tokens,
 )
 from app.services.chat_payloads import message_payload, visitor_conversation_payload
 from app.services.conversations import StartRequest
 from app.services.errors import UnauthorizedError
-from app.services.realtime import conversation_room, profile_room, requests_room
+from app.services.platform import presence
+from app.services.platform.realtime import conversation_room, profile_room, requests_room
 from app.services.visitor_tokens import Visitor
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user, login_required
 
-from app.services.audit import Actor
+from app.services.platform.audit import Actor
 
 
 def admin_required(view):

@@ -15,7 +15,7 @@ from app.realtime_setup import ensure_heartbeat
 from app.services import auth as auth_service
 from app.services import customers
 from app.services.errors import NotFoundError
-from app.services.realtime import INBOX_ROOM, agent_room, customer_room
+from app.services.platform.realtime import INBOX_ROOM, agent_room, customer_room
 from app.tickets.events import TicketEvents
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.console.access import admin_required, current_actor
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import presence, routing, ticket_groups
+from app.services import routing, ticket_groups
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform import presence
 from app.services.routing import ROUND_ROBIN, RuleSpec, Sample
 
 

@@ -8,9 +8,9 @@ from app.console.access import admin_required, current_actor
 from app.console.forms import ActionForm, ApiKeyForm, ChangePasswordForm, NewAgentForm, RoleForm
 from app.services import agents as agents_service
 from app.services import api_keys as api_keys_service
-from app.services import audit as audit_service
 from app.services import widget_identity
 from app.services.errors import DomainError
+from app.services.platform import audit as audit_service
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 

@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from app.extensions import limiter
 from app.help_center.forms import RequestForm
 from app.services import kb_search, tickets
-from app.services.audit import Actor
 from app.services.errors import DomainError
+from app.services.platform.audit import Actor
 from app.services.tickets import Requester, TicketRequest
 from app.uploads import accepts_files, uploads_from
 

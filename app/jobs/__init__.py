@@ -30,7 +30,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Stages and flags that change with time alone: post-purchase window, at risk, churned.
     PeriodicJob("recompute_lifecycle", "app.services.lifecycle:recompute_lifecycle", 3600),
     # The outbox's sender (a no-op while HELPDESK_EMAIL_DELIVERY=outbox keeps mail in the console).
-    PeriodicJob("deliver_outbox", "app.services.email_sender:deliver_outbox", 10),
+    PeriodicJob("deliver_outbox", "app.services.platform.email_sender:deliver_outbox", 10),
     # SLA targets that passed unmet: marked, audited, the assignee told.
     PeriodicJob("mark_sla_breaches", "app.services.sla:mark_breaches", 60),
     # Knowledge-base index entries a failed or lost write left behind: compared with the database.

@@ -8,9 +8,9 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import ApiKey
 from app.models.base import utcnow
-from app.services import audit
-from app.services.audit import Actor
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform import audit
+from app.services.platform.audit import Actor
 from app.services.tokens import hash_token, new_token
 
 KEY_PREFIX = "hd_"

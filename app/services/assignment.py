@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Agent, Conversation, Message
 from app.models.base import utcnow
-from app.services import chat_settings, message_store, presence, realtime
+from app.services import chat_settings, message_store
 from app.services.chat_payloads import conversation_payload, message_payload, visitor_conversation_payload
 from app.services.errors import DomainError
-from app.services.rows import get_locked
+from app.services.platform import presence, realtime
+from app.services.platform.locked_rows import get_locked
 
 WAITING_BATCH = 20
 

@@ -18,11 +18,9 @@ from app.services import (
     lifecycle,
     message_store,
     outreach_answers,
-    realtime,
     tickets,
     visitor_access,
 )
-from app.services.audit import Actor
 from app.services.batch_cache import BatchCache
 from app.services.chat_payloads import (
     activity_payload,
@@ -30,11 +28,13 @@ from app.services.chat_payloads import (
     message_payload,
     visitor_conversation_payload,
 )
-from app.services.email_address import is_email
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
+from app.services.platform import realtime
+from app.services.platform.audit import Actor
+from app.services.platform.email_address import is_email
+from app.services.platform.locked_rows import get_row
 from app.services.profiles import resolve
-from app.services.rows import get_row
 from app.services.tickets import Requester, TicketRequest
 from app.services.visitor_tokens import Visitor, check_id
 

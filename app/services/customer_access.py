@@ -12,9 +12,10 @@ from app import jobs
 from app.extensions import db
 from app.models import Customer, CustomerLink, CustomerSession, Ticket
 from app.models.base import utcnow
-from app.services import customer_emails, outbox
+from app.services import customer_emails
 from app.services.errors import DomainError
-from app.services.outbox import EmailDraft
+from app.services.platform import outbox
+from app.services.platform.outbox import EmailDraft
 from app.services.tokens import hash_token, new_token
 
 SIGN_IN_MINUTES = 30

@@ -22,8 +22,8 @@ from app.extensions import db
 from app.models import Customer
 from app.models.base import utcnow
 from app.services import lifecycle
-from app.services.email_address import is_email
 from app.services.errors import DomainError
+from app.services.platform.email_address import is_email
 
 
 def normalise(email: str) -> str:

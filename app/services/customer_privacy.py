@@ -26,9 +26,10 @@ from app.models import (
     TicketMessage,
 )
 from app.models.base import utcnow
-from app.services import attachment_store, audit, realtime, revocation, ticket_attachments
-from app.services.audit import Actor
+from app.services import attachment_store, revocation, ticket_attachments
 from app.services.customers import CustomerContext, customer_context, get_customer, profile_document
+from app.services.platform import audit, realtime
+from app.services.platform.audit import Actor
 
 EXPORT_FORMAT = "helpdesk.customer-export/1"
 

@@ -20,9 +20,9 @@ from app.services import (
     demo_sla,
     demo_tickets,
 )
-from app.services.audit import CLI
 from app.services.demo_customers import demo_events
 from app.services.ingestion import ingest_events
+from app.services.platform.audit import CLI
 
 DEMO_ADMIN_EMAIL = "admin@demo.shop"
 DEMO_ADMIN_PASSWORD = "demo-admin-password"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Article, KbCategory
 from app.services import kb_articles
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 
 STARTER_ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
 # The order a shopper looks for things in: one article of each category, in every language.

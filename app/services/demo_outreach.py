@@ -19,10 +19,10 @@ from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
 from app.services import outreach_audience, placeholders
-from app.services.audit import Actor
 from app.services.demo_customers import PRODUCTS
 from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec, save_rule
+from app.services.platform.audit import Actor
 
 DEMO = Actor("system", None, "demo")
 SHOP_URL = "https://demo.shop"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import BusinessCalendar, SlaPolicy
 from app.services import sla_settings
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.sla_settings import PolicySpec
 
 HOURS = {day: ("08:00", "20:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat")}

@@ -8,7 +8,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketGroup, TicketMessage
 from app.services import sla, ticket_updates, tickets
-from app.services.audit import CLI, Actor
+from app.services.platform.audit import CLI, Actor
 from app.services.tickets import Requester, TicketRequest
 
 # (client key, customer external id or email, channel, subject, body, priority, group, tags,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from app.extensions import db
-from app.services import audit
-from app.services.audit import Actor
 from app.services.errors import DomainError
-from app.services.settings_store import get_setting, put_setting
+from app.services.platform import audit
+from app.services.platform.audit import Actor
+from app.services.platform.settings_store import get_setting, put_setting
 
 KEY = "feedback"
 MIN_PERIOD_DAYS, MAX_PERIOD_DAYS = 30, 365

@@ -29,11 +29,11 @@ from app.models import Customer, OutboxEmail, Ticket, TicketMessage
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
 from app.services import ticket_updates, tickets
 from app.services.attachment_store import Upload
-from app.services.audit import Actor
-from app.services.email_address import is_email
 from app.services.email_quotes import html_to_text, strip_quoted
 from app.services.errors import DomainError
-from app.services.reply_tokens import ticket_from_address
+from app.services.platform.audit import Actor
+from app.services.platform.email_address import is_email
+from app.services.platform.reply_tokens import ticket_from_address
 from app.services.tickets import Requester, TicketRequest
 from app.text_input import clean_text
 

@@ -15,12 +15,13 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
-from app.services import lifecycle, outreach_engine, realtime
+from app.services import lifecycle, outreach_engine
 from app.services.batch_cache import BatchCache
 from app.services.errors import DomainError
 from app.services.event_effects import apply_event
 from app.services.event_schemas import validate_event
 from app.services.lifecycle_rules import LifecycleRules
+from app.services.platform import realtime
 from app.services.profiles import create_new_profiles, resolve
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from app.extensions import db
 from app.models import Article, KbCategory, KbSection
 from app.models.article import MAX_BODY_CHARS, STATUSES, VISIBILITIES
 from app.models.base import utcnow
-from app.services import audit
-from app.services.audit import Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError, StaleEditError
+from app.services.platform import audit
+from app.services.platform.audit import Actor
 from knowledge_base import rendering, transfer
 from knowledge_base.transfer import MAX_TAG_CHARS, MAX_TAGS, ArticleFile, ArticleFileError
 

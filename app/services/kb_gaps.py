@@ -19,9 +19,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Article
 from app.services import kb_articles
-from app.services.audit import Actor
 from app.services.kb_articles import ArticleInput
 from app.services.kb_reports import SearchRow, contact_times, contacted_after, query_key, report_window, search_rows
+from app.services.platform.audit import Actor
 
 SIMILAR = 0.5  # Jaccard similarity of term sets from which two queries are the same question
 MAX_EXAMPLES = 5

@@ -9,10 +9,11 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import KbSynonymGroup
-from app.services import audit, kb_search
-from app.services.audit import Actor
+from app.services import kb_search
 from app.services.errors import DomainError
 from app.services.kb_articles import languages
+from app.services.platform import audit
+from app.services.platform.audit import Actor
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 
 MAX_GROUPS = 200

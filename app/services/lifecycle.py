@@ -13,9 +13,9 @@ from app.extensions import db
 from app.jobs import enqueue
 from app.models import FLAGS, Customer, StageTransition
 from app.models.base import utcnow
-from app.services import audit, settings_store
-from app.services.audit import Actor
 from app.services.lifecycle_rules import Assessment, Facts, LifecycleRules, assess
+from app.services.platform import audit, settings_store
+from app.services.platform.audit import Actor
 
 RULES_KEY = "lifecycle_rules"
 BATCH = 500

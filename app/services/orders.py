@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Customer, Order, OrderItem
 from app.services.batch_cache import BatchCache
 from app.services.event_sources import speaks_for_shop
-from app.services.rows import get_locked
+from app.services.platform.locked_rows import get_locked
 
 
 def _new_order(external_order_id: str, customer: Customer, cache: BatchCache, *, confirmed: bool) -> Order:

@@ -31,7 +31,7 @@ from app.models import (
     Ticket,
 )
 from app.models.base import UTCDateTime
-from app.services import placeholders, presence, realtime, sla
+from app.services import placeholders, sla
 from app.services.business_hours import is_open
 from app.services.outreach_audience import (
     Rule,
@@ -43,6 +43,7 @@ from app.services.outreach_audience import (
     visit_of,
 )
 from app.services.outreach_rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY
+from app.services.platform import presence, realtime
 
 FRESH_EVENT = timedelta(hours=1)  # an older event (imported history) triggers nothing
 

@@ -18,11 +18,12 @@ from app.models import Agent, OutreachRule
 from app.models.base import utcnow
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.outreach import ACTION_KINDS, TRIGGER_KINDS
-from app.services import audit, placeholders
-from app.services.audit import Actor
+from app.services import placeholders
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform import audit
+from app.services.platform.audit import Actor
+from app.services.platform.settings_store import get_setting, put_setting
 from app.services.routing import _amount, _subset
-from app.services.settings_store import get_setting, put_setting
 
 MAX_PATTERN_CHARS = 300
 MAX_MESSAGE_CHARS = 500

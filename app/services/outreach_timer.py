@@ -18,9 +18,9 @@ from app.extensions import db
 from app.models import Cart, Customer, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
 from app.models.customer import FLAGS
-from app.services import presence
 from app.services.outreach_audience import Rule, Visit, language_of
 from app.services.outreach_engine import Candidate, Delivery, current_rules, decide, deliver
+from app.services.platform import presence
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from app.models import Conversation, CustomerEvent, DailyFigure, Order, StageTra
 from app.models.base import utcnow
 from app.services import figures_feedback, figures_lifecycle, figures_support
 from app.services.figure_rows import Family, bucket, bucket_width, midnight
-from app.services.settings_store import get_setting, put_setting
+from app.services.platform.settings_store import get_setting, put_setting
 
 __all__ = ["FAMILIES", "bucket", "bucket_width", "ensure_fresh", "rebuild", "rebuild_all", "rebuild_recent",
            "refreshed_at"]

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import Agent, AgentSession, Conversation, RealtimeConnection
 from app.models.base import utcnow
-from app.services import presence, realtime
+from app.services.platform import presence, realtime
 
 CONSOLE, CHAT = presence.CONSOLE, presence.CHAT
 

@@ -20,10 +20,11 @@ from app.models import Agent, Cart, Customer, RoutingRule, Ticket, TicketGroup, 
 from app.models.base import utcnow
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import customer_emails, presence
-from app.services.audit import Actor
+from app.services import customer_emails
 from app.services.errors import DomainError, NotFoundError
-from app.services.rows import get_locked
+from app.services.platform import presence
+from app.services.platform.audit import Actor
+from app.services.platform.locked_rows import get_locked
 
 MAX_WORDS = 30
 ROUND_ROBIN = "round_robin"
@@ -289,7 +290,7 @@ def clean_spec(spec: RuleSpec) -> RuleSpec:
 
 def save_rule(spec: RuleSpec, *, rule_id: int | None = None, by: Actor) -> RoutingRule:
     """Create or change a rule (new rules go last). One commit, audited."""
-    from app.services import audit
+    from app.services.platform import audit
 
     spec = clean_spec(spec)
     if rule_id is None:
@@ -319,7 +320,7 @@ def all_rules() -> list[RoutingRule]:
 
 def move_rule(rule_id: int, direction: int, *, by: Actor) -> None:
     """Swap a rule with its neighbour above (-1) or below (+1)."""
-    from app.services import audit
+    from app.services.platform import audit
 
     rules = all_rules()
     index = next((i for i, r in enumerate(rules) if r.id == rule_id), None)
@@ -335,7 +336,7 @@ def move_rule(rule_id: int, direction: int, *, by: Actor) -> None:
 
 
 def delete_rule(rule_id: int, *, by: Actor) -> None:
-    from app.services import audit
+    from app.services.platform import audit
 
     rule = get_rule(rule_id)
     audit.record("routing.rule_deleted", actor=by, target=rule, details={"name": rule.name})

@@ -24,10 +24,10 @@ from app.models import Agent, BusinessCalendar, Customer, SlaPolicy, Ticket
 from app.models.base import utcnow
 from app.models.customer import FLAGS
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import outbox
-from app.services.audit import SYSTEM
 from app.services.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
-from app.services.rows import changed_in_flush
+from app.services.platform import outbox
+from app.services.platform.audit import SYSTEM
+from app.services.platform.locked_rows import changed_in_flush
 
 log = logging.getLogger(__name__)
 DUE_SOON = timedelta(hours=1)

@@ -22,9 +22,10 @@ from app.extensions import db
 from app.models import Conversation, Customer, Message, Survey, Ticket
 from app.models.base import utcnow
 from app.models.survey import CSAT_RATINGS, NPS_SCALE
-from app.services import outbox, presence, realtime, tickets, visitor_access
+from app.services import tickets, visitor_access
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
-from app.services.outbox import EmailDraft
+from app.services.platform import outbox, presence, realtime
+from app.services.platform.outbox import EmailDraft
 from app.services.visitor_tokens import Visitor
 
 if TYPE_CHECKING:

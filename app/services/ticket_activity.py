@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.models import Agent
-from app.services import presence, realtime, tickets
+from app.services import tickets
+from app.services.platform import presence, realtime
 
 
 def view(sid: str, ticket_id: int | None) -> list[dict]:

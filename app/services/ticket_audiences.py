@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
-from app.services.rows import changed_in_flush
+from app.services.platform.locked_rows import changed_in_flush
 
 # One bit per lifecycle view (app/services/ticket_views.py VIEWS' audience); never renumber: stored.
 CONVERSION_CART = 1  # in conversion, with something in the cart

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Ticket
-from app.services import realtime, ticket_updates, tickets
-from app.services.audit import Actor
+from app.services import ticket_updates, tickets
 from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.platform import realtime
+from app.services.platform.audit import Actor
 from app.services.ticket_updates import Conflict
 
 MAX_TICKETS = 200

@@ -8,9 +8,9 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Agent, TicketGroup, TicketGroupMember
-from app.services import audit
-from app.services.audit import Actor
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform import audit
+from app.services.platform.audit import Actor
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Agent, Customer, OutboxEmail, Ticket, TicketMessage
-from app.services import outbox
-from app.services.outbox import EmailDraft
+from app.services.platform import outbox
+from app.services.platform.outbox import EmailDraft
 
 
 def _last_message_id(ticket_id: int) -> str | None:

@@ -21,9 +21,10 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Customer, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import realtime, ticket_updates, tickets
-from app.services.audit import Actor
+from app.services import ticket_updates, tickets
 from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.platform import realtime
+from app.services.platform.audit import Actor
 from app.services.tickets import record
 
 

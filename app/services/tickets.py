@@ -20,11 +20,12 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import customer_access, customer_emails, realtime, routing, ticket_attachments
+from app.services import customer_access, customer_emails, routing, ticket_attachments
 from app.services.attachment_store import Upload
-from app.services.audit import Actor
 from app.services.errors import DomainError, NotFoundError, TooLongError
-from app.services.rows import get_row
+from app.services.platform import realtime
+from app.services.platform.audit import Actor
+from app.services.platform.locked_rows import get_row
 from app.services.visitor_tokens import check_id
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

@@ -16,10 +16,10 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import AppSetting
 from app.models.base import utcnow
-from app.services import audit
-from app.services.audit import Actor
 from app.services.errors import DomainError
-from app.services.settings_store import get_setting, put_setting
+from app.services.platform import audit
+from app.services.platform.audit import Actor
+from app.services.platform.settings_store import get_setting, put_setting
 
 SETTING_KEY = "widget_identity"
 # After a rotation the old secret keeps working this long, so shops can redeploy without a gap.

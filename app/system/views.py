@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, jsonify, redirect, url_for
 
 from app.extensions import limiter
-from app.services import health
+from app.services.platform import health
 
 bp = Blueprint("system", __name__)
 

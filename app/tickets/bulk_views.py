@@ -8,8 +8,9 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from app.console.access import current_actor
-from app.services import presence, ticket_bulk, ticket_groups
+from app.services import ticket_bulk, ticket_groups
 from app.services.errors import DomainError
+from app.services.platform import presence
 from app.services.ticket_bulk import BulkConflictError, BulkResult
 from app.tickets.forms import BulkForm
 from app.tickets.views import index_page, list_args

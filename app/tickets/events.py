@@ -11,7 +11,7 @@ from app.chat import schemas
 from app.chat.schemas import acked
 from app.services import auth as auth_service
 from app.services import ticket_activity
-from app.services.realtime import ticket_room
+from app.services.platform.realtime import ticket_room
 
 
 class TicketEvents:

@@ -14,7 +14,6 @@ from app.console.access import current_actor
 from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services import (
-    presence,
     saved_views,
     ticket_attachments,
     ticket_groups,
@@ -24,6 +23,7 @@ from app.services import (
     tickets,
 )
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform import presence
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
 from app.tickets.forms import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from app.services import presence
+from app.services.platform import presence
 
 bp = Blueprint("visitors", __name__, url_prefix="/console/visitors")
 

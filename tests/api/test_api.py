@@ -3,7 +3,7 @@
 import pytest
 
 from app.services import api_keys
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 
 
 @pytest.fixture

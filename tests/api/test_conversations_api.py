@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.services import api_keys, conversations, customer_privacy
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.visitor_tokens import Visitor
 
 

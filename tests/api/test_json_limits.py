@@ -11,7 +11,7 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 from app.services import api_keys, visitor_tokens
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 
 ABSURD = "[" * 50_000 + "]" * 50_000
 TOO_DEEP = '{"comment": ' + "[" * 39 + "]" * 39 + "}"  # 40 levels: valid JSON, over the limit of 32

@@ -11,9 +11,9 @@ from app import create_app
 from app.extensions import db
 from app.models import KbSearch
 from app.services import kb_articles
-from app.services.audit import CLI
 from app.services.demo_knowledge_base import seed_knowledge_base
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 from config import TestConfig
 from tests.conftest import FreshGlobalsClient
 

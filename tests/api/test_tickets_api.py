@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketEvent
 from app.services import api_keys, conversations
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.visitor_tokens import Visitor
 
 

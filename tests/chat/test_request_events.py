@@ -13,9 +13,9 @@ from app.extensions import db, socketio
 from app.models import Customer
 from app.models.base import utcnow
 from app.services import profiles, ticket_updates, tickets, visitor_tokens, widget_identity
-from app.services.audit import CLI
 from app.services.batch_cache import BatchCache
-from app.services.realtime import requests_room
+from app.services.platform.audit import CLI
+from app.services.platform.realtime import requests_room
 from app.services.tickets import Requester, TicketRequest
 
 CHAT = "/chat"
@@ -25,7 +25,8 @@ CHAT = "/chat"
 def emitted(monkeypatch):
     """Every realtime.emit, as (event, payload, kwargs), without sending it."""
     sent = []
-    monkeypatch.setattr("app.services.realtime.emit", lambda event, payload, **kw: sent.append((event, payload, kw)))
+    monkeypatch.setattr("app.services.platform.realtime.emit",
+                        lambda event, payload, **kw: sent.append((event, payload, kw)))
     return sent
 
 
@@ -76,7 +77,7 @@ def test_the_emit_follows_the_commit(app, make_agent, monkeypatch):
             with contextlib.closing(sqlite3.connect(path)) as other:
                 seen.append(other.execute("SELECT count(*) FROM ticket_messages WHERE body = 'Answer'").fetchone())
 
-    monkeypatch.setattr("app.services.realtime.emit", emit)
+    monkeypatch.setattr("app.services.platform.realtime.emit", emit)
     ticket_updates.reply_as_agent(ticket.id, "Answer", agent=make_agent(), by=CLI)
     assert seen == [(1,)]
 

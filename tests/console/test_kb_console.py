@@ -11,8 +11,8 @@ import pytest
 from app.extensions import db
 from app.models import Article, AuditEvent, KbSynonymGroup
 from app.services import kb_articles, kb_search
-from app.services.audit import CLI
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 from tests.support.html import csrf_from
 
 LIST = "/console/kb"

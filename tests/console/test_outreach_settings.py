@@ -11,8 +11,8 @@ import pytest
 from app.extensions import db
 from app.models import OutreachRule
 from app.services import outreach_rules
-from app.services.audit import CLI
 from app.services.outreach_rules import RuleSpec
+from app.services.platform.audit import CLI
 
 LIST = "/console/settings/outreach"
 NEW = f"{LIST}/new"

@@ -55,7 +55,7 @@ def test_forms_need_csrf(client, admin):
 
 def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent):
     from app.services import tickets
-    from app.services.audit import CLI
+    from app.services.platform.audit import CLI
     from app.services.tickets import Requester, TicketRequest
 
     tickets.create_ticket(TicketRequest(subject="<img src=x onerror=alert(1)>", body="b", channel="help_center",
@@ -67,7 +67,7 @@ def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent)
 
 def test_the_rule_list_reads_stages_flags_segments_and_channels_in_words(client, admin):
     from app.services import routing
-    from app.services.audit import Actor
+    from app.services.platform.audit import Actor
 
     routing.save_rule(routing.RuleSpec(name="VIP carts", stop=False, active=True, conditions={
         "channels": ["help_center"], "stages": ["conversion"], "flags": ["at_risk"], "segments": ["new_customer"]},

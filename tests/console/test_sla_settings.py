@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import BusinessCalendar, SlaPolicy
 from app.services import tickets
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 
 

@@ -13,9 +13,10 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
-from app.services import api_keys, email_sender, ticket_updates, tickets
-from app.services.audit import CLI
-from app.services.reply_tokens import reply_address, ticket_from_address
+from app.services import api_keys, ticket_updates, tickets
+from app.services.platform import email_sender
+from app.services.platform.audit import CLI
+from app.services.platform.reply_tokens import reply_address, ticket_from_address
 from app.services.tickets import Requester, TicketRequest
 
 

@@ -13,8 +13,8 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
 from app.services import api_keys, customer_requests, tickets
-from app.services.audit import CLI
-from app.services.reply_tokens import reply_address
+from app.services.platform.audit import CLI
+from app.services.platform.reply_tokens import reply_address
 from app.services.tickets import Requester, TicketRequest
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))

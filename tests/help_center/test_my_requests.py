@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import CustomerLink, OutboxEmail, Ticket, TicketMessage
 from app.models.base import utcnow
 from app.services import customer_privacy, ticket_updates, tickets
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from
 

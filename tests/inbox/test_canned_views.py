@@ -7,8 +7,8 @@ import pytest
 
 from app.services import canned_responses as canned
 from app.services import conversations
-from app.services.audit import CLI
 from app.services.canned_responses import TEAM, Draft
+from app.services.platform.audit import CLI
 from tests.support.shop_events import KETTLE, make_customer
 
 JSON = {"Accept": "application/json"}

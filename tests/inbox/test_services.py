@@ -7,8 +7,8 @@ import pytest
 from app.extensions import db
 from app.models import Conversation, Message
 from app.services import demo, inbox
-from app.services.audit import CLI
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform.audit import CLI
 
 
 def test_demo_seed_makes_conversations_in_every_state_once(app):

@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import Conversation
 from app.services import conversations, inbox
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.visitor_tokens import Visitor
 from tests.support.shop_events import make_customer
 
@@ -120,7 +120,8 @@ def test_resolve_and_reopen_need_csrf(auth, post_form, chats):
 
 def test_set_status_announces_to_the_inbox_room_and_the_widget(app, monkeypatch, chats):
     sent = []
-    monkeypatch.setattr("app.services.realtime.emit", lambda event, payload, **kw: sent.append((event, payload, kw)))
+    monkeypatch.setattr("app.services.platform.realtime.emit",
+                        lambda event, payload, **kw: sent.append((event, payload, kw)))
     conversation_id = chats["free"].id
     inbox.set_status(conversation_id, "pending", by=CLI)
     assert [(event, kw) for event, _, kw in sent] == [

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Customer, OutboxEmail, Ticket
 from app.services import api_keys, customer_access, customer_emails, inbound_email, widget_identity, widget_requests
-from app.services.audit import CLI
 from app.services.browser_events import BrowserEventsSchema, record_browser_events
 from app.services.errors import NotFoundError
 from app.services.ingestion import ingest_events
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest, create_ticket
 from app.services.visitor_tokens import Visitor
 from tests.support.shop_events import event, identify

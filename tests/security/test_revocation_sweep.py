@@ -14,8 +14,9 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Agent, AgentSession
 from app.models.base import utcnow
-from app.services import agents, auth, presence, revocation
-from app.services.audit import CLI
+from app.services import agents, auth, revocation
+from app.services.platform import presence
+from app.services.platform.audit import CLI
 
 CONSOLE = "/console"
 _tokens = itertools.count(1)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Conversation, Customer, Ticket
 from app.services import agents, conversations, visitor_tokens
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from tests.support.chat_sockets import CHAT, call, visitor_socket
 
 DEVICE = "anon-device"

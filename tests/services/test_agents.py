@@ -8,8 +8,8 @@ from app.extensions import db
 from app.models import Agent, AgentInvite, AuditEvent
 from app.models.base import utcnow
 from app.services import agents, auth
-from app.services.audit import CLI, Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from app.services.platform.audit import CLI, Actor
 from tests.conftest import AGENT_PASSWORD
 
 

@@ -3,7 +3,7 @@
 from app.extensions import db
 from app.models import ApiKey
 from app.services import api_keys
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 
 
 def test_key_is_shown_once_and_stored_as_hash(app):

@@ -10,9 +10,9 @@ from app.extensions import db
 from app.models import AuditEvent, CannedResponse
 from app.services import canned_responses as canned
 from app.services import conversations, demo
-from app.services.audit import CLI, Actor
 from app.services.canned_responses import TEAM, Draft
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from app.services.platform.audit import CLI, Actor
 from tests.support.shop_events import MUG, make_customer
 
 

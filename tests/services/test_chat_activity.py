@@ -7,18 +7,20 @@ import pytest
 
 from app.extensions import db
 from app.models import Conversation, Customer, Message
-from app.services import chat_activity, chat_settings, conversations, presence
-from app.services.audit import CLI
+from app.services import chat_activity, chat_settings, conversations
 from app.services.chat_settings import ChatSettings, PrechatField
 from app.services.conversations import StartRequest
 from app.services.errors import DomainError, NotFoundError
+from app.services.platform import presence
+from app.services.platform.audit import CLI
 from app.services.visitor_tokens import Visitor
 
 
 @pytest.fixture
 def emitted(monkeypatch):
     sent = []
-    monkeypatch.setattr("app.services.realtime.emit", lambda event, payload, **kw: sent.append((event, payload, kw)))
+    monkeypatch.setattr("app.services.platform.realtime.emit",
+                        lambda event, payload, **kw: sent.append((event, payload, kw)))
     return sent
 
 

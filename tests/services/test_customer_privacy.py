@@ -8,10 +8,11 @@ import pytest
 
 from app.extensions import db
 from app.models import AnonymousVisitor, AuditEvent, Cart, Customer, CustomerEvent, Order, OrderItem, StageTransition
-from app.services import customer_privacy, customers, realtime
-from app.services.audit import Actor
+from app.services import customer_privacy, customers
 from app.services.errors import NotFoundError
 from app.services.ingestion import ingest_events
+from app.services.platform import realtime
+from app.services.platform.audit import Actor
 from tests.support.shop_events import KETTLE, MUG, TEA, make_customer, order_placed
 
 ADMIN = Actor("agent", 7, "admin@example.com", "203.0.113.9")
@@ -144,8 +145,9 @@ def test_an_erased_customer_can_be_neither_exported_nor_erased_again(app, use_ca
 
 def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
     from app.models import Conversation, Message
-    from app.services import conversations, presence
+    from app.services import conversations
     from app.services.conversations import StartRequest
+    from app.services.platform import presence
     from app.services.visitor_tokens import Visitor
 
     agent, visitor = make_agent(), Visitor("anon-erase", "c-chat")

@@ -16,10 +16,10 @@ from app import create_app
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbCategory, KbSearch
 from app.services import kb_articles, kb_index, kb_search
-from app.services.audit import CLI
 from app.services.demo_knowledge_base import STARTER_ARTICLES
 from app.services.errors import ConflictError, DomainError, NotFoundError, StaleEditError
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 from config import TestConfig
 from knowledge_base.documents import ArticleDocument
 

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Article
 from app.services import kb_articles, kb_index
-from app.services.audit import CLI
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 from knowledge_base import transfer
 
 

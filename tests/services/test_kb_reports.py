@@ -10,9 +10,9 @@ import pytest
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbContact, KbSearch
 from app.services import kb_articles, kb_reports
-from app.services.audit import CLI
 from app.services.errors import DomainError
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 
 DAY = date(2024, 5, 10)
 START, END = date(2024, 5, 10), date(2024, 5, 11)

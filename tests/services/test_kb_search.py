@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbSearch, KbSynonymGroup
 from app.services import kb_articles, kb_index, kb_search
-from app.services.audit import CLI
 from app.services.errors import DomainError, NotFoundError
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 
 ARTICLES = {
     "teapot-care": ("Caring for your teapot", "Rinse the teapot with warm water, never soap. Dry it upside down."),

@@ -8,9 +8,9 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, KbSynonymGroup
 from app.services import kb_articles, kb_search, kb_synonyms
-from app.services.audit import CLI
 from app.services.errors import DomainError
 from app.services.kb_articles import ArticleInput
+from app.services.platform.audit import CLI
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
 
 

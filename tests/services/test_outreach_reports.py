@@ -11,9 +11,9 @@ import pytest
 from app.extensions import db
 from app.models import Customer, Order, OutreachDecision
 from app.services import outreach_reports, outreach_rules
-from app.services.audit import Actor
 from app.services.outreach_reports import Group, difference_interval
 from app.services.outreach_rules import RuleSpec
+from app.services.platform.audit import Actor
 
 T0 = datetime(2026, 11, 10, 12, tzinfo=UTC)
 ADMIN = Actor("system", None, "test")

@@ -9,8 +9,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from app.services import agents, auth, passwords
-from app.services.audit import CLI
 from app.services.errors import InvalidCredentialsError
+from app.services.platform.audit import CLI
 
 
 @pytest.fixture

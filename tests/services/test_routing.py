@@ -11,9 +11,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Cart, Customer, RoutingRule, Ticket, TicketEvent, TicketGroup, TicketTag
-from app.services import api_keys, assignment, presence, routing, ticket_groups, tickets
-from app.services.audit import CLI
+from app.services import api_keys, assignment, routing, ticket_groups, tickets
 from app.services.errors import DomainError
+from app.services.platform import presence
+from app.services.platform.audit import CLI
 from app.services.routing import ROUND_ROBIN, RuleSpec, Sample
 from app.services.tickets import Requester, TicketRequest
 

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketEvent
 from app.models.base import utcnow
 from app.services import sla, sla_settings, ticket_updates, ticket_views, tickets
-from app.services.audit import CLI
 from app.services.errors import DomainError
+from app.services.platform.audit import CLI
 from app.services.sla_settings import PolicySpec
 from app.services.tickets import Requester, TicketRequest
 

@@ -9,7 +9,7 @@ from app import create_app
 from app.extensions import db
 from app.models import ApiKey
 from app.services import api_keys
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ import sys
 from app import create_app
 from app.extensions import db
 from app.services import api_keys
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from config import TestConfig
 app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=sys.argv[1])
 with app.app_context():

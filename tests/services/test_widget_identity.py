@@ -14,8 +14,8 @@ from app.extensions import db
 from app.models import AppSetting, AuditEvent
 from app.models.base import utcnow
 from app.services import browser_events, widget_identity
-from app.services.audit import CLI
 from app.services.errors import DomainError
+from app.services.platform.audit import CLI
 
 ENV_SECRET = "an-operator-chosen-secret-of-forty-chars!"
 

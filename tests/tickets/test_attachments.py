@@ -17,8 +17,8 @@ from app.models import OutboxEmail, Ticket, TicketAttachment, TicketMessage
 from app.services import ticket_mail, ticket_updates, tickets
 from app.services.attachment_store import Upload, clean_filename
 from app.services.attachment_types import AttachmentError
-from app.services.audit import CLI
 from app.services.errors import DomainError
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from app.extensions import db
 from app.models import Customer, Ticket
 from app.services import agents, customer_privacy, lifecycle, ticket_audiences, ticket_views, tickets
-from app.services.audit import CLI
 from app.services.ingestion import ingest_events
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from tests.support.shop_events import MUG, TEA, cart_updated, make_customer, order_placed
 

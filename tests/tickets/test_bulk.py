@@ -11,8 +11,8 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketEvent
 from app.services import ticket_bulk, ticket_groups, ticket_merge, ticket_updates, tickets
-from app.services.audit import CLI
 from app.services.errors import DomainError
+from app.services.platform.audit import CLI
 from app.services.ticket_bulk import BulkConflictError, UnknownTicketsError
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from

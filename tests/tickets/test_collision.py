@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.extensions import socketio
 from app.services import ticket_updates
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from tests.conftest import AuthActions
 from tests.support.html import csrf_from
 from tests.tickets.test_views import make_ticket

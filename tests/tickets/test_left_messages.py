@@ -6,8 +6,8 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
 from app.services import conversations, ticket_updates
-from app.services.audit import CLI
 from app.services.conversations import StartRequest
+from app.services.platform.audit import CLI
 from app.services.visitor_tokens import Visitor
 
 

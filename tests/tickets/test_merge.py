@@ -14,15 +14,15 @@ from app.models import OutboxEmail, Ticket, TicketEvent, TicketMessage
 from app.services import (
     customer_privacy,
     inbound_email,
-    reply_tokens,
     ticket_merge,
     ticket_search,
     ticket_updates,
     ticket_views,
     tickets,
 )
-from app.services.audit import CLI, Actor
 from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.platform import reply_tokens
+from app.services.platform.audit import CLI, Actor
 from app.services.ticket_merge import DifferentRequestersError
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from

@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import SavedView
 from app.services import tickets
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 
 

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
 from app.services import agents, customer_privacy, ticket_search, ticket_updates, ticket_views, tickets
-from app.services.audit import CLI
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 
 

@@ -9,8 +9,8 @@ import re
 from app.extensions import db
 from app.models import OutboxEmail, Survey
 from app.services import inbox, surveys, ticket_updates, tickets, visitor_tokens
-from app.services.audit import CLI
 from app.services.conversations import StartRequest, send_visitor_message, start_conversation
+from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from app.services.visitor_tokens import Visitor
 from tests.support.html import csrf_from

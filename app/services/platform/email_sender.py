@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 from app.extensions import db
 from app.models import OutboxEmail
 from app.models.base import utcnow
-from app.services.reply_tokens import reply_address
+from app.services.platform.reply_tokens import reply_address
 
 log = logging.getLogger(__name__)
 BATCH = 50

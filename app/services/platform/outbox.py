@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import OutboxEmail
 from app.models.base import utcnow
-from app.services.email_address import is_email
 from app.services.errors import DomainError
+from app.services.platform.email_address import is_email
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from sqlalchemy import delete, func, select, update
 from app.extensions import db
 from app.models import PRESENCES, Agent, Cart, Customer, RealtimeConnection
 from app.models.base import utcnow
-from app.services import realtime
 from app.services.errors import DomainError
+from app.services.platform import realtime
 
 CONSOLE, CHAT = "console", "chat"
 HEARTBEAT_SECONDS = 20
