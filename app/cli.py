@@ -63,7 +63,7 @@ def inbound_email_command() -> None:
 @helpdesk.command("recompute-lifecycle")
 def recompute_lifecycle() -> None:
     """Reassess every buyer's stage and flags now (the hourly job does it too); prints the count."""
-    from app.services import lifecycle
+    from app.services.customers import lifecycle
 
     changed = lifecycle.recompute_lifecycle()["changed"]
     click.echo(f"{changed} customer{'' if changed == 1 else 's'} changed.")

@@ -35,7 +35,7 @@ class Loader:
     """Builds rows for `customers` profiles and writes them in chunks."""
 
     def __init__(self, customers: int, events: int, seed: int = 5) -> None:
-        from app.services.lifecycle_rules import LifecycleRules
+        from app.services.customers.lifecycle_rules import LifecycleRules
 
         self.rng = random.Random(seed)
         self.n, self.events = customers, events
@@ -68,7 +68,7 @@ class Loader:
         return result
 
     def customer(self, cid: int) -> dict:
-        from app.services.lifecycle_rules import Facts, assess
+        from app.services.customers.lifecycle_rules import Facts, assess
 
         first_seen = self.now - timedelta(days=self.rng.uniform(1, 720))
         placed = self._orders(cid, first_seen)

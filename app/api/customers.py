@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.api.auth import protect
 from app.api.blueprint import Blueprint
 from app.api.schemas import CustomerProfileSchema
-from app.services import customers
+from app.services.customers import queries
 from app.services.errors import NotFoundError
 
 MAX_ID_LENGTH = 128
@@ -22,5 +22,5 @@ def get_customer(customer_id: str):
     if len(customer_id) > MAX_ID_LENGTH or "\x00" in customer_id:
         # No stored id looks like this (ingestion refuses them), and PostgreSQL cannot compare text with NUL.
         raise NotFoundError("No customer with this id.")
-    context = customers.customer_context(customers.get_by_external_id(customer_id).id)
-    return customers.profile_document(context)
+    context = queries.customer_context(queries.get_by_external_id(customer_id).id)
+    return queries.profile_document(context)

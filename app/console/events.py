@@ -13,7 +13,7 @@ from app.guarded_namespace import GuardedNamespace
 from app.inbox.events import InboxEvents
 from app.realtime_setup import ensure_heartbeat
 from app.services import auth as auth_service
-from app.services import customers
+from app.services.customers import queries
 from app.services.errors import NotFoundError
 from app.services.platform.realtime import INBOX_ROOM, agent_room, customer_room
 from app.tickets.events import TicketEvents
@@ -113,7 +113,7 @@ class ConsoleNamespace(InboxEvents, TicketEvents, GuardedNamespace):
         if customer_id is None:
             return _refused("invalid", BAD_CUSTOMER_ID)
         try:
-            customers.get_customer(customer_id)
+            queries.get_customer(customer_id)
         except NotFoundError as exc:
             return _refused(exc.code, exc.message)
         join_room(customer_room(customer_id))

@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from app.console.access import admin_required, current_actor
 from app.console.forms import LifecycleRulesForm
 from app.models import STAGES
-from app.services import lifecycle
-from app.services.lifecycle_rules import LifecycleRules
+from app.services.customers import lifecycle
+from app.services.customers.lifecycle_rules import LifecycleRules
 
 BAND_FIELDS = ("recency_days", "frequency_orders", "monetary_values")
 

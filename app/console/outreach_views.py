@@ -14,7 +14,8 @@ from wtforms.validators import Length, Optional
 from app.console.access import admin_required, current_actor
 from app.console.routing_views import Checkboxes, _label, _options, _split, flag_options
 from app.models.customer import SEGMENTS, STAGES
-from app.services import outreach_rules, placeholders
+from app.services import outreach_rules
+from app.services.customers import placeholders
 from app.services.errors import DomainError, NotFoundError
 from app.services.outreach_rules import RuleSpec
 from app.services.platform import presence

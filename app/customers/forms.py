@@ -7,7 +7,7 @@ from wtforms import Form, SearchField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.models import FLAGS, SEGMENTS, STAGES
-from app.services.customers import CustomerFilter
+from app.services.customers.queries import CustomerFilter
 
 FLAG_LABELS = {"at_risk": "At risk", "churned": "Churned", "reactivated": "Reactivated", "vip": "VIP",
                "promoter": "Promoter", "passive": "Passive", "detractor": "Detractor"}

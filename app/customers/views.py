@@ -10,7 +10,8 @@ from flask_login import login_required
 from app.console.access import admin_required, current_actor
 from app.customers.forms import FLAG_LABELS, CustomerFilterForm, EraseForm, erase_phrase
 from app.models import STAGES
-from app.services import customer_overview, customer_privacy, customers
+from app.services import customer_overview, customer_privacy
+from app.services.customers import queries
 
 bp = Blueprint("console_customers", __name__, url_prefix="/console/customers")
 # The sidebar panel is embedded by other features' pages (chat, tickets): its labels are app-wide.
@@ -25,7 +26,7 @@ PAGE_SIZE = 50
 def index():
     """Customers, most recently seen first: filters, search and keyset pages of 50 (`after`)."""
     form = CustomerFilterForm(request.args)
-    page = customers.list_customers(form.to_filter(), after=request.args.get("after") or None, limit=PAGE_SIZE)
+    page = queries.list_customers(form.to_filter(), after=request.args.get("after") or None, limit=PAGE_SIZE)
     return render_template("customers/index.html", form=form, page=page, filters=form.query_args(),
                            after=request.args.get("after"))
 
@@ -48,7 +49,7 @@ def profile(customer_id: int):
 @login_required
 def panel(customer_id: int):
     """The condensed sidebar (an HTML fragment) that chat and tickets embed and refresh."""
-    return render_template("customers/_panel.html", context=customers.customer_context(customer_id))
+    return render_template("customers/_panel.html", context=queries.customer_context(customer_id))
 
 
 @bp.route("/<int:customer_id>/export.json")
@@ -66,7 +67,7 @@ def export(customer_id: int):
 @admin_required
 def erase(customer_id: int):
     """Confirm, then erase the customer and everything stored about them (audit-logged)."""
-    customer = customers.get_customer(customer_id)
+    customer = queries.get_customer(customer_id)
     form = EraseForm(expected=erase_phrase(customer))
     if form.validate_on_submit():
         customer_privacy.erase_customer(customer_id, by=current_actor())

@@ -28,7 +28,7 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_expired_sessions", "app.services.auth:purge_expired_sessions", 3600),
     # Stages and flags that change with time alone: post-purchase window, at risk, churned.
-    PeriodicJob("recompute_lifecycle", "app.services.lifecycle:recompute_lifecycle", 3600),
+    PeriodicJob("recompute_lifecycle", "app.services.customers.lifecycle:recompute_lifecycle", 3600),
     # The outbox's sender (a no-op while HELPDESK_EMAIL_DELIVERY=outbox keeps mail in the console).
     PeriodicJob("deliver_outbox", "app.services.platform.email_sender:deliver_outbox", 10),
     # SLA targets that passed unmet: marked, audited, the assignee told.

@@ -54,7 +54,7 @@ class Order(db.Model):
     before its order creates the row with only `refunded_at`; the order fills it in later.
 
     `confirmed` is False while the order is known only from a shopper's page (a claim): the shop's
-    server has the last word on whose order it is and what it holds (app/services/orders.py)."""
+    server has the last word on whose order it is and what it holds (app/services/customers/orders.py)."""
 
     __tablename__ = "orders"
 

@@ -33,7 +33,7 @@ class Customer(db.Model):
     # to agents and written to, never a key to the profile.
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     # The address the helpdesk may find this profile by and send sign-in links to: vouched for by
-    # the shop's server, or the address an email-only profile was made for. services/customer_emails.py.
+    # the shop's server, or the address an email-only profile was made for. services/customers/emails.py.
     verified_email: Mapped[str | None] = mapped_column(String(254), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))

@@ -20,11 +20,11 @@ from app.extensions import db
 from app.models import Agent, CannedResponse, Conversation
 from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import placeholders
 from app.services.conversations import NOT_FOUND as NO_CONVERSATION
-from app.services.customers import customer_context
+from app.services.customers import placeholders
+from app.services.customers.placeholders import Rendered
+from app.services.customers.queries import customer_context
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, StaleEditError
-from app.services.placeholders import Rendered
 from app.services.platform import audit
 from app.services.platform.audit import Actor
 

@@ -15,26 +15,26 @@ from app.services import (
     assignment,
     chat_settings,
     kb_search,
-    lifecycle,
     message_store,
     outreach_answers,
     tickets,
     visitor_access,
 )
-from app.services.batch_cache import BatchCache
 from app.services.chat_payloads import (
     activity_payload,
     conversation_payload,
     message_payload,
     visitor_conversation_payload,
 )
+from app.services.customers import lifecycle
+from app.services.customers.batch_cache import BatchCache
+from app.services.customers.profiles import resolve
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.message_store import ChatMessage
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email
 from app.services.platform.locked_rows import get_row
-from app.services.profiles import resolve
 from app.services.tickets import Requester, TicketRequest
 from app.services.visitor_tokens import Visitor, check_id
 

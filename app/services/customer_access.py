@@ -12,7 +12,7 @@ from app import jobs
 from app.extensions import db
 from app.models import Customer, CustomerLink, CustomerSession, Ticket
 from app.models.base import utcnow
-from app.services import customer_emails
+from app.services.customers import emails
 from app.services.errors import DomainError
 from app.services.platform import outbox
 from app.services.platform.outbox import EmailDraft
@@ -49,7 +49,7 @@ def request_sign_in(email: str) -> None:
     """Called by My requests' sign-in form: check the address, then leave the rest to a
     background job (send_sign_in_link), so that the answer takes as long, and says the same,
     whether or not the address belongs to anyone."""
-    email = customer_emails.checked_address(email)
+    email = emails.checked_address(email)
     db.session.rollback()  # nothing to write here; the job runs in a session (and transaction) of its own
     jobs.enqueue("app.services.customer_access:send_sign_in_link", email=email)
 
@@ -57,7 +57,7 @@ def request_sign_in(email: str) -> None:
 def send_sign_in_link(email: str) -> None:
     """A job: email a sign-in link when the address belongs to a customer (verified:
     customer_emails.py); nothing when it does not. One commit."""
-    customer = customer_emails.find_by_address(email)  # a profile that only claimed the address: no link
+    customer = emails.find_by_address(email)  # a profile that only claimed the address: no link
     if customer is None:
         return
     link = new_link(customer, REQUESTS_PATH, timedelta(minutes=SIGN_IN_MINUTES))
@@ -79,7 +79,7 @@ def acknowledge(ticket: Ticket, customer: Customer) -> None:
     shop = current_app.config["HELPDESK_SHOP_NAME"]
     greeting = (f"Hello{' ' + customer.name if customer.name else ''},\n\nThank you for writing to {shop}. "
                 f"Your request #{ticket.id} “{ticket.subject}” is with our team; we will answer by email.\n\n")
-    address = customer_emails.sign_in_address(customer)
+    address = emails.sign_in_address(customer)
     if address is not None:
         link = new_link(customer, f"{REQUESTS_PATH}/{ticket.id}", timedelta(days=TICKET_LINK_DAYS))
         greeting += (f"See your request and add to it here (the link works once, for {TICKET_LINK_DAYS} days):\n"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from app.models import STAGES, Customer, StageTransition
 from app.models.base import utcnow
 from app.services import nps, outreach_reports
-from app.services.customers import CustomerContext, Touchpoint, customer_context, journey
+from app.services.customers.queries import CustomerContext, Touchpoint, customer_context, journey
 
 # Marker colour of each touchpoint kind on the journey map (custom events are "other").
 KIND_CATEGORIES = {

@@ -18,10 +18,10 @@ from sqlalchemy import insert, select
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message, Survey
 from app.models.base import utcnow
+from app.services.customers.lifecycle_rules import nps_group
 from app.services.demo_customers import PRODUCTS
 from app.services.demo_outreach import FIRST_NAMES, LAST_NAMES, SAFE_AGE, _basket, _Person
 from app.services.ingestion import ingest_events
-from app.services.lifecycle_rules import nps_group
 
 BUYERS = 320
 YEAR = 365

@@ -18,7 +18,8 @@ from sqlalchemy import func, insert, or_, select
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services import outreach_audience, placeholders
+from app.services import outreach_audience
+from app.services.customers import placeholders
 from app.services.demo_customers import PRODUCTS
 from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec, save_rule

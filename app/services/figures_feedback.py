@@ -20,7 +20,7 @@ from sqlalchemy import exists, func, select
 
 from app.extensions import db
 from app.models import Conversation, Customer, CustomerEvent, Message, Order, Survey, Ticket
-from app.services import lifecycle
+from app.services.customers import lifecycle
 from app.services.figure_rows import Family, Row, as_date, day_of
 from app.services.nps import EVENT_SOURCE as SURVEY_SOURCE
 

@@ -12,7 +12,7 @@ from app.models.conversation import CONVERSATION_STATUSES
 from app.services import assignment, chat_settings, outreach_answers, surveys
 from app.services.chat_payloads import conversation_payload, visitor_conversation_payload
 from app.services.conversations import MAX_RESUME, NOT_FOUND
-from app.services.customers import CustomerContext, customer_context
+from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence, realtime
 from app.services.platform.audit import Actor

@@ -15,14 +15,15 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
-from app.services import lifecycle, outreach_engine
-from app.services.batch_cache import BatchCache
+from app.services import outreach_engine
+from app.services.customers import lifecycle
+from app.services.customers.batch_cache import BatchCache
+from app.services.customers.event_effects import apply_event
+from app.services.customers.lifecycle_rules import LifecycleRules
+from app.services.customers.profiles import create_new_profiles, resolve
 from app.services.errors import DomainError
-from app.services.event_effects import apply_event
 from app.services.event_schemas import validate_event
-from app.services.lifecycle_rules import LifecycleRules
 from app.services.platform import realtime
-from app.services.profiles import create_new_profiles, resolve
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Customer, OutreachDecision, Ticket
-from app.services import placeholders, tickets
+from app.services import tickets
+from app.services.customers import placeholders
 from app.services.platform.audit import Actor
 from app.services.platform.outbox import EmailDraft
 from app.services.platform.outbox import queue_email as queue_outbox_email

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from app.models import Cart, Customer, OutreachRule
 from app.models.customer import FLAGS
-from app.services import placeholders
+from app.services.customers import placeholders
 from app.services.outreach_rules import compile_pattern
 
 VISITOR_FACING = ("widget_message", "email")

@@ -31,8 +31,9 @@ from app.models import (
     Ticket,
 )
 from app.models.base import UTCDateTime
-from app.services import placeholders, sla
+from app.services import sla
 from app.services.business_hours import is_open
+from app.services.customers import placeholders
 from app.services.outreach_audience import (
     Rule,
     Visit,

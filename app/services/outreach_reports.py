@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
 from app.models.customer import STAGES
-from app.services import lifecycle
+from app.services.customers import lifecycle
+from app.services.customers.placeholders import money
 from app.services.outreach_rules import get_rule
-from app.services.placeholders import money
 
 Z95 = 1.959964
 CHUNK = 5000  # customer ids per IN list (SQLite allows 32,766 variables)

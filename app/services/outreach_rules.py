@@ -18,7 +18,7 @@ from app.models import Agent, OutreachRule
 from app.models.base import utcnow
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.outreach import ACTION_KINDS, TRIGGER_KINDS
-from app.services import placeholders
+from app.services.customers import placeholders
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import audit
 from app.services.platform.audit import Actor

@@ -20,7 +20,7 @@ from app.models import Agent, Cart, Customer, RoutingRule, Ticket, TicketGroup, 
 from app.models.base import utcnow
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import customer_emails
+from app.services.customers import emails
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence
 from app.services.platform.audit import Actor
@@ -365,7 +365,7 @@ def try_rule(spec: RuleSpec, sample: Sample) -> TryResult:
     spec = clean_spec(spec)
     customer = None
     if sample.email:  # the profile a request from that address would go to
-        customer = customer_emails.find_by_address(sample.email)
+        customer = emails.find_by_address(sample.email)
     facts = facts_for(sample.channel if sample.channel in TICKET_CHANNELS else "help_center", sample.subject or "",
                       sample.body or "", (), customer)
     results = checks(spec.conditions, facts)

@@ -25,7 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
 from app.services import sla, surveys, ticket_attachments, ticket_audiences, ticket_search
-from app.services.customers import CustomerContext, customer_context
+from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence
 from app.services.tickets import get_ticket

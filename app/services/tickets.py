@@ -20,8 +20,9 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import customer_access, customer_emails, routing, ticket_attachments
+from app.services import customer_access, routing, ticket_attachments
 from app.services.attachment_store import Upload
+from app.services.customers import emails
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
@@ -120,7 +121,7 @@ def _requester(requester: Requester) -> Customer:
         check_id(requester.external_id, "customer_id")
         customer = db.session.scalar(select(Customer).where(Customer.external_id == requester.external_id))
     elif requester.email:  # the address's own profile, never one that only claimed it
-        return customer_emails.profile_for_address(requester.email, requester.name)
+        return emails.profile_for_address(requester.email, requester.name)
     else:
         raise DomainError("Say who the ticket is for: a customer id or an email.", field="requester")
     if customer is None or customer.erased_at is not None:

@@ -3,7 +3,7 @@
 A verified shopper's page may send order_placed, and orders were looked up by the shop's order id
 alone: a shopper could claim the id the shop would later use for someone else's order, which then
 stayed on the shopper. `orders.confirmed` is False for an order known only from a page's claim;
-the server's word about it takes it over (app/services/orders.py).
+the server's word about it takes it over (app/services/customers/orders.py).
 
 Existing orders: the event log tells where each came from (customer_events.source, "browser" for
 the pages, whose event ids also start with "web:"). An order is marked unconfirmed when a page
@@ -29,7 +29,7 @@ down_revision = '5b0e2c7d9a14'
 branch_labels = None
 depends_on = None
 
-# As app/services/event_sources.py has it at this revision (a migration does not import the app).
+# As app/services/customers/event_sources.py has it at this revision (a migration does not import the app).
 SERVER_SOURCES = ("api", "demo", "survey")
 
 

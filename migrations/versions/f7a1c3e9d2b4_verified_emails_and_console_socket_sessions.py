@@ -1,7 +1,7 @@
 """customers' verified email; console sockets remember their sign-in (security review)
 
 `customers.verified_email`: the address the helpdesk may find a profile by and send sign-in links
-to (app/services/customer_emails.py). An email a shopper's browser claimed was taken as proof of
+to (app/services/customers/emails.py). An email a shopper's browser claimed was taken as proof of
 identity: tickets filed under that address went to the claimant's profile and were listed in
 their widget. Now only the shop's server vouches for an address (or a profile was made for it).
 
@@ -28,7 +28,7 @@ down_revision = 'e18a0c0f5e01'
 branch_labels = None
 depends_on = None
 
-# As app/services/event_sources.py had it at this revision (a migration does not import the app).
+# As app/services/customers/event_sources.py had it at this revision (a migration does not import the app).
 SERVER_SOURCES = ("api", "demo", "survey")
 
 

@@ -12,8 +12,9 @@ import pytest
 from app.extensions import db, socketio
 from app.models import Customer
 from app.models.base import utcnow
-from app.services import profiles, ticket_updates, tickets, visitor_tokens, widget_identity
-from app.services.batch_cache import BatchCache
+from app.services import ticket_updates, tickets, visitor_tokens, widget_identity
+from app.services.customers import profiles
+from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
 from app.services.platform.realtime import requests_room
 from app.services.tickets import Requester, TicketRequest

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, Customer
-from app.services import lifecycle
+from app.services.customers import lifecycle
 from app.services.ingestion import ingest_events
 
 PAGE = "/console/settings/lifecycle"

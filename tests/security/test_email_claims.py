@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, OutboxEmail, Ticket
-from app.services import api_keys, customer_access, customer_emails, inbound_email, widget_identity, widget_requests
+from app.services import api_keys, customer_access, inbound_email, widget_identity, widget_requests
 from app.services.browser_events import BrowserEventsSchema, record_browser_events
+from app.services.customers import emails
 from app.services.errors import NotFoundError
 from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
@@ -161,19 +162,19 @@ def test_the_claimants_own_request_is_acknowledged_to_the_claimed_address_withou
 
 def test_the_shops_server_is_the_one_that_makes_an_address_a_customers(shop):
     claim_from_browser("c-shopper", "shopper@example.com", anonymous_id="anon-shopper")
-    assert customer_emails.find_by_address("shopper@example.com") is None
+    assert emails.find_by_address("shopper@example.com") is None
     server_identify("c-shopper", "shopper@example.com")
-    assert customer_emails.find_by_address("Shopper@Example.com ").external_id == "c-shopper"
+    assert emails.find_by_address("Shopper@Example.com ").external_id == "c-shopper"
     # A later claim from the page changes the contact address, not what the server vouched for.
     claim_from_browser("c-shopper", "elsewhere@example.com", anonymous_id="anon-shopper")
     shopper = profile("c-shopper")
     assert (shopper.email, shopper.verified_email) == ("elsewhere@example.com", "shopper@example.com")
-    assert customer_emails.find_by_address("elsewhere@example.com") is None
+    assert emails.find_by_address("elsewhere@example.com") is None
 
 
 def test_an_anonymous_visitors_claim_stays_a_claim_when_they_sign_in(shop):
     record_browser_events(BrowserEventsSchema().load({
         "anonymous_id": "anon-m", "events": [event("identify", email=VICTIM)]}))
     claim_from_browser("c-attacker", "mallory@example.com", anonymous_id="anon-m")  # merges anon-m in
-    assert customer_emails.find_by_address(VICTIM) is None
+    assert emails.find_by_address(VICTIM) is None
     assert profile("c-attacker").verified_email is None

@@ -9,7 +9,7 @@ import pytest
 
 from app.services import customer_overview
 from app.services.customer_overview import MIN_PERIOD_PERCENT, journey_days, lead_source_text, stage_periods
-from app.services.customers import Touchpoint
+from app.services.customers.queries import Touchpoint
 from app.services.errors import NotFoundError
 from tests.support.shop_events import MUG, make_customer
 

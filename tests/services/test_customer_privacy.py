@@ -8,7 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.models import AnonymousVisitor, AuditEvent, Cart, Customer, CustomerEvent, Order, OrderItem, StageTransition
-from app.services import customer_privacy, customers
+from app.services import customer_privacy
+from app.services.customers import queries
 from app.services.errors import NotFoundError
 from app.services.ingestion import ingest_events
 from app.services.platform import realtime
@@ -63,7 +64,7 @@ def test_erase_deletes_everything_about_the_customer_and_nothing_else(app):
                       "survey_comments_blanked": 0, "ticket_attachments": 0}
     db.session.expire_all()
     with pytest.raises(NotFoundError):
-        customers.get_customer(gone_id)
+        queries.get_customer(gone_id)
     assert _count(CustomerEvent, CustomerEvent.customer_id == gone_id) == 0
     assert _count(CustomerEvent, CustomerEvent.anonymous_id.in_(anonymous_ids)) == 0
     assert _count(CustomerEvent, CustomerEvent.external_customer_id == "c-gone") == 0
@@ -88,7 +89,7 @@ def test_erase_leaves_only_an_anonymous_tombstone(app):
             assert getattr(row, attribute.key) is None, attribute.key
     assert (row.traits, row.order_count, row.lifetime_value, row.stage, row.segment, row.flags) == (
         {}, 0, 0, "reach", "visitor", [])
-    assert customers.list_customers(customers.CustomerFilter()).customers == []
+    assert queries.list_customers(queries.CustomerFilter()).customers == []
 
 
 def test_an_erased_id_is_never_given_to_the_next_customer(app):

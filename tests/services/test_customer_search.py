@@ -1,6 +1,6 @@
 """Customer search treats what the agent typed literally."""
 
-from app.services.customers import CustomerFilter, list_customers
+from app.services.customers.queries import CustomerFilter, list_customers
 from app.services.ingestion import ingest_events
 from tests.factories import event
 

@@ -28,9 +28,9 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import report_figures
 from app.services.cohort_report import cohort_report
+from app.services.customers.lifecycle_rules import nps_group
 from app.services.figure_rows import months_between
 from app.services.lifecycle_report import lifecycle_report
-from app.services.lifecycle_rules import nps_group
 from app.services.loyalty_report import loyalty_report
 from app.services.retention_report import retention_report
 
@@ -295,7 +295,7 @@ def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_ans
 
 
 def test_the_stage_at_a_moment_is_the_last_move_at_it_or_just_before_it(any_app):
-    from app.services.lifecycle import stages_at, stages_at_moments
+    from app.services.customers.lifecycle import stages_at, stages_at_moments
 
     first, second = Customer(external_id="a", stage="retention"), Customer(external_id="b", stage="reach")
     db.session.add_all([first, second])

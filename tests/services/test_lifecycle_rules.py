@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.lifecycle_rules import Facts, LifecycleRules, assess, rfm_scores
+from app.services.customers.lifecycle_rules import Facts, LifecycleRules, assess, rfm_scores
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 RULES = LifecycleRules()

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.jobs import PERIODIC_JOBS
 from app.jobs.backends import resolve
 from app.models import Customer, StageTransition
-from app.services import lifecycle
+from app.services.customers import lifecycle
 from app.services.ingestion import ingest_events
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from app.models import Agent, Cart, Customer, Order
-from app.services import placeholders
+from app.services.customers import placeholders
 from app.services.errors import DomainError
 
 

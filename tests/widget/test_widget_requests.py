@@ -12,9 +12,10 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
 from app.models.base import utcnow
-from app.services import profiles, ticket_updates, tickets, visitor_tokens, widget_identity
+from app.services import ticket_updates, tickets, visitor_tokens, widget_identity
 from app.services.attachment_store import Upload
-from app.services.batch_cache import BatchCache
+from app.services.customers import profiles
+from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs import enqueue
 from app.models import FLAGS, Customer, StageTransition
 from app.models.base import utcnow
-from app.services.lifecycle_rules import Assessment, Facts, LifecycleRules, assess
+from app.services.customers.lifecycle_rules import Assessment, Facts, LifecycleRules, assess
 from app.services.platform import audit, settings_store
 from app.services.platform.audit import Actor
 
@@ -155,7 +155,7 @@ def save_rules(rules: LifecycleRules, *, by: Actor) -> None:
     settings_store.put_setting(RULES_KEY, rules.to_dict())
     audit.record("lifecycle.rules_changed", actor=by, details=rules.to_dict())
     db.session.commit()
-    enqueue("app.services.lifecycle:reassess_everyone")
+    enqueue("app.services.customers.lifecycle:reassess_everyone")
 
 
 def reassess_everyone() -> dict:

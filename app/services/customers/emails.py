@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Customer
 from app.models.base import utcnow
-from app.services import lifecycle
+from app.services.customers import lifecycle
 from app.services.errors import DomainError
 from app.services.platform.email_address import is_email
 

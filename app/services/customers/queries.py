@@ -10,9 +10,9 @@ from sqlalchemy import func, or_
 from app.database import contains_pattern
 from app.extensions import db
 from app.models import FLAGS, Cart, Conversation, Customer, CustomerEvent, Order, StageTransition, Survey
-from app.services import orders
+from app.services.customers import orders
+from app.services.customers.lifecycle_rules import nps_group
 from app.services.errors import DomainError, NotFoundError
-from app.services.lifecycle_rules import nps_group
 from app.services.platform import presence
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Customer, Order, OrderItem
-from app.services.batch_cache import BatchCache
-from app.services.event_sources import speaks_for_shop
+from app.services.customers.batch_cache import BatchCache
+from app.services.customers.event_sources import speaks_for_shop
 from app.services.platform.locked_rows import get_locked
 
 

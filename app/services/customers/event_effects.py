@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from app.extensions import db
 from app.models import Cart, Customer
-from app.services import orders
-from app.services.batch_cache import BatchCache
-from app.services.event_sources import speaks_for_shop
+from app.services.customers import orders
+from app.services.customers.batch_cache import BatchCache
+from app.services.customers.event_sources import speaks_for_shop
 
 ENGAGING = {"product_viewed", "checkout_started", "review_submitted", "signed_up", "order_placed"}
 LEAD_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer", "url")

@@ -12,9 +12,9 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Order, OutreachDecision, StageTransition
-from app.services import orders as orders_service
-from app.services.batch_cache import BatchCache
-from app.services.event_effects import merge_fields
+from app.services.customers import orders as orders_service
+from app.services.customers.batch_cache import BatchCache
+from app.services.customers.event_effects import merge_fields
 
 
 def _locked(query):
