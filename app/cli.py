@@ -6,7 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.services import agents, api_keys, demo
+from app.services import demo
+from app.services.access import agents, api_keys
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
 

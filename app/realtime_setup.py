@@ -90,7 +90,7 @@ class RefusedPacketFilter(logging.Filter):
 
 # One heartbeat task per process, started with its first socket (nothing runs at import or in
 # create_app): it refreshes this process's rows of open sockets (presence) and disconnects widget
-# sockets whose token has expired and console sockets whose sign-in has ended (services/revocation.py).
+# sockets whose token has expired and console sockets whose sign-in has ended (services/access/revocation.py).
 _heartbeat_started = False
 
 
@@ -105,7 +105,7 @@ def ensure_heartbeat(app: Flask) -> None:
 
 
 def _beat(app: Flask, seconds: int) -> None:
-    from app.services import revocation
+    from app.services.access import revocation
 
     log = logging.getLogger("helpdesk.heartbeat")
     while True:

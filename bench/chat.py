@@ -69,7 +69,7 @@ def create_agents(env: dict, n: int) -> None:
     os.environ.update(env)
     try:
         from app import create_app
-        from app.services import agents as agents_service
+        from app.services.access import agents as agents_service
         from app.services.platform.audit import CLI
 
         app = create_app()

@@ -207,7 +207,7 @@ def _answer_now(app, n: int) -> None:
 
 
 def measure(app, requests: int) -> dict[str, list[float]]:
-    from app.services import agents
+    from app.services.access import agents
     from app.services.platform.audit import CLI
     from tests.support.html import csrf_from
 

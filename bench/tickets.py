@@ -180,7 +180,7 @@ def _timed(client, path: str, samples: list[float]) -> str:
 
 
 def measure(app, requests: int) -> dict[str, list[float]]:
-    from app.services import agents
+    from app.services.access import agents
     from app.services.platform.audit import CLI
     from tests.support.html import csrf_from
 

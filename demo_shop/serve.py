@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from app import create_app
-from app.services import widget_identity
+from app.services.access import widget_identity
 from config import config_from_env
 from demo_shop import create_shop
 

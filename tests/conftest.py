@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
-from app.services import agents as agents_service
+from app.services.access import agents as agents_service
 from app.services.platform.audit import CLI
 from config import TestConfig
 from tests.support import routing_cache, services

@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import CustomerEvent, KbContact, Ticket, TicketMessage
-from app.services import agents, api_keys
+from app.services.access import agents, api_keys
 from app.services.platform.audit import CLI
 from tests.conftest import AuthActions
 from tests.help_center.test_requests import FORM, form_data

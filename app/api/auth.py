@@ -2,8 +2,8 @@
 
 from flask import abort, g, request
 
-from app.services import api_keys as api_keys_service
-from app.services.tokens import hash_token
+from app.services.access import api_keys as api_keys_service
+from app.services.access.tokens import hash_token
 
 PUBLIC_ENDPOINTS = frozenset()
 

@@ -18,8 +18,8 @@ from app.api.blueprint import Blueprint
 from app.api.json_body import json_body
 from app.api.schemas import IngestResultSchema, WidgetSessionRequestSchema, WidgetSessionSchema
 from app.extensions import csrf, limiter
+from app.services.access.visitor_tokens import issue_visitor_token
 from app.services.browser_events import BrowserEventsSchema, record_browser_events
-from app.services.visitor_tokens import issue_visitor_token
 
 log = logging.getLogger(__name__)
 

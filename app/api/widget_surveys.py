@@ -12,7 +12,8 @@ from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID
 from app.extensions import csrf
 from app.models.survey import CSAT_RATINGS, SURVEY_KINDS
-from app.services import surveys, visitor_tokens
+from app.services import surveys
+from app.services.access import visitor_tokens
 from app.services.errors import NotFoundError
 from app.services.surveys import MAX_COMMENT_CHARS, Answer
 

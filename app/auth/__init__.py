@@ -4,7 +4,7 @@ from flask import Flask, session
 from flask_login import LoginManager
 
 from app.auth.views import bp
-from app.services import auth as auth_service
+from app.services.access import auth as auth_service
 
 SESSION_KEY = "agent_session"
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.services.passwords import MAX_LENGTH, MIN_LENGTH
+from app.services.access.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginForm(FlaskForm):

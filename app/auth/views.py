@@ -6,8 +6,8 @@ from flask_login import current_user, login_user, logout_user
 from app.auth.forms import LoginForm, NewPasswordForm
 from app.extensions import limiter
 from app.safe_redirect import safe_target
-from app.services import agents as agents_service
-from app.services import auth as auth_service
+from app.services.access import agents as agents_service
+from app.services.access import auth as auth_service
 from app.services.errors import DomainError, InvalidCredentialsError
 
 bp = Blueprint("auth", __name__, url_prefix="/console")

@@ -11,21 +11,14 @@ from app.chat import limits, schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import ensure_heartbeat, origin_allowed
-from app.services import (
-    chat_activity,
-    chat_settings,
-    conversations,
-    nps,
-    outreach_answers,
-    visitor_access,
-    visitor_tokens,
-)
+from app.services import chat_activity, chat_settings, conversations, nps, outreach_answers
+from app.services.access import visitor_tokens, visitors
+from app.services.access.visitor_tokens import Visitor
 from app.services.chat_payloads import message_payload, visitor_conversation_payload
 from app.services.conversations import StartRequest
 from app.services.errors import UnauthorizedError
 from app.services.platform import presence
 from app.services.platform.realtime import conversation_room, profile_room, requests_room
-from app.services.visitor_tokens import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +162,7 @@ class ChatNamespace(GuardedNamespace):
         """The visitor opened the chat showing a proactive message: the rule's report counts it."""
         payload = schemas.parse(schemas.OPEN_OUTREACH, data)
         limits.check("signals", _who(visitor))
-        outreach_answers.opened(payload["decision_id"], visitor_access.owned_profile_id(visitor))
+        outreach_answers.opened(payload["decision_id"], visitors.owned_profile_id(visitor))
         return {"ok": True}
 
     def on_mark_read(self, visitor: Visitor, data=None):

@@ -12,7 +12,7 @@ from app.auth import current_session_token
 from app.guarded_namespace import GuardedNamespace
 from app.inbox.events import InboxEvents
 from app.realtime_setup import ensure_heartbeat
-from app.services import auth as auth_service
+from app.services.access import auth as auth_service
 from app.services.customers import queries
 from app.services.errors import NotFoundError
 from app.services.platform.realtime import INBOX_ROOM, agent_room, customer_room
@@ -54,7 +54,7 @@ class ConsoleNamespace(InboxEvents, TicketEvents, GuardedNamespace):
         unwatch_customer({"customer_id": int}) → ack {"ok": true}: leaves that room.
     Server → client:
         session_revoked {"agent_id"}: this agent's sessions were revoked; the page reloads. The
-            sockets of the revoked sessions are then disconnected by the server (services/revocation.py).
+            sockets of the revoked sessions are then disconnected by the server (services/access/revocation.py).
         customer_updated {"customer_id", "cart_changed"}: to `customer:{id}` after a change is
             committed (events ingested, erasure); watchers fetch the fresh fragments.
         error {"code", "message"}: a command was refused.

@@ -27,10 +27,10 @@ from app.models.article import STATUSES
 from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
 from app.models.conversation import MAX_BODY_CHARS
 from app.services import kb_articles
+from app.services.access.passwords import MAX_LENGTH, MIN_LENGTH
 from app.services.canned_responses import Draft
 from app.services.kb_articles import ArticleInput
 from app.services.kb_editor import ArticleFilter
-from app.services.passwords import MAX_LENGTH, MIN_LENGTH
 
 ROLE_CHOICES = [SelectChoice("agent", "Agent"), SelectChoice("admin", "Admin")]
 

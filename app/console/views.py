@@ -6,9 +6,9 @@ from flask_login import current_user, login_required
 from app.auth import current_session_token
 from app.console.access import admin_required, current_actor
 from app.console.forms import ActionForm, ApiKeyForm, ChangePasswordForm, NewAgentForm, RoleForm
-from app.services import agents as agents_service
-from app.services import api_keys as api_keys_service
-from app.services import widget_identity
+from app.services.access import agents as agents_service
+from app.services.access import api_keys as api_keys_service
+from app.services.access import widget_identity
 from app.services.errors import DomainError
 from app.services.platform import audit as audit_service
 

@@ -11,8 +11,9 @@ from app.extensions import limiter
 from app.help_center.forms import ConfirmForm, ReplyForm, SignInForm, SignOutForm
 from app.help_center.views import bp
 from app.safe_redirect import safe_target
-from app.services import customer_access, customer_requests, ticket_attachments
-from app.services.customer_access import LinkError
+from app.services import customer_requests, ticket_attachments
+from app.services.access import sign_in_links
+from app.services.access.sign_in_links import LinkError
 from app.services.errors import DomainError, NotFoundError
 from app.uploads import accepts_files, send_attachment, uploads_from
 
@@ -25,7 +26,7 @@ def _shop() -> str:
 
 def _customer():
     if "help_customer" not in g:
-        g.help_customer = customer_access.customer_for_session(session.get(SESSION_KEY))
+        g.help_customer = sign_in_links.customer_for_session(session.get(SESSION_KEY))
     return g.help_customer
 
 
@@ -63,7 +64,7 @@ def my_requests():
     if not form.validate_on_submit():
         return _page("help_center/sign_in.html", 400, form=form)
     try:
-        customer_access.request_sign_in(form.email.data)
+        sign_in_links.request_sign_in(form.email.data)
     except DomainError as exc:
         form.email.errors = [exc.message]
         return _page("help_center/sign_in.html", exc.status, form=form)
@@ -77,7 +78,7 @@ def sign_in(token: str):
     if request.method == "GET" or not form.validate_on_submit():
         return _page("help_center/sign_in_confirm.html", form=form, token=token)
     try:
-        session_token, next_path = customer_access.redeem(token)
+        session_token, next_path = sign_in_links.redeem(token)
     except LinkError as exc:
         return _page("help_center/sign_in.html", exc.status, form=SignInForm(formdata=None), link_error=exc.message)
     session[SESSION_KEY] = session_token
@@ -87,7 +88,7 @@ def sign_in(token: str):
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     if SignOutForm().validate_on_submit():
-        customer_access.sign_out(session.pop(SESSION_KEY, None))
+        sign_in_links.sign_out(session.pop(SESSION_KEY, None))
     return redirect(url_for("help_center.my_requests"))
 
 

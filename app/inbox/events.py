@@ -10,7 +10,7 @@ from app.auth import current_session_token
 from app.chat import schemas
 from app.chat.schemas import acked
 from app.services import assignment, chat_activity, conversations, ticket_activity
-from app.services import auth as auth_service
+from app.services.access import auth as auth_service
 from app.services.chat_payloads import conversation_payload, message_payload
 from app.services.platform import presence, realtime
 from app.services.platform.realtime import VISITORS_ROOM, conversation_agents_room, conversation_room

@@ -26,7 +26,7 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
-    PeriodicJob("purge_expired_sessions", "app.services.auth:purge_expired_sessions", 3600),
+    PeriodicJob("purge_expired_sessions", "app.services.access.auth:purge_expired_sessions", 3600),
     # Stages and flags that change with time alone: post-purchase window, at risk, churned.
     PeriodicJob("recompute_lifecycle", "app.services.customers.lifecycle:recompute_lifecycle", 3600),
     # The outbox's sender (a no-op while HELPDESK_EMAIL_DELIVERY=outbox keeps mail in the console).

@@ -7,7 +7,7 @@ import logging
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.services import widget_identity
+from app.services.access import widget_identity
 from app.services.errors import DomainError
 from app.services.event_schemas import ID, PROPERTY_SCHEMAS
 from app.services.ingestion import IngestResult, Rejection, ingest_events

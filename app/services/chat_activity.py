@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.services import message_store
+from app.services.access.visitor_tokens import Visitor
 from app.services.chat_payloads import (
     activity_payload,
     conversation_payload,
@@ -18,7 +19,6 @@ from app.services.chat_payloads import (
 from app.services.conversations import agent_conversation, check_message, visitor_conversation
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence, realtime
-from app.services.visitor_tokens import Visitor
 
 
 def visitor_typing(visitor: Visitor, conversation_id: int, typing: bool) -> None:

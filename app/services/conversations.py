@@ -11,15 +11,9 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import (
-    assignment,
-    chat_settings,
-    kb_search,
-    message_store,
-    outreach_answers,
-    tickets,
-    visitor_access,
-)
+from app.services import assignment, chat_settings, kb_search, message_store, outreach_answers, tickets
+from app.services.access import visitors
+from app.services.access.visitor_tokens import Visitor, check_id
 from app.services.chat_payloads import (
     activity_payload,
     conversation_payload,
@@ -36,7 +30,6 @@ from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email
 from app.services.platform.locked_rows import get_row
 from app.services.tickets import Requester, TicketRequest
-from app.services.visitor_tokens import Visitor, check_id
 
 MAX_ID_CHARS = 64
 MAX_RESUME = 500  # messages per join ack; a client further behind joins again from the last seq it got
@@ -71,7 +64,7 @@ def profile_on_site(visitor: Visitor) -> tuple[int, bool]:
     as a page view would (the widget's first events may still be on their way), and whether the
     token may act for it (an anonymous token does not own an identified profile). Flushes; the
     connection's record commits it."""
-    owned = visitor_access.owned_profile_id(visitor)
+    owned = visitors.owned_profile_id(visitor)
     if owned is not None:
         return owned, True
     try:
@@ -86,7 +79,7 @@ def profile_on_site(visitor: Visitor) -> tuple[int, bool]:
 
 def known_contact(visitor: Visitor) -> dict:
     """The name and email the visitor's profile already has (the pre-chat form skips them)."""
-    query = select(Customer.name, Customer.email).where(Customer.id == visitor_access.owned_profile(visitor))
+    query = select(Customer.name, Customer.email).where(Customer.id == visitors.owned_profile(visitor))
     row = db.session.execute(query).first()
     return {"name": row.name, "email": row.email} if row else {}
 
@@ -94,7 +87,7 @@ def known_contact(visitor: Visitor) -> dict:
 def visitor_conversation(visitor: Visitor, conversation_id: int, *, lock: bool = False) -> Conversation:
     """The visitor's own conversation; NotFoundError for another's or a missing one alike."""
     query = select(Conversation).where(Conversation.id == conversation_id,
-                                       Conversation.customer_id == visitor_access.owned_profile(visitor))
+                                       Conversation.customer_id == visitors.owned_profile(visitor))
     if lock:
         query = query.with_for_update(of=Conversation)
     conversation = db.session.scalar(query.execution_options(populate_existing=True))
@@ -167,7 +160,7 @@ def _profile_for_chat(visitor: Visitor, answers: dict, email: str | None) -> Cus
     pre-chat form fill the profile's when it has none (they never overwrite, and the email stays
     a claim: customer_emails.py)."""
     now = utcnow()
-    customer = visitor_access.profile_to_act_for(visitor)
+    customer = visitors.profile_to_act_for(visitor)
     customer.engaged_at = min(customer.engaged_at or now, now)
     customer.last_seen_at = max(customer.last_seen_at, now)
     if answers.get("name") and not customer.name:
@@ -216,7 +209,7 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
         db.session.commit()
     except IntegrityError:  # the same client_key committed by a concurrent retry (PostgreSQL)
         db.session.rollback()
-        return _existing_start(visitor_access.owned_profile_id(visitor), request.client_key)
+        return _existing_start(visitors.owned_profile_id(visitor), request.client_key)
     _announce_start(conversation, customer.id, first, note)
     if ticket is not None:
         realtime.ticket_changed(tickets.ticket_payload(ticket), created=True)
@@ -320,7 +313,7 @@ def visitor_conversations(visitor: Visitor, limit: int = MAX_LISTED) -> list[Vis
     rows = db.session.execute(
         select(Conversation, Agent.display_name)
         .outerjoin(Agent, Agent.id == Conversation.assignee_id)
-        .where(Conversation.customer_id == visitor_access.owned_profile(visitor))
+        .where(Conversation.customer_id == visitors.owned_profile(visitor))
         .order_by(Conversation.last_message_at.is_(None), Conversation.last_message_at.desc(),
                   Conversation.id.desc()).limit(limit)).all()
     listed = []

@@ -26,7 +26,8 @@ from app.models import (
     TicketMessage,
 )
 from app.models.base import utcnow
-from app.services import attachment_store, revocation, ticket_attachments
+from app.services import attachment_store, ticket_attachments
+from app.services.access import revocation
 from app.services.customers.queries import CustomerContext, customer_context, get_customer, profile_document
 from app.services.platform import audit, realtime
 from app.services.platform.audit import Actor

@@ -12,10 +12,10 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketAttachment, TicketMessage
 from app.services import ticket_attachments, ticket_updates, tickets
+from app.services.access.visitor_tokens import check_id
 from app.services.attachment_store import Upload
 from app.services.errors import NotFoundError
 from app.services.platform.audit import Actor
-from app.services.visitor_tokens import check_id
 
 # Statuses in the customer's words.
 CUSTOMER_STATUS = {"new": "Open", "open": "Open", "pending": "Awaiting your reply", "on_hold": "Open",

@@ -8,7 +8,6 @@ from app.extensions import db
 from app.models import Agent
 from app.models.base import utcnow
 from app.services import (
-    agents,
     demo_canned_responses,
     demo_conversations,
     demo_feedback,
@@ -20,6 +19,7 @@ from app.services import (
     demo_sla,
     demo_tickets,
 )
+from app.services.access import agents
 from app.services.demo_customers import demo_events
 from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI

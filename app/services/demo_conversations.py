@@ -5,9 +5,9 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer
 from app.services import assignment, conversations, inbox
+from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import StartRequest
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 
 AGENT_EMAIL = "bea@demo.shop"
 

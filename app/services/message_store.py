@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from app.extensions import db
 from app.models import Conversation, Message
 from app.models.base import utcnow
-from app.services import visitor_access
+from app.services.access import visitors
 from app.services.errors import NotFoundError
 
 COLUMNS = ("id", "conversation_id", "seq", "client_msg_id", "author_type", "author_agent_id", "body",
@@ -66,10 +66,10 @@ def _lock_statement(owner: str):
         .with_for_update(of=conversations)
     )
     if owner == "customer":
-        profile = visitor_access.owned_profile_query(customer_id=bindparam("owner"))
+        profile = visitors.owned_profile_query(customer_id=bindparam("owner"))
         query = query.where(conversations.c.customer_id == profile.scalar_subquery())
     elif owner == "anonymous":
-        profile = visitor_access.owned_profile_query(anonymous_id=bindparam("owner"))
+        profile = visitors.owned_profile_query(anonymous_id=bindparam("owner"))
         query = query.where(conversations.c.customer_id == profile.scalar_subquery())
     return query
 

@@ -22,11 +22,12 @@ from app.extensions import db
 from app.models import Conversation, Customer, Message, Survey, Ticket
 from app.models.base import utcnow
 from app.models.survey import CSAT_RATINGS, NPS_SCALE
-from app.services import tickets, visitor_access
+from app.services import tickets
+from app.services.access import visitors
+from app.services.access.visitor_tokens import Visitor
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.platform import outbox, presence, realtime
 from app.services.platform.outbox import EmailDraft
-from app.services.visitor_tokens import Visitor
 
 if TYPE_CHECKING:
     from app.services.nps import AnswerEffects
@@ -164,7 +165,7 @@ def check_answer(kind: str, answer: Answer) -> Answer:
 
 def visitor_surveys(visitor: Visitor, conversation_id: int) -> list[Survey]:
     """The surveys about one of the visitor's own conversations (none for another's)."""
-    customer_id = visitor_access.owned_profile_id(visitor)
+    customer_id = visitors.owned_profile_id(visitor)
     if customer_id is None:
         return []
     return list(db.session.scalars(select(Survey).where(Survey.conversation_id == conversation_id,
@@ -173,7 +174,7 @@ def visitor_surveys(visitor: Visitor, conversation_id: int) -> list[Survey]:
 
 def answer_as_visitor(visitor: Visitor, survey_id: int, answer: Answer) -> Survey:
     """Called by the widget: the visitor answers one of their own surveys (404 for another's)."""
-    customer_id = visitor_access.owned_profile_id(visitor)
+    customer_id = visitors.owned_profile_id(visitor)
     if customer_id is None:
         raise NotFoundError(NOT_FOUND)
     return _answer(survey_id, answer, via="widget", customer_id=customer_id)

@@ -20,14 +20,15 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import customer_access, routing, ticket_attachments
+from app.services import routing, ticket_attachments
+from app.services.access import sign_in_links
+from app.services.access.visitor_tokens import check_id
 from app.services.attachment_store import Upload
 from app.services.customers import emails
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.locked_rows import get_row
-from app.services.visitor_tokens import check_id
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_TAGS = 20
@@ -198,7 +199,7 @@ def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | No
     record(ticket, by, "created", new=request.channel)
     routing.route_ticket(ticket, body, requester, tags, keep=_chosen(request, assignee_id))
     if request.channel in ACKNOWLEDGED_CHANNELS:
-        customer_access.acknowledge(ticket, requester)
+        sign_in_links.acknowledge(ticket, requester)
     return ticket
 
 

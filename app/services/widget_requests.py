@@ -9,11 +9,12 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Customer, Ticket
 from app.models.ticket import MAX_BODY_CHARS
-from app.services import customer_access, customer_requests, ticket_attachments, ticket_updates, visitor_access
+from app.services import customer_requests, ticket_attachments, ticket_updates
+from app.services.access import sign_in_links, visitors
+from app.services.access.visitor_tokens import Visitor, check_id
 from app.services.customer_requests import PublicMessage
 from app.services.errors import DomainError, NotFoundError
 from app.services.ticket_attachments import Download
-from app.services.visitor_tokens import Visitor, check_id
 
 HELP_CENTER_LINK = timedelta(minutes=5)  # followed at once by the widget's own click
 
@@ -50,7 +51,7 @@ def _summary(ticket: Ticket) -> RequestSummary:
 
 
 def _own_ticket(visitor: Visitor, ticket_id: int) -> tuple[Customer, Ticket]:
-    customer = visitor_access.verified_customer(visitor)
+    customer = visitors.verified_customer(visitor)
     if customer is None:
         raise NotFoundError("No such request.")
     return customer, customer_requests.my_ticket(customer, ticket_id)
@@ -58,7 +59,7 @@ def _own_ticket(visitor: Visitor, ticket_id: int) -> tuple[Customer, Ticket]:
 
 def list_requests(visitor: Visitor) -> list[RequestSummary]:
     """Called by GET /api/v1/widget/requests: the verified customer's tickets, latest activity first."""
-    customer = visitor_access.verified_customer(visitor)
+    customer = visitors.verified_customer(visitor)
     return [] if customer is None else [_summary(t) for t in customer_requests.my_tickets(customer)]
 
 
@@ -107,13 +108,13 @@ def help_center_link(visitor: Visitor, ticket_id: int | None = None) -> str:
     My requests (on the request, if given), so the widget's verified identity opens the help center
     without an email. Short-lived; one commit."""
     if ticket_id is None:
-        customer = visitor_access.verified_customer(visitor)
+        customer = visitors.verified_customer(visitor)
         if customer is None:
             raise NotFoundError("No such request.")
-        path = customer_access.REQUESTS_PATH
+        path = sign_in_links.REQUESTS_PATH
     else:
         customer, ticket = _own_ticket(visitor, ticket_id)
         path = f"{customer_access.REQUESTS_PATH}/{ticket.id}"
-    link = customer_access.new_link(customer, path, HELP_CENTER_LINK)
+    link = sign_in_links.new_link(customer, path, HELP_CENTER_LINK)
     db.session.commit()
     return link

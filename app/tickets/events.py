@@ -9,8 +9,8 @@ from flask_socketio import join_room, leave_room
 from app.auth import current_session_token
 from app.chat import schemas
 from app.chat.schemas import acked
-from app.services import auth as auth_service
 from app.services import ticket_activity
+from app.services.access import auth as auth_service
 from app.services.platform.realtime import ticket_room
 
 

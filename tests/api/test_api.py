@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services import api_keys
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 
 

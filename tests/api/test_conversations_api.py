@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import api_keys, conversations, customer_privacy
+from app.services import conversations, customer_privacy
+from app.services.access import api_keys
+from app.services.access.visitor_tokens import Visitor
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import CustomerEvent
-from app.services import api_keys
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 from tests.factories import at, cart, event, items, order
 

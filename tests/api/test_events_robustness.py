@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, CustomerEvent
-from app.services import api_keys
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 
 NOW = datetime.now(UTC)

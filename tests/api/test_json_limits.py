@@ -10,7 +10,7 @@ import pytest
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from app.services import api_keys, visitor_tokens
+from app.services.access import api_keys, visitor_tokens
 from app.services.platform.audit import CLI
 
 ABSURD = "[" * 50_000 + "]" * 50_000

@@ -6,9 +6,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketEvent
-from app.services import api_keys, conversations
+from app.services import conversations
+from app.services.access import api_keys
+from app.services.access.visitor_tokens import Visitor
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import CustomerEvent
-from app.services import widget_identity
+from app.services.access import widget_identity
 
 SHOP = "https://shop.example"
 URL = "/api/v1/widget/events"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, Survey, Ticket
-from app.services import visitor_tokens, widget_identity
+from app.services.access import visitor_tokens, widget_identity
 from tests.services.test_nps import buyer
 
 URL = "/api/v1/widget/surveys"

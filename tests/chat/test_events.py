@@ -9,7 +9,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db, socketio
 from app.models import Message
-from app.services import visitor_tokens, widget_identity
+from app.services.access import visitor_tokens, widget_identity
 from tests.support.chat_sockets import CHAT, call, visitor_socket
 
 CONSOLE = "/console"

@@ -12,7 +12,8 @@ import pytest
 from app.extensions import db, socketio
 from app.models import Customer
 from app.models.base import utcnow
-from app.services import ticket_updates, tickets, visitor_tokens, widget_identity
+from app.services import ticket_updates, tickets
+from app.services.access import visitor_tokens, widget_identity
 from app.services.customers import profiles
 from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI

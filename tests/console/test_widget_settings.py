@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import widget_identity
+from app.services.access import widget_identity
 
 PAGE = "/console/settings/widget"
 ROTATE = "/console/settings/widget/rotate-secret"

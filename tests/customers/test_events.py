@@ -61,7 +61,7 @@ def test_an_unknown_customer_is_refused_and_no_room_joined(console_socket, app):
 
 def test_a_signed_out_socket_is_disconnected_at_once(console_socket, auth):
     assert console_socket.is_connected(CONSOLE)
-    auth.logout()  # the sign-out disconnects the session's sockets (services/revocation.py)
+    auth.logout()  # the sign-out disconnects the session's sockets (services/access/revocation.py)
     assert not console_socket.is_connected(CONSOLE)
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.services.widget_identity import sign
+from app.services.access.widget_identity import sign
 from demo_shop import create_shop
 from demo_shop.serve import PortDispatcher, shop_origins
 from tests.support.html import csrf_from

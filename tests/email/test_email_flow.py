@@ -13,7 +13,8 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
-from app.services import api_keys, ticket_updates, tickets
+from app.services import ticket_updates, tickets
+from app.services.access import api_keys
 from app.services.platform import email_sender
 from app.services.platform.audit import CLI
 from app.services.platform.reply_tokens import reply_address, ticket_from_address

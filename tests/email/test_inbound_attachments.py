@@ -12,7 +12,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
-from app.services import api_keys, customer_requests, tickets
+from app.services import customer_requests, tickets
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 from app.services.platform.reply_tokens import reply_address
 from app.services.tickets import Requester, TicketRequest

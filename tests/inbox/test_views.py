@@ -9,8 +9,8 @@ import pytest
 from app.extensions import db
 from app.models import Conversation
 from app.services import conversations, inbox
+from app.services.access.visitor_tokens import Visitor
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 from tests.support.shop_events import make_customer
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -13,14 +13,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, OutboxEmail, Ticket
-from app.services import api_keys, customer_access, inbound_email, widget_identity, widget_requests
+from app.services import inbound_email, widget_requests
+from app.services.access import api_keys, widget_identity
+from app.services.access import sign_in_links as customer_access
+from app.services.access.visitor_tokens import Visitor
 from app.services.browser_events import BrowserEventsSchema, record_browser_events
 from app.services.customers import emails
 from app.services.errors import NotFoundError
 from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest, create_ticket
-from app.services.visitor_tokens import Visitor
 from tests.support.shop_events import event, identify
 
 VICTIM = "victim@example.com"

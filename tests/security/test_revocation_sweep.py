@@ -14,7 +14,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Agent, AgentSession
 from app.models.base import utcnow
-from app.services import agents, auth, revocation
+from app.services.access import agents, auth, revocation
 from app.services.platform import presence
 from app.services.platform.audit import CLI
 

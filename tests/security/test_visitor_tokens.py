@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Conversation, Customer, Ticket
-from app.services import agents, conversations, visitor_tokens
+from app.services import conversations
+from app.services.access import agents, visitor_tokens
 from app.services.platform.audit import CLI
 from tests.support.chat_sockets import CHAT, call, visitor_socket
 

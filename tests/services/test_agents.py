@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models import Agent, AgentInvite, AuditEvent
 from app.models.base import utcnow
-from app.services import agents, auth
+from app.services.access import agents, auth
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.platform.audit import CLI, Actor
 from tests.conftest import AGENT_PASSWORD

@@ -2,7 +2,7 @@
 
 from app.extensions import db
 from app.models import ApiKey
-from app.services import api_keys
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 
 

@@ -7,9 +7,9 @@ import pytest
 from app.extensions import db
 from app.models import AgentSession, AuditEvent
 from app.models.base import utcnow
-from app.services import auth
+from app.services.access import auth
+from app.services.access.tokens import hash_token
 from app.services.errors import InvalidCredentialsError
-from app.services.tokens import hash_token
 from tests.conftest import AGENT_PASSWORD
 
 

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from app.extensions import db
 from app.models import Cart, Customer, CustomerEvent, Order
-from app.services import widget_identity
+from app.services.access import widget_identity
 from app.services.browser_events import (
     BrowserEventsSchema,
     IdentityNotVerifiedError,

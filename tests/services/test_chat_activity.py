@@ -8,12 +8,12 @@ import pytest
 from app.extensions import db
 from app.models import Conversation, Customer, Message
 from app.services import chat_activity, chat_settings, conversations
+from app.services.access.visitor_tokens import Visitor
 from app.services.chat_settings import ChatSettings, PrechatField
 from app.services.conversations import StartRequest
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from app.extensions import db
 from app.models import Conversation, Message, RealtimeConnection
 from app.models.base import utcnow
 from app.services import assignment, chat_settings, conversations, inbox
+from app.services.access.visitor_tokens import Visitor
 from app.services.chat_settings import ChatSettings
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 
 _sids = itertools.count(1)
 

@@ -8,9 +8,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, Message, StageTransition
-from app.services import conversations, visitor_tokens, widget_identity
+from app.services import conversations
+from app.services.access import visitor_tokens, widget_identity
+from app.services.access.visitor_tokens import Visitor
 from app.services.errors import DomainError, NotFoundError, PermissionDeniedError, TooLongError, UnauthorizedError
-from app.services.visitor_tokens import Visitor
 
 
 @pytest.fixture

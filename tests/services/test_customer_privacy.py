@@ -147,9 +147,9 @@ def test_an_erased_customer_can_be_neither_exported_nor_erased_again(app, use_ca
 def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
     from app.models import Conversation, Message
     from app.services import conversations
+    from app.services.access.visitor_tokens import Visitor
     from app.services.conversations import StartRequest
     from app.services.platform import presence
-    from app.services.visitor_tokens import Visitor
 
     agent, visitor = make_agent(), Visitor("anon-erase", "c-chat")
     conversation = conversations.start_conversation(visitor, StartRequest(

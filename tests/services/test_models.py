@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Agent, AgentSession, Customer
-from app.services import auth, demo
+from app.services import demo
+from app.services.access import auth
 from tests.conftest import AGENT_PASSWORD
 
 

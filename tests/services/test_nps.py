@@ -15,17 +15,9 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import (
-    agents,
-    customer_requests,
-    feedback_settings,
-    nps,
-    outreach_rules,
-    surveys,
-    ticket_updates,
-    visitor_tokens,
-    widget_identity,
-)
+from app.services import customer_requests, feedback_settings, nps, outreach_rules, surveys, ticket_updates
+from app.services.access import agents, visitor_tokens, widget_identity
+from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
@@ -34,7 +26,6 @@ from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec
 from app.services.platform.audit import CLI, Actor
 from app.services.surveys import Answer
-from app.services.visitor_tokens import Visitor
 from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order
 

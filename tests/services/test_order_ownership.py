@@ -14,7 +14,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, Order, StageTransition
-from app.services import api_keys, widget_identity
+from app.services.access import api_keys, widget_identity
 from app.services.browser_events import record_browser_events
 from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from app.extensions import db, socketio
 from app.models import Conversation, Customer, Message, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
-from app.services import outreach_audience, outreach_rules, outreach_timer, visitor_tokens
+from app.services import outreach_audience, outreach_rules, outreach_timer
+from app.services.access import visitor_tokens
+from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import StartRequest, start_conversation
 from app.services.ingestion import ingest_events
 from app.services.outreach_answers import started_by
 from app.services.outreach_rules import RuleSpec
 from app.services.platform.audit import Actor
-from app.services.visitor_tokens import Visitor
 from tests.factories import cart, event, items
 
 CHAT = "/chat"

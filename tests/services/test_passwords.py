@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from argon2 import PasswordHasher
 
-from app.services import agents, auth, passwords
+from app.services.access import agents, auth, passwords
 from app.services.errors import InvalidCredentialsError
 from app.services.platform.audit import CLI
 

@@ -11,7 +11,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Cart, Customer, RoutingRule, Ticket, TicketEvent, TicketGroup, TicketTag
-from app.services import api_keys, assignment, routing, ticket_groups, tickets
+from app.services import assignment, routing, ticket_groups, tickets
+from app.services.access import api_keys
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI

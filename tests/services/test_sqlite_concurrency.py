@@ -8,7 +8,7 @@ from pathlib import Path
 from app import create_app
 from app.extensions import db
 from app.models import ApiKey
-from app.services import api_keys
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 from config import TestConfig
 

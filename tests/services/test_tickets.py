@@ -9,11 +9,11 @@ import pytest
 from app.extensions import db
 from app.models import Customer, Ticket, TicketEvent, TicketGroup, TicketMessage
 from app.services import conversations, ticket_updates, tickets
+from app.services.access.visitor_tokens import Visitor
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.platform.audit import CLI, Actor
 from app.services.ticket_updates import TicketConflictError
 from app.services.tickets import Requester, TicketRequest
-from app.services.visitor_tokens import Visitor
 
 
 def request(**overrides) -> TicketRequest:

@@ -13,7 +13,8 @@ import pytest
 from app.extensions import db
 from app.models import AppSetting, AuditEvent
 from app.models.base import utcnow
-from app.services import browser_events, widget_identity
+from app.services import browser_events
+from app.services.access import widget_identity
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
 

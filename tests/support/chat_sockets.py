@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import socketio
-from app.services import visitor_tokens, widget_identity
+from app.services.access import visitor_tokens, widget_identity
 
 CHAT = "/chat"
 

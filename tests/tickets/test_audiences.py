@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import Customer, Ticket
-from app.services import agents, customer_privacy, ticket_audiences, ticket_views, tickets
+from app.services import customer_privacy, ticket_audiences, ticket_views, tickets
+from app.services.access import agents
 from app.services.customers import lifecycle
 from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI

@@ -6,9 +6,9 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
 from app.services import conversations, ticket_updates
+from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import StartRequest
 from app.services.platform.audit import CLI
-from app.services.visitor_tokens import Visitor
 
 
 def leave(key: str = "left-1"):

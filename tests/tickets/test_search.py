@@ -10,7 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
-from app.services import agents, customer_privacy, ticket_search, ticket_updates, ticket_views, tickets
+from app.services import customer_privacy, ticket_search, ticket_updates, ticket_views, tickets
+from app.services.access import agents
 from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 

@@ -11,9 +11,9 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketGroup, TicketMessage
 from app.services import conversations, ticket_updates, tickets
+from app.services.access.visitor_tokens import Visitor
 from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
-from app.services.visitor_tokens import Visitor
 from tests.support.html import csrf_from
 
 

@@ -12,7 +12,8 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
 from app.models.base import utcnow
-from app.services import ticket_updates, tickets, visitor_tokens, widget_identity
+from app.services import ticket_updates, tickets
+from app.services.access import visitor_tokens, widget_identity
 from app.services.attachment_store import Upload
 from app.services.customers import profiles
 from app.services.customers.batch_cache import BatchCache

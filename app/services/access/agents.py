@@ -11,11 +11,11 @@ from sqlalchemy import func
 from app.extensions import db
 from app.models import ROLES, Agent, AgentInvite
 from app.models.base import utcnow
-from app.services import auth, passwords, revocation
+from app.services.access import auth, passwords, revocation
+from app.services.access.tokens import hash_token, new_token
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.platform import audit, realtime
 from app.services.platform.audit import Actor
-from app.services.tokens import hash_token, new_token
 
 
 @dataclass(frozen=True)

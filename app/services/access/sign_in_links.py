@@ -12,11 +12,11 @@ from app import jobs
 from app.extensions import db
 from app.models import Customer, CustomerLink, CustomerSession, Ticket
 from app.models.base import utcnow
+from app.services.access.tokens import hash_token, new_token
 from app.services.customers import emails
 from app.services.errors import DomainError
 from app.services.platform import outbox
 from app.services.platform.outbox import EmailDraft
-from app.services.tokens import hash_token, new_token
 
 SIGN_IN_MINUTES = 30
 TICKET_LINK_DAYS = 7  # the link in "we received your request": longer, still once only
@@ -51,7 +51,7 @@ def request_sign_in(email: str) -> None:
     whether or not the address belongs to anyone."""
     email = emails.checked_address(email)
     db.session.rollback()  # nothing to write here; the job runs in a session (and transaction) of its own
-    jobs.enqueue("app.services.customer_access:send_sign_in_link", email=email)
+    jobs.enqueue("app.services.access.sign_in_links:send_sign_in_link", email=email)
 
 
 def send_sign_in_link(email: str) -> None:

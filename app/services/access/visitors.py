@@ -17,10 +17,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AnonymousVisitor, Customer
 from app.models.base import utcnow
+from app.services.access.visitor_tokens import Visitor
 from app.services.customers.batch_cache import BatchCache
 from app.services.customers.profiles import resolve
 from app.services.errors import PermissionDeniedError
-from app.services.visitor_tokens import Visitor
 
 ANONYMOUS_REQUESTS = ("Your requests are shown to signed-in customers only: sign in on the shop, then open the "
                       "chat again.")

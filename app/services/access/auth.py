@@ -11,11 +11,11 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Agent, AgentSession
 from app.models.base import utcnow
-from app.services import passwords, revocation
+from app.services.access import passwords, revocation
+from app.services.access.tokens import hash_token, new_token
 from app.services.errors import InvalidCredentialsError
 from app.services.platform import audit
 from app.services.platform.audit import Actor
-from app.services.tokens import hash_token, new_token
 
 # Refreshing last_seen_at on every request would turn every read into a write.
 TOUCH_INTERVAL = timedelta(minutes=5)

@@ -8,10 +8,10 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import ApiKey
 from app.models.base import utcnow
+from app.services.access.tokens import hash_token, new_token
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import audit
 from app.services.platform.audit import Actor
-from app.services.tokens import hash_token, new_token
 
 KEY_PREFIX = "hd_"
 # last_used_at is informative; writing it on every call would make each API read a write.

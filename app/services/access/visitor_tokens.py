@@ -9,7 +9,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.models.base import utcnow
-from app.services import widget_identity
+from app.services.access import widget_identity
 from app.services.errors import DomainError, PermissionDeniedError, UnauthorizedError
 
 TOKEN_SALT = "helpdesk.visitor-token"
