@@ -53,7 +53,7 @@ def run_service(events: list[dict], size: int, database_url: str, data_dir: Path
     from app import create_app
     from app.extensions import db
     from app.models import Customer, CustomerEvent, Order, StageTransition
-    from app.services.ingestion import ingest_events
+    from app.services.shop_events.ingestion import ingest_events
     from config import DevelopmentConfig
 
     app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=database_url, HELPDESK_DATA_DIR=str(data_dir),

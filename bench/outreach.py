@@ -432,7 +432,7 @@ def checkout(anonymous: str, n: str) -> dict:
 
 def timed_batches(events, clock: EngineClock) -> tuple[list[float], list[float]]:
     """ingest_events([event]) for each: (whole call ms, engine's share ms), per event."""
-    from app.services.ingestion import ingest_events
+    from app.services.shop_events.ingestion import ingest_events
 
     whole, engine = [], []
     for event in events:
@@ -456,7 +456,7 @@ def put_online(customer_ids: list[int]) -> None:
 
 def new_profiles(prefix: str, n: int) -> list[int]:
     """n visitors' profiles made by a page view each (not timed)."""
-    from app.services.ingestion import ingest_events
+    from app.services.shop_events.ingestion import ingest_events
 
     ids = []
     for i in range(0, n, 250):
@@ -480,7 +480,7 @@ def engine_cost(args, tmp: Path, database_url: str, rules: int) -> dict:
     from app.extensions import db
     from app.models import OutreachDecision
     from app.services import outreach_timer
-    from app.services.ingestion import ingest_events
+    from app.services.shop_events.ingestion import ingest_events
 
     env = server_env(tmp, database_url, LOG_LEVEL="WARNING", HELPDESK_RATE_LIMITS="off")
     flask_cli(env, "db", "upgrade")

@@ -14,8 +14,8 @@ from app.api import (
     widget_requests,
     widget_surveys,
 )
-from app.services.browser_events import BrowserEventsSchema
-from app.services.event_schemas import EventBatchSchema, EventSchema
+from app.services.shop_events.browser import BrowserEventsSchema
+from app.services.shop_events.schemas import EventBatchSchema, EventSchema
 
 
 def init_api(api: Api) -> None:

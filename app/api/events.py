@@ -8,8 +8,8 @@ from app.api.auth import protect
 from app.api.blueprint import Blueprint
 from app.api.json_body import json_body
 from app.api.schemas import IngestResultSchema
-from app.services.event_schemas import MAX_BATCH
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
+from app.services.shop_events.schemas import MAX_BATCH
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1", description="Customer events from the shop.")
 protect(bp)

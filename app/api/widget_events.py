@@ -19,7 +19,7 @@ from app.api.json_body import json_body
 from app.api.schemas import IngestResultSchema, WidgetSessionRequestSchema, WidgetSessionSchema
 from app.extensions import csrf, limiter
 from app.services.access.visitor_tokens import issue_visitor_token
-from app.services.browser_events import BrowserEventsSchema, record_browser_events
+from app.services.shop_events.browser import BrowserEventsSchema, record_browser_events
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from app.services import (
 )
 from app.services.access import agents
 from app.services.demo_customers import demo_events
-from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
+from app.services.shop_events.ingestion import ingest_events
 
 DEMO_ADMIN_EMAIL = "admin@demo.shop"
 DEMO_ADMIN_PASSWORD = "demo-admin-password"

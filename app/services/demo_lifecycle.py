@@ -21,7 +21,7 @@ from app.models.base import utcnow
 from app.services.customers.lifecycle_rules import nps_group
 from app.services.demo_customers import PRODUCTS
 from app.services.demo_outreach import FIRST_NAMES, LAST_NAMES, SAFE_AGE, _basket, _Person
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 
 BUYERS = 320
 YEAR = 365

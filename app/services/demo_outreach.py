@@ -21,9 +21,9 @@ from app.models.base import utcnow
 from app.services import outreach_audience
 from app.services.customers import placeholders
 from app.services.demo_customers import PRODUCTS
-from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec, save_rule
 from app.services.platform.audit import Actor
+from app.services.shop_events.ingestion import ingest_events
 
 DEMO = Actor("system", None, "demo")
 SHOP_URL = "https://demo.shop"

@@ -16,10 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, Survey, Ticket
 from app.models.base import utcnow
-from app.services import feedback_settings, ingestion, surveys, tickets
+from app.services import feedback_settings, surveys, tickets
 from app.services.customers.lifecycle_rules import nps_group
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
+from app.services.shop_events import ingestion
 from app.services.tickets import Requester, TicketRequest
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, Customer
 from app.services.customers import lifecycle
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 
 PAGE = "/console/settings/lifecycle"
 PREVIEW = "/console/settings/lifecycle/preview"

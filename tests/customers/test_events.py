@@ -6,8 +6,8 @@ import pytest
 
 from app.extensions import socketio
 from app.services import customer_privacy
-from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
+from app.services.shop_events.ingestion import ingest_events
 from tests.support.shop_events import MUG, cart_updated, make_customer
 
 CONSOLE = "/console"

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, Customer
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 from tests.support.shop_events import MUG, TEA, cart_updated, event, make_customer
 
 XSS = "<img src=x onerror=alert(1)>"

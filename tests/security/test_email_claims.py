@@ -17,11 +17,11 @@ from app.services import inbound_email, widget_requests
 from app.services.access import api_keys, widget_identity
 from app.services.access import sign_in_links as customer_access
 from app.services.access.visitor_tokens import Visitor
-from app.services.browser_events import BrowserEventsSchema, record_browser_events
 from app.services.customers import emails
 from app.services.errors import NotFoundError
-from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
+from app.services.shop_events.browser import BrowserEventsSchema, record_browser_events
+from app.services.shop_events.ingestion import ingest_events
 from app.services.tickets import Requester, TicketRequest, create_ticket
 from tests.support.shop_events import event, identify
 

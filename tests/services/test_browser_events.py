@@ -11,12 +11,8 @@ from marshmallow import ValidationError
 from app.extensions import db
 from app.models import Cart, Customer, CustomerEvent, Order
 from app.services.access import widget_identity
-from app.services.browser_events import (
-    BrowserEventsSchema,
-    IdentityNotVerifiedError,
-    record_browser_events,
-)
-from app.services.ingestion import ingest_events
+from app.services.shop_events.browser import BrowserEventsSchema, IdentityNotVerifiedError, record_browser_events
+from app.services.shop_events.ingestion import ingest_events
 
 _ids = itertools.count(1)
 START = datetime.now(UTC) - timedelta(hours=1)

@@ -11,9 +11,9 @@ from app.models import AnonymousVisitor, AuditEvent, Cart, Customer, CustomerEve
 from app.services import customer_privacy
 from app.services.customers import queries
 from app.services.errors import NotFoundError
-from app.services.ingestion import ingest_events
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
+from app.services.shop_events.ingestion import ingest_events
 from tests.support.shop_events import KETTLE, MUG, TEA, make_customer, order_placed
 
 ADMIN = Actor("agent", 7, "admin@example.com", "203.0.113.9")

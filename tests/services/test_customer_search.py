@@ -1,7 +1,7 @@
 """Customer search treats what the agent typed literally."""
 
 from app.services.customers.queries import CustomerFilter, list_customers
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 from tests.factories import event
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AnonymousVisitor, Cart, Customer, CustomerEvent, Order, StageTransition
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 from tests.factories import at, cart, event, items, order
 
 

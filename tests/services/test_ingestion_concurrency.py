@@ -12,7 +12,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, CustomerEvent, Order
-from app.services.ingestion import IngestResult, ingest_events
+from app.services.shop_events.ingestion import IngestResult, ingest_events
 
 BASE = datetime.now(UTC) - timedelta(days=3)
 
@@ -105,7 +105,7 @@ class _Deadlock(Exception):
 def test_a_deadlocked_batch_is_rolled_back_and_run_again_whole(app, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from app.services import ingestion
+    from app.services.shop_events import ingestion
 
     real_link, calls = ingestion._link_events, []
 
@@ -125,7 +125,7 @@ def test_a_deadlocked_batch_is_rolled_back_and_run_again_whole(app, monkeypatch)
 def test_other_database_errors_are_not_retried(app, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from app.services import ingestion
+    from app.services.shop_events import ingestion
 
     calls = []
 

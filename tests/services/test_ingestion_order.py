@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.models import AnonymousVisitor, Cart, Customer, CustomerEvent, Order, OrderItem, StageTransition
 from app.services.customers import lifecycle
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 
 # Event times are on a 6-hour grid so that equal timestamps (ties) are common.
 BASE = (datetime.now(UTC) - timedelta(days=80)).replace(minute=0, second=0, microsecond=0)

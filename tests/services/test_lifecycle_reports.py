@@ -263,7 +263,7 @@ def test_a_page_picks_up_todays_moves_orders_and_answers(any_app):
 
 
 def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_answers_count_once(any_app):
-    from app.services.ingestion import ingest_events
+    from app.services.shop_events.ingestion import ingest_events
     from tests.factories import event
 
     customer = Customer(external_id="c1", stage="retention")

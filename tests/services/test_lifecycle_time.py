@@ -9,7 +9,7 @@ from app.jobs import PERIODIC_JOBS
 from app.jobs.backends import resolve
 from app.models import Customer, StageTransition
 from app.services.customers import lifecycle
-from app.services.ingestion import ingest_events
+from app.services.shop_events.ingestion import ingest_events
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -22,9 +22,9 @@ from app.services.conversations import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.feedback_settings import FeedbackSettings
-from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec
 from app.services.platform.audit import CLI, Actor
+from app.services.shop_events.ingestion import ingest_events
 from app.services.surveys import Answer
 from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order

@@ -15,9 +15,9 @@ import pytest
 from app.extensions import db
 from app.models import Customer, Order, StageTransition
 from app.services.access import api_keys, widget_identity
-from app.services.browser_events import record_browser_events
-from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
+from app.services.shop_events.browser import record_browser_events
+from app.services.shop_events.ingestion import ingest_events
 
 SHOP = "https://shop.example"
 # Inside the post-purchase window, so that one order means conversion.

@@ -13,10 +13,10 @@ import pytest
 from app.extensions import db
 from app.models import AppSetting, AuditEvent
 from app.models.base import utcnow
-from app.services import browser_events
 from app.services.access import widget_identity
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
+from app.services.shop_events import browser
 
 ENV_SECRET = "an-operator-chosen-secret-of-forty-chars!"
 
@@ -118,7 +118,7 @@ def test_rotation_is_audited_without_the_secrets(app):
     assert before not in str(event.details) and after not in str(event.details)
 
 
-@pytest.mark.parametrize("module", [widget_identity, browser_events])
+@pytest.mark.parametrize("module", [widget_identity, browser])
 def test_digests_are_never_compared_with_equals(module):
     """W7 lint: a hash compared with == leaks timing; hmac.compare_digest is the only comparison."""
     tree = ast.parse(Path(module.__file__).read_text())

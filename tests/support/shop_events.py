@@ -75,7 +75,7 @@ def make_customer(external_id: str | None = None, *, name: str = "Ann Lee", emai
     """A customer made by ingesting a realistic journey (needs an app context); returns the Customer."""
     from app.extensions import db
     from app.models import Customer
-    from app.services.ingestion import ingest_events
+    from app.services.shop_events.ingestion import ingest_events
 
     external_id = external_id or f"cust-{uuid.uuid4().hex[:10]}"
     email = email or f"{external_id}@example.com"

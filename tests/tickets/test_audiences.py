@@ -10,8 +10,8 @@ from app.models import Customer, Ticket
 from app.services import customer_privacy, ticket_audiences, ticket_views, tickets
 from app.services.access import agents
 from app.services.customers import lifecycle
-from app.services.ingestion import ingest_events
 from app.services.platform.audit import CLI
+from app.services.shop_events.ingestion import ingest_events
 from app.services.tickets import Requester, TicketRequest
 from tests.support.shop_events import MUG, TEA, cart_updated, make_customer, order_placed
 

@@ -22,8 +22,8 @@ from app.services.customers.event_effects import apply_event
 from app.services.customers.lifecycle_rules import LifecycleRules
 from app.services.customers.profiles import create_new_profiles, resolve
 from app.services.errors import DomainError
-from app.services.event_schemas import validate_event
 from app.services.platform import realtime
+from app.services.shop_events.schemas import validate_event
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from app.services.access import widget_identity
 from app.services.errors import DomainError
-from app.services.event_schemas import ID, PROPERTY_SCHEMAS
-from app.services.ingestion import IngestResult, Rejection, ingest_events
+from app.services.shop_events.ingestion import IngestResult, Rejection, ingest_events
+from app.services.shop_events.schemas import ID, PROPERTY_SCHEMAS
 
 log = logging.getLogger(__name__)
 
