@@ -114,7 +114,7 @@ def help_center_link(visitor: Visitor, ticket_id: int | None = None) -> str:
         path = sign_in_links.REQUESTS_PATH
     else:
         customer, ticket = _own_ticket(visitor, ticket_id)
-        path = f"{customer_access.REQUESTS_PATH}/{ticket.id}"
+        path = f"{sign_in_links.REQUESTS_PATH}/{ticket.id}"
     link = sign_in_links.new_link(customer, path, HELP_CENTER_LINK)
     db.session.commit()
     return link
