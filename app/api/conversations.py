@@ -7,7 +7,7 @@ from app.api.auth import protect
 from app.api.blueprint import Blueprint
 from app.api.customers import MAX_ID_LENGTH
 from app.api.schemas import ConversationDetailSchema, ConversationListSchema, ConversationQuerySchema
-from app.services import chat_history
+from app.services.conversations import history
 from app.services.errors import NotFoundError
 
 bp = Blueprint("api_conversations", __name__, url_prefix="/api/v1", description="Live chat conversations.")
@@ -20,7 +20,7 @@ def list_customer_conversations(customer_id: str):
     """The customer's conversations, newest first (at most 100): status, channel, who has it."""
     if len(customer_id) > MAX_ID_LENGTH or "\x00" in customer_id:
         raise NotFoundError("No customer with this id.")
-    return {"conversations": chat_history.customer_conversations(customer_id)}
+    return {"conversations": history.customer_conversations(customer_id)}
 
 
 @bp.route("/conversations/<int:conversation_id>")
@@ -29,4 +29,4 @@ def list_customer_conversations(customer_id: str):
 def get_conversation(query: dict, conversation_id: int):
     """One conversation and its public messages after `since_seq` (at most 500 at a time, in order;
     ask again from the last seq for more). Internal notes are never included."""
-    return chat_history.conversation_document(conversation_id, query["since_seq"])
+    return history.conversation_document(conversation_id, query["since_seq"])

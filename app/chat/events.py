@@ -11,11 +11,13 @@ from app.chat import limits, schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import ensure_heartbeat, origin_allowed
-from app.services import chat_activity, chat_settings, conversations, nps, outreach_answers
+from app.services import nps
 from app.services.access import visitor_tokens, visitors
 from app.services.access.visitor_tokens import Visitor
-from app.services.chat_payloads import message_payload, visitor_conversation_payload
-from app.services.conversations import StartRequest
+from app.services.conversations import activity, live_chat, outreach_answers
+from app.services.conversations import settings as chat_settings
+from app.services.conversations.live_chat import StartRequest
+from app.services.conversations.payloads import message_payload, visitor_conversation_payload
 from app.services.errors import UnauthorizedError
 from app.services.platform import presence
 from app.services.platform.realtime import conversation_room, profile_room, requests_room
@@ -77,7 +79,7 @@ class ChatNamespace(GuardedNamespace):
             log.info("chat socket refused", extra={"reason": "token"})
             raise ConnectionRefusedError(exc.message) from None
         request.environ[TOKEN_KEY] = auth["token"]
-        profile_id, owned = conversations.profile_on_site(visitor)
+        profile_id, owned = live_chat.profile_on_site(visitor)
         presence.connect(request.sid, presence.CHAT, customer_id=profile_id, expires_at=expires_at,
                          page_url=_page(auth, "page_url", 2048), page_title=_page(auth, "page_title", 255))
         if owned:
@@ -101,7 +103,7 @@ class ChatNamespace(GuardedNamespace):
     def on_get_status(self, visitor: Visitor, _data=None):
         """Whether an agent is online now, and what the pre-chat form asks this visitor."""
         settings = chat_settings.current()
-        profile = conversations.known_contact(visitor)
+        profile = live_chat.known_contact(visitor)
         return {"ok": True, "agents_online": presence.agents_online(), "offline_messages": settings.offline_messages,
                 "prechat": chat_settings.widget_config(settings, profile)}
 
@@ -110,7 +112,7 @@ class ChatNamespace(GuardedNamespace):
         payload = schemas.parse(schemas.START_CONVERSATION, data or {})
         limits.check("starts", _who(visitor))
         limits.check("starts_ip", request.remote_addr or "-")
-        conversation = conversations.start_conversation(visitor, StartRequest(**payload))
+        conversation = live_chat.start_conversation(visitor, StartRequest(**payload))
         join_room(conversation_room(conversation.id))
         return {"ok": True, "conversation": visitor_conversation_payload(conversation)}
 
@@ -120,7 +122,7 @@ class ChatNamespace(GuardedNamespace):
         limits.check("starts", _who(visitor))
         limits.check("starts_ip", request.remote_addr or "-")
         body, email = payload.pop("body"), payload.pop("email")
-        conversation = conversations.start_conversation(
+        conversation = live_chat.start_conversation(
             visitor, StartRequest(**payload, channel="offline_message", contact_email=email), first_message=body)
         join_room(conversation_room(conversation.id))
         return {"ok": True, "conversation": visitor_conversation_payload(conversation)}
@@ -130,16 +132,16 @@ class ChatNamespace(GuardedNamespace):
         return {"ok": True, "conversations": [
             {**visitor_conversation_payload(row.conversation, row.agent_name),
              "last_message": message_payload(row.last_message) if row.last_message else None}
-            for row in conversations.visitor_conversations(visitor)]}
+            for row in live_chat.visitor_conversations(visitor)]}
 
     def on_join_conversation(self, visitor: Visitor, data=None):
         """Follow one of the visitor's conversations and ack what was missed after since_seq."""
         payload = schemas.parse(schemas.JOIN_CONVERSATION, data)
-        conversation = conversations.visitor_conversation(visitor, payload["conversation_id"])
+        conversation = live_chat.visitor_conversation(visitor, payload["conversation_id"])
         # Join before reading: a message committed in between arrives twice (clients drop a seq
         # they have) rather than never.
         join_room(conversation_room(conversation.id))
-        missed = conversations.messages_since(conversation, payload["since_seq"], include_internal=False)
+        missed = live_chat.messages_since(conversation, payload["since_seq"], include_internal=False)
         return {"ok": True, "conversation": visitor_conversation_payload(conversation),
                 "messages": [message_payload(m) for m in missed]}
 
@@ -147,7 +149,7 @@ class ChatNamespace(GuardedNamespace):
         """Store a visitor's message (idempotent on client_msg_id) and ack it."""
         payload = schemas.parse(schemas.SEND_MESSAGE, data)
         limits.check("messages", _who(visitor))
-        message = conversations.send_visitor_message(
+        message = live_chat.send_visitor_message(
             visitor, payload["conversation_id"], payload["client_msg_id"], payload["body"])
         return {"ok": True, "message": message_payload(message)}
 
@@ -155,7 +157,7 @@ class ChatNamespace(GuardedNamespace):
         """The visitor started or stopped typing: the agents see it."""
         payload = schemas.parse(schemas.TYPING, data)
         limits.check("signals", _who(visitor))
-        chat_activity.visitor_typing(visitor, payload["conversation_id"], payload["typing"])
+        activity.visitor_typing(visitor, payload["conversation_id"], payload["typing"])
         return {"ok": True}
 
     def on_open_outreach(self, visitor: Visitor, data=None):
@@ -169,5 +171,5 @@ class ChatNamespace(GuardedNamespace):
         """The visitor has seen the messages up to seq: the agents see "Seen"."""
         payload = schemas.parse(schemas.MARK_READ, data)
         limits.check("signals", _who(visitor))
-        chat_activity.visitor_read(visitor, payload["conversation_id"], payload["seq"])
+        activity.visitor_read(visitor, payload["conversation_id"], payload["seq"])
         return {"ok": True}

@@ -9,9 +9,10 @@ from flask_socketio import join_room, leave_room
 from app.auth import current_session_token
 from app.chat import schemas
 from app.chat.schemas import acked
-from app.services import assignment, chat_activity, conversations, ticket_activity
+from app.services import ticket_activity
 from app.services.access import auth as auth_service
-from app.services.chat_payloads import conversation_payload, message_payload
+from app.services.conversations import activity, assignment, live_chat
+from app.services.conversations.payloads import conversation_payload, message_payload
 from app.services.platform import presence, realtime
 from app.services.platform.realtime import VISITORS_ROOM, conversation_agents_room, conversation_room
 
@@ -57,14 +58,14 @@ class InboxEvents:
         """Follow a conversation: join its two agent-side rooms, ack what came after since_seq."""
         agent = _agent()
         payload = schemas.parse(schemas.JOIN_CONVERSATION, data)
-        conversation = conversations.agent_conversation(agent, payload["conversation_id"])
+        conversation = live_chat.agent_conversation(agent, payload["conversation_id"])
         # Join before reading: a message committed in between arrives twice rather than never.
         join_room(conversation_room(conversation.id))
         join_room(conversation_agents_room(conversation.id))
-        missed = conversations.messages_since(conversation, payload["since_seq"], include_internal=True)
+        missed = live_chat.messages_since(conversation, payload["since_seq"], include_internal=True)
         answer = {"ok": True, "conversation": conversation_payload(conversation),
                   "messages": [message_payload(m) for m in missed]}
-        answer["viewers"] = chat_activity.view(agent, request.sid, conversation.id)
+        answer["viewers"] = activity.view(agent, request.sid, conversation.id)
         return answer
 
     @acked
@@ -73,14 +74,14 @@ class InboxEvents:
         payload = schemas.parse(schemas.CONVERSATION, data)
         leave_room(conversation_room(payload["conversation_id"]))
         leave_room(conversation_agents_room(payload["conversation_id"]))
-        chat_activity.view(_agent(), request.sid, None)
+        activity.view(_agent(), request.sid, None)
         return {"ok": True}
 
     @acked
     def on_send_message(self, data=None):
         """An agent's reply or internal note, stored (idempotent on client_msg_id) and acked."""
         payload = schemas.parse(schemas.AGENT_SEND_MESSAGE, data)
-        message = conversations.send_agent_message(_agent(), payload["conversation_id"], payload["client_msg_id"],
+        message = live_chat.send_agent_message(_agent(), payload["conversation_id"], payload["client_msg_id"],
                                                    payload["body"], internal=payload["internal"])
         return {"ok": True, "message": message_payload(message)}
 
@@ -88,7 +89,7 @@ class InboxEvents:
     def on_typing(self, data=None):
         """The agent started or stopped typing: the visitor (unless a note) and the other agents see it."""
         payload = schemas.parse(schemas.TYPING, data)
-        chat_activity.agent_typing(_agent(), payload["conversation_id"], payload["typing"],
+        activity.agent_typing(_agent(), payload["conversation_id"], payload["typing"],
                                    internal=payload["internal"])
         return {"ok": True}
 
@@ -96,7 +97,7 @@ class InboxEvents:
     def on_mark_read(self, data=None):
         """The agent has the conversation on screen up to seq: the visitor sees "Seen"."""
         payload = schemas.parse(schemas.MARK_READ, data)
-        chat_activity.agent_read(_agent(), payload["conversation_id"], payload["seq"])
+        activity.agent_read(_agent(), payload["conversation_id"], payload["seq"])
         return {"ok": True}
 
     @acked
@@ -127,7 +128,7 @@ class InboxEvents:
     def on_reach_out(self, data=None):
         """Open a chat with a visitor on the site, with the agent's first message."""
         payload = schemas.parse(schemas.REACH_OUT, data)
-        conversation = chat_activity.reach_out(_agent(), payload["customer_id"], payload["body"], payload["client_key"])
+        conversation = activity.reach_out(_agent(), payload["customer_id"], payload["body"], payload["client_key"])
         return {"ok": True, "conversation": conversation_payload(conversation)}
 
 

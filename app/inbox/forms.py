@@ -7,7 +7,7 @@ from wtforms import Form, HiddenField, SelectChoice, SelectField
 from wtforms.validators import AnyOf
 
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services.inbox import InboxFilter
+from app.services.conversations.inbox import InboxFilter
 
 ASSIGNEE_CHOICES = [SelectChoice("mine", "Mine"), SelectChoice("unassigned", "Unassigned"),
                     SelectChoice("all", "Everyone's")]

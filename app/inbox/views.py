@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.console.access import current_actor
 from app.inbox.forms import InboxFilterForm, StatusForm
 from app.inbox.text import linkify
-from app.services import inbox
+from app.services.conversations import inbox
 
 bp = Blueprint("inbox", __name__, url_prefix="/console/inbox")
 STATUS_FLASH = {"resolved": "Conversation resolved.", "open": "Conversation reopened.",

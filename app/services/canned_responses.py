@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Agent, CannedResponse, Conversation
 from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
 from app.models.conversation import MAX_BODY_CHARS
-from app.services.conversations import NOT_FOUND as NO_CONVERSATION
+from app.services.conversations.live_chat import NOT_FOUND as NO_CONVERSATION
 from app.services.customers import placeholders
 from app.services.customers.placeholders import Rendered
 from app.services.customers.queries import customer_context

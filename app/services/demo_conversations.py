@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Agent, AnonymousVisitor, Conversation, Customer
-from app.services import assignment, conversations, inbox
 from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import StartRequest
+from app.services.conversations import assignment, inbox, live_chat
+from app.services.conversations.live_chat import StartRequest
 from app.services.platform.audit import CLI
 
 AGENT_EMAIL = "bea@demo.shop"
@@ -46,15 +46,15 @@ def seed_conversations() -> int:
         if agent is None or customer_id is None or _has_conversation(customer_id):
             continue
         visitor = Visitor(anonymous_id=f"demo-chat-{external_id}", customer_id=external_id)
-        conversation_id = conversations.start_conversation(visitor).id
+        conversation_id = live_chat.start_conversation(visitor).id
         if assigned:
             assignment.reassign(conversation_id, agent.id, by=agent)
         for n, (author, body, internal) in enumerate(lines, start=1):
             client_msg_id = f"demo-{n}"
             if author == "v":
-                conversations.send_visitor_message(visitor, conversation_id, client_msg_id, body)
+                live_chat.send_visitor_message(visitor, conversation_id, client_msg_id, body)
             else:
-                conversations.send_agent_message(agent, conversation_id, client_msg_id, body, internal=internal)
+                live_chat.send_agent_message(agent, conversation_id, client_msg_id, body, internal=internal)
         if status != "open":
             inbox.set_status(conversation_id, status, by=CLI)
         created += 1
@@ -69,7 +69,7 @@ def _seed_left_message() -> int:
         return 0
     request = StartRequest(client_key="demo-left", channel="offline_message", contact_email=email,
                            page_url="https://demo.shop/products/KET-04")
-    conversations.start_conversation(Visitor(anonymous_id), request, first_message=body)
+    live_chat.start_conversation(Visitor(anonymous_id), request, first_message=body)
     return 1
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketEvent
-from app.services import conversations
 from app.services.access import api_keys
 from app.services.access.visitor_tokens import Visitor
+from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
 
 
@@ -18,7 +18,7 @@ def headers(app):
 
 
 def test_a_ticket_by_customer_id_or_email_once_per_client_key(client, headers):
-    conversations.start_conversation(Visitor("anon-k", "cust-k"))  # the shop's customer exists
+    live_chat.start_conversation(Visitor("anon-k", "cust-k"))  # the shop's customer exists
     body = {"subject": "Invoice needed", "body": "For order 77, please.", "customer_id": "cust-k",
             "priority": "high", "tags": ["Invoice"], "client_key": "order-77"}
     first = client.post("/api/v1/tickets", json=body, headers=headers)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.services import canned_responses as canned
-from app.services import conversations
 from app.services.canned_responses import TEAM, Draft
+from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
 from tests.support.shop_events import KETTLE, make_customer
 
@@ -17,8 +17,8 @@ JSON = {"Accept": "application/json"}
 @pytest.fixture
 def chat(app):
     make_customer("cust-omar", name="Omar <b>Haddad</b>", cart=(KETTLE,))
-    visitor = conversations.Visitor(anonymous_id="anon-omar", customer_id="cust-omar")
-    return conversations.start_conversation(visitor)
+    visitor = live_chat.Visitor(anonymous_id="anon-omar", customer_id="cust-omar")
+    return live_chat.start_conversation(visitor)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Conversation, Message
-from app.services import demo, inbox
+from app.services import demo
+from app.services.conversations import inbox
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform.audit import CLI
 

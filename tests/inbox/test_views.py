@@ -8,8 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Conversation
-from app.services import conversations, inbox
 from app.services.access.visitor_tokens import Visitor
+from app.services.conversations import inbox, live_chat
 from app.services.platform.audit import CLI
 from tests.support.shop_events import make_customer
 
@@ -20,8 +20,8 @@ def _chat(external_id: str, name: str, body: str, *, status: str = "open", assig
     """A conversation started by the customer's widget, with one visitor message."""
     make_customer(external_id, name=name)
     visitor = Visitor(anonymous_id=f"anon-{external_id}", customer_id=external_id)
-    conversation = conversations.start_conversation(visitor)
-    conversations.send_visitor_message(visitor, conversation.id, "m1", body)
+    conversation = live_chat.start_conversation(visitor)
+    live_chat.send_visitor_message(visitor, conversation.id, "m1", body)
     if status != "open":
         inbox.set_status(conversation.id, status, by=CLI)
     if assignee is not None:
@@ -86,8 +86,8 @@ def test_list_row_shows_name_stage_and_excerpt(auth, chats):
 def test_conversation_page_escapes_text_and_links_only_http(auth, make_agent, app):
     agent = make_agent()
     conversation = _chat("c-xss", "Mal Lory", XSS)
-    conversations.send_agent_message(agent, conversation.id, "a1", "See https://shop.example/a?b=1&c=2. <b>x</b>")
-    conversations.send_agent_message(agent, conversation.id, "a2", "javascript:alert(1) note", internal=True)
+    live_chat.send_agent_message(agent, conversation.id, "a1", "See https://shop.example/a?b=1&c=2. <b>x</b>")
+    live_chat.send_agent_message(agent, conversation.id, "a2", "javascript:alert(1) note", internal=True)
     auth.login(agent.email)
     html = auth.client.get(f"/console/inbox/{conversation.id}").get_data(as_text=True)
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Conversation, Customer, Ticket
-from app.services import conversations
 from app.services.access import agents, visitor_tokens
+from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
 from tests.support.chat_sockets import CHAT, call, visitor_socket
 
@@ -50,7 +50,7 @@ def test_an_anonymous_token_on_the_customers_visitor_id_starts_nothing_of_theirs
         "code"] == "not_found"
     sent = call(intruder, "send_message", {"conversation_id": conversation_id, "client_msg_id": "x1", "body": "hi"})
     assert sent["error"]["code"] == "not_found"
-    conversations.send_agent_message(agent, conversation_id, "a1", "Your refund is on its way, Mia")
+    live_chat.send_agent_message(agent, conversation_id, "a1", "Your refund is on its way, Mia")
     assert heard(intruder) == [] and heard(old) == []
     owner = db.session.scalar(select(Customer.id).where(Customer.external_id == "c-mia"))
     assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1

@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
 from app.services import canned_responses as canned
-from app.services import conversations, demo
+from app.services import demo
 from app.services.canned_responses import TEAM, Draft
+from app.services.conversations import live_chat
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.platform.audit import CLI, Actor
 from tests.support.shop_events import MUG, make_customer
@@ -204,8 +205,8 @@ def test_search_by_shortcut_or_title_exact_shortcut_first(people):
 @pytest.fixture
 def chat(app):
     make_customer("cust-lena", name="Lena Fischer", cart=(MUG,), orders=1)
-    visitor = conversations.Visitor(anonymous_id="anon-lena", customer_id="cust-lena")
-    return conversations.start_conversation(visitor)
+    visitor = live_chat.Visitor(anonymous_id="anon-lena", customer_id="cust-lena")
+    return live_chat.start_conversation(visitor)
 
 
 def test_render_for_a_conversation_uses_its_customer_and_the_agent(people, chat):

@@ -11,9 +11,9 @@ import pytest
 from app.extensions import db
 from app.models import Conversation, Message, RealtimeConnection
 from app.models.base import utcnow
-from app.services import assignment, chat_settings, conversations, inbox
 from app.services.access.visitor_tokens import Visitor
-from app.services.chat_settings import ChatSettings
+from app.services.conversations import assignment, inbox, live_chat, settings
+from app.services.conversations.settings import ChatSettings
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI
@@ -38,7 +38,7 @@ def online(any_app, make_agent):
 
 
 def start(n: int) -> Conversation:
-    return conversations.start_conversation(Visitor(f"anon-{n}"))
+    return live_chat.start_conversation(Visitor(f"anon-{n}"))
 
 
 def notes(conversation_id: int) -> list[str]:
@@ -54,7 +54,7 @@ def test_nobody_online_leaves_new_chats_waiting(any_app, make_agent):
 
 
 def test_round_robin_takes_turns_and_respects_capacity(online):
-    chat_settings.save(ChatSettings(capacity=2), by=CLI)
+    settings.save(ChatSettings(capacity=2), by=CLI)
     bea, chris = online(2)
     assignees = [start(n).assignee_id for n in range(5)]
     assert assignees == [bea.id, chris.id, bea.id, chris.id, None]  # the fifth waits: both are full
@@ -63,7 +63,7 @@ def test_round_robin_takes_turns_and_respects_capacity(online):
 
 
 def test_away_agents_get_no_new_chats_and_resolving_hands_a_waiting_one_over(online):
-    chat_settings.save(ChatSettings(capacity=1), by=CLI)
+    settings.save(ChatSettings(capacity=1), by=CLI)
     (bea,) = online(1)
     (_away,) = online(1, "away")
     first, second = start(1), start(2)
@@ -119,8 +119,8 @@ def test_a_dead_processs_connections_stop_counting(online):
 
 def test_capacity_and_prechat_settings_are_checked(any_app):
     for bad in (ChatSettings(capacity=0), ChatSettings(capacity=51),
-                ChatSettings(prechat_fields=(chat_settings.PrechatField("email", "Email"),)),
-                ChatSettings(prechat_fields=(chat_settings.PrechatField("Order No", "Order"),))):
+                ChatSettings(prechat_fields=(settings.PrechatField("email", "Email"),)),
+                ChatSettings(prechat_fields=(settings.PrechatField("Order No", "Order"),))):
         with pytest.raises(DomainError):
-            chat_settings.save(bad, by=CLI)
-    assert chat_settings.current() == ChatSettings()
+            settings.save(bad, by=CLI)
+    assert settings.current() == ChatSettings()

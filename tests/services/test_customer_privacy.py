@@ -146,16 +146,16 @@ def test_an_erased_customer_can_be_neither_exported_nor_erased_again(app, use_ca
 
 def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
     from app.models import Conversation, Message
-    from app.services import conversations
     from app.services.access.visitor_tokens import Visitor
-    from app.services.conversations import StartRequest
+    from app.services.conversations import live_chat
+    from app.services.conversations.live_chat import StartRequest
     from app.services.platform import presence
 
     agent, visitor = make_agent(), Visitor("anon-erase", "c-chat")
-    conversation = conversations.start_conversation(visitor, StartRequest(
+    conversation = live_chat.start_conversation(visitor, StartRequest(
         page_url="https://shop.test/cart", answers={"email": "chat@example.com"}))
-    conversations.send_visitor_message(visitor, conversation.id, "v1", "My address is 1 Main St")
-    conversations.send_agent_message(agent, conversation.id, "a1", "Thanks, shipping to 1 Main St")
+    live_chat.send_visitor_message(visitor, conversation.id, "v1", "My address is 1 Main St")
+    live_chat.send_agent_message(agent, conversation.id, "a1", "Thanks, shipping to 1 Main St")
     presence.connect("w-erase", presence.CHAT, customer_id=conversation.customer_id)
     exported = customer_privacy.export_customer(conversation.customer_id, by=ADMIN)
     assert [m["body"] for m in exported["conversations"][0]["messages"]] == [

@@ -221,7 +221,7 @@ def test_internal_articles_are_found_by_agents_only(articles):
 def test_a_chat_started_in_the_widget_is_a_contact_of_that_widget_visitor(app):
     from app.models import KbContact
     from app.services.access.visitor_tokens import Visitor
-    from app.services.conversations import start_conversation
+    from app.services.conversations.live_chat import start_conversation
 
     with app.app_context():
         start_conversation(Visitor("anon-5"))

@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.services import customer_requests, feedback_settings, nps, outreach_rules, surveys, ticket_updates
 from app.services.access import agents, visitor_tokens, widget_identity
 from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import StartRequest, start_conversation
+from app.services.conversations.live_chat import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.feedback_settings import FeedbackSettings

@@ -15,8 +15,8 @@ from app.models.base import utcnow
 from app.services import outreach_audience, outreach_rules, outreach_timer
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import StartRequest, start_conversation
-from app.services.outreach_answers import started_by
+from app.services.conversations.live_chat import StartRequest, start_conversation
+from app.services.conversations.outreach_answers import started_by
 from app.services.outreach_rules import RuleSpec
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events

@@ -11,8 +11,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Cart, Customer, RoutingRule, Ticket, TicketEvent, TicketGroup, TicketTag
-from app.services import assignment, routing, ticket_groups, tickets
+from app.services import routing, ticket_groups, tickets
 from app.services.access import api_keys
+from app.services.conversations import assignment
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI

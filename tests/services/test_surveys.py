@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db, socketio
 from app.models import Customer, OutboxEmail, Survey
-from app.services import inbox, surveys, ticket_updates, tickets
+from app.services import surveys, ticket_updates, tickets
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import StartRequest, send_visitor_message, start_conversation
+from app.services.conversations import inbox
+from app.services.conversations.live_chat import StartRequest, send_visitor_message, start_conversation
 from app.services.customers.queries import journey
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.platform.audit import CLI

@@ -8,8 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, Ticket, TicketEvent, TicketGroup, TicketMessage
-from app.services import conversations, ticket_updates, tickets
+from app.services import ticket_updates, tickets
 from app.services.access.visitor_tokens import Visitor
+from app.services.conversations import live_chat
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.platform.audit import CLI, Actor
 from app.services.ticket_updates import TicketConflictError
@@ -107,10 +108,10 @@ def test_a_second_save_from_an_older_form_is_refused_with_what_changed(any_app, 
 
 def test_a_chat_becomes_one_ticket_with_its_transcript(any_app, agent):
     visitor = Visitor("anon-t", "cust-t")
-    conversation = conversations.start_conversation(visitor)
-    conversations.send_visitor_message(visitor, conversation.id, "v1", "My mug arrived broken")
-    conversations.send_agent_message(agent, conversation.id, "n1", "Check the courier", internal=True)
-    conversations.send_agent_message(agent, conversation.id, "a1", "Sorry! Photo please?")
+    conversation = live_chat.start_conversation(visitor)
+    live_chat.send_visitor_message(visitor, conversation.id, "v1", "My mug arrived broken")
+    live_chat.send_agent_message(agent, conversation.id, "n1", "Check the courier", internal=True)
+    live_chat.send_agent_message(agent, conversation.id, "a1", "Sorry! Photo please?")
     ticket = ticket_updates.ticket_from_conversation(conversation.id, agent=agent, by=Actor.agent(agent))
     again = ticket_updates.ticket_from_conversation(conversation.id, agent=agent, by=Actor.agent(agent))
     assert again.id == ticket.id

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
-from app.services import conversations, ticket_updates
+from app.services import ticket_updates
 from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import StartRequest
+from app.services.conversations import live_chat
+from app.services.conversations.live_chat import StartRequest
 from app.services.platform.audit import CLI
 
 
 def leave(key: str = "left-1"):
-    return conversations.start_conversation(
+    return live_chat.start_conversation(
         Visitor("anon-left"), StartRequest(client_key=key, channel="offline_message", contact_email="ines@example.com"),
         first_message="Can you gift-wrap order A-7?\nIt is a birthday present.")
 

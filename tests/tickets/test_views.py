@@ -10,8 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketGroup, TicketMessage
-from app.services import conversations, ticket_updates, tickets
+from app.services import ticket_updates, tickets
 from app.services.access.visitor_tokens import Visitor
+from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from
@@ -103,8 +104,8 @@ def test_a_new_ticket_on_a_customers_behalf_is_made_once(client, agent_in):
 
 def test_a_chat_turned_into_a_ticket_from_the_conversation_page(client, agent_in, post_form):
     visitor = Visitor("anon-v", "cust-v")
-    conversation = conversations.start_conversation(visitor)
-    conversations.send_visitor_message(visitor, conversation.id, "v1", "Can I change my address?")
+    conversation = live_chat.start_conversation(visitor)
+    live_chat.send_visitor_message(visitor, conversation.id, "v1", "Can I change my address?")
     page = f"/console/inbox/{conversation.id}"
     assert "Turn into ticket" in client.get(page).get_data(as_text=True)
     response = post_form(f"/console/tickets/from-conversation/{conversation.id}", page=page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Agent, Conversation, Message
-from app.services.message_store import ChatMessage
+from app.services.conversations.message_store import ChatMessage
 
 EXCERPT_CHARS = 140
 

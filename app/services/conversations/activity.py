@@ -8,15 +8,15 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
-from app.services import message_store
 from app.services.access.visitor_tokens import Visitor
-from app.services.chat_payloads import (
+from app.services.conversations import message_store
+from app.services.conversations.live_chat import agent_conversation, check_message, visitor_conversation
+from app.services.conversations.payloads import (
     activity_payload,
     conversation_payload,
     message_payload,
     visitor_conversation_payload,
 )
-from app.services.conversations import agent_conversation, check_message, visitor_conversation
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence, realtime
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Agent, Conversation, Message
 from app.models.base import utcnow
-from app.services import chat_settings, message_store
-from app.services.chat_payloads import conversation_payload, message_payload, visitor_conversation_payload
+from app.services.conversations import message_store, settings
+from app.services.conversations.payloads import conversation_payload, message_payload, visitor_conversation_payload
 from app.services.errors import DomainError
 from app.services.platform import presence, realtime
 from app.services.platform.locked_rows import get_locked
@@ -30,7 +30,7 @@ def pick_agent() -> Agent | None:
     under the capacity, and assigned least recently (round-robin). The agent's row is locked
     (skipping rows another transaction is assigning to), so two chats starting at once go to
     two agents on PostgreSQL; SQLite has one writer at a time anyway."""
-    capacity = chat_settings.current().capacity
+    capacity = settings.current().capacity
     online = presence.online_agent_ids()
     if not online:
         return None

@@ -9,9 +9,10 @@ from sqlalchemy import and_, func
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message, OutreachRule, Survey
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services import assignment, chat_settings, outreach_answers, surveys
-from app.services.chat_payloads import conversation_payload, visitor_conversation_payload
-from app.services.conversations import MAX_RESUME, NOT_FOUND
+from app.services import surveys
+from app.services.conversations import assignment, outreach_answers, settings
+from app.services.conversations.live_chat import MAX_RESUME, NOT_FOUND
+from app.services.conversations.payloads import conversation_payload, visitor_conversation_payload
 from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence, realtime
@@ -99,7 +100,7 @@ def conversation_view(conversation_id: int) -> ConversationView:
         db.select(Agent.id, Agent.display_name).where(Agent.id.in_(author_ids)))} if author_ids else {}
     return ConversationView(conversation=conversation, messages=newest[::-1], agent_names=names,
                             context=customer_context(conversation.customer_id), team=presence.team(),
-                            question_labels={f.key: f.label for f in chat_settings.current().prechat_fields},
+                            question_labels={f.key: f.label for f in settings.current().prechat_fields},
                             outreach_rule=outreach_answers.started_by(conversation.id)
                             if conversation.channel == "proactive" else None,
                             survey=surveys.for_conversation(conversation.id))

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Agent, Conversation, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services import assignment, message_store
+from app.services.conversations import assignment, message_store
 
 
 def _shown_to(decision_id, customer_id: int | None):

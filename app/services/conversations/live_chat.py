@@ -11,10 +11,13 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import assignment, chat_settings, kb_search, message_store, outreach_answers, tickets
+from app.services import kb_search, tickets
 from app.services.access import visitors
 from app.services.access.visitor_tokens import Visitor, check_id
-from app.services.chat_payloads import (
+from app.services.conversations import assignment, message_store, outreach_answers
+from app.services.conversations import settings as chat_settings
+from app.services.conversations.message_store import ChatMessage
+from app.services.conversations.payloads import (
     activity_payload,
     conversation_payload,
     message_payload,
@@ -24,7 +27,6 @@ from app.services.customers import lifecycle
 from app.services.customers.batch_cache import BatchCache
 from app.services.customers.profiles import resolve
 from app.services.errors import DomainError, NotFoundError, TooLongError
-from app.services.message_store import ChatMessage
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email

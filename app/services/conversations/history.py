@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
-from app.services.conversations import MAX_RESUME, NOT_FOUND
+from app.services.conversations.live_chat import MAX_RESUME, NOT_FOUND
 from app.services.customers.queries import get_by_external_id
 from app.services.errors import NotFoundError
 
