@@ -75,9 +75,10 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     realtime_setup.init_app(app)
     jobs.init_app(app)
-    from app.services import kb_index, sla, ticket_audiences
+    from app.services import sla, ticket_audiences
+    from app.services.knowledge import index_sync
 
-    kb_index.init_app(app)  # the search index follows every commit that touches an article
+    index_sync.init_app(app)  # the search index follows every commit that touches an article
     sla.install()  # every ticket's SLA targets follow its changes, whoever makes them
     ticket_audiences.install()  # and its lifecycle views follow its requester's stage and cart
 

@@ -102,9 +102,9 @@ kb = AppGroup("kb", help="The knowledge base: import, export, rebuild the search
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 def kb_import(directory: str) -> None:
     """Import Markdown articles (with YAML front matter) from DIRECTORY, upserting by slug and language."""
-    from app.services import kb_articles
+    from app.services.knowledge import articles
 
-    report = kb_articles.import_directory(directory, by=CLI)
+    report = articles.import_directory(directory, by=CLI)
     for path, reason in report.failed:
         click.echo(f"failed: {path}: {reason}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
@@ -118,26 +118,26 @@ def kb_import(directory: str) -> None:
 @click.option("--language", help="Only this language.")
 def kb_export(directory: str, language: str | None) -> None:
     """Write every article to DIRECTORY/<language>/<slug>.md."""
-    from app.services import kb_articles
+    from app.services.knowledge import articles
 
-    click.echo(f"{kb_articles.export_articles(directory, language=language)} articles written to {directory}.")
+    click.echo(f"{articles.export_articles(directory, language=language)} articles written to {directory}.")
 
 
 @kb.command("reindex")
 def kb_reindex() -> None:
     """Rebuild the search index from the database (searches keep working meanwhile)."""
-    from app.services import kb_index
+    from app.services.knowledge import index_sync
 
-    for language, count in kb_index.reindex().items():
+    for language, count in index_sync.reindex().items():
         click.echo(f"{language}: {count} article{'' if count == 1 else 's'} indexed.")
 
 
 @kb.command("reconcile")
 def kb_reconcile() -> None:
     """Repair index entries that differ from the database (the periodic job does it too)."""
-    from app.services import kb_index
+    from app.services.knowledge import index_sync
 
-    for language, count in kb_index.reconcile().items():
+    for language, count in index_sync.reconcile().items():
         click.echo(f"{language}: {count} fixed.")
 
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.blueprint import Blueprint
 from app.extensions import csrf, limiter
-from app.services import kb_search
+from app.services.knowledge import search as kb_search
 from knowledge_base.query import MAX_QUERY_CHARS
 
 bp = Blueprint("kb_api", __name__, url_prefix="/api/v1/kb",

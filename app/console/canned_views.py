@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from app.console.access import admin_required, current_actor
 from app.console.forms import ActionForm, CannedResponseForm
-from app.services import canned_responses as canned
 from app.services.customers.placeholders import PLACEHOLDERS
 from app.services.errors import DomainError, NotFoundError, StaleEditError
+from app.services.knowledge import canned_responses as canned
 
 TEMPLATES = {"team": "console/settings/canned_responses.html", "own": "console/canned_responses.html"}
 

@@ -26,11 +26,11 @@ from app.help_center.strings import language_name
 from app.models.article import STATUSES
 from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import kb_articles
 from app.services.access.passwords import MAX_LENGTH, MIN_LENGTH
-from app.services.canned_responses import Draft
-from app.services.kb_articles import ArticleInput
-from app.services.kb_editor import ArticleFilter
+from app.services.knowledge import articles
+from app.services.knowledge.articles import ArticleInput
+from app.services.knowledge.canned_responses import Draft
+from app.services.knowledge.editor import ArticleFilter
 
 ROLE_CHOICES = [SelectChoice("agent", "Agent"), SelectChoice("admin", "Admin")]
 
@@ -172,7 +172,7 @@ class LifecycleRulesForm(FlaskForm):
 
 
 def _language_choices(anything: str | None = None) -> list[SelectChoice]:
-    choices = [SelectChoice(code, f"{language_name(code)} ({code})") for code in kb_articles.languages()]
+    choices = [SelectChoice(code, f"{language_name(code)} ({code})") for code in articles.languages()]
     return [SelectChoice("", anything), *choices] if anything else choices
 
 

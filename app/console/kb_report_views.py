@@ -10,8 +10,8 @@ from flask_login import login_required
 from app.console.access import current_actor
 from app.console.forms import GapDraftForm, ReportFilterForm
 from app.help_center.strings import language_name
-from app.services import kb_gaps, kb_reports
 from app.services.errors import DomainError
+from app.services.knowledge import gaps, reports
 
 
 def _filtered(template: str, build):
@@ -30,13 +30,13 @@ def _filtered(template: str, build):
 @login_required
 def kb_reports_page():
     """Knowledge base › Reports: searches, zero results, click-through, deflection, by query and language."""
-    return _filtered("console/kb/reports.html", kb_reports.knowledge_base_report)
+    return _filtered("console/kb/reports.html", reports.knowledge_base_report)
 
 
 @login_required
 def kb_gaps_page():
     """Knowledge base › Content gaps: what customers searched for and did not find, grouped."""
-    return _filtered("console/kb/gaps.html", kb_gaps.content_gaps)
+    return _filtered("console/kb/gaps.html", gaps.content_gaps)
 
 
 @login_required
@@ -47,7 +47,7 @@ def start_kb_draft():
         flash("The draft could not be started. Reload the page and try again.", "error")
         return redirect(url_for("console.kb_gaps_page"))
     try:
-        article = kb_gaps.start_draft(form.label.data, form.examples.data, form.language.data, by=current_actor())
+        article = gaps.start_draft(form.label.data, form.examples.data, form.language.data, by=current_actor())
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("console.kb_gaps_page"))

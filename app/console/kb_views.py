@@ -13,9 +13,10 @@ from flask_login import current_user, login_required
 from app.console.access import admin_required, current_actor
 from app.console.forms import ActionForm, ArticleFilterForm, ArticleForm, PreviewForm, SynonymsForm, article_form_data
 from app.help_center.strings import language_name
-from app.services import kb_articles, kb_editor, kb_lookup, kb_synonyms
 from app.services.errors import DomainError, NotFoundError, StaleEditError
-from app.services.kb_editor import ArticleEditor
+from app.services.knowledge import articles, lookup, synonyms
+from app.services.knowledge import editor as kb_editor
+from app.services.knowledge.editor import ArticleEditor
 
 FORM_FIELDS = ("title", "slug", "language", "category", "section", "tags", "status", "visibility", "body")
 STALE = ("Someone changed this article after you opened it. Your text is kept below: save again to replace "
@@ -77,7 +78,7 @@ def create_kb_article():
     if not form.validate_on_submit():
         return _editor_page(form, kb_editor.new_article_editor(language=form.language.data), status=400)
     try:
-        article = kb_articles.save_article(form.to_input(), by=current_actor())
+        article = articles.save_article(form.to_input(), by=current_actor())
     except DomainError as exc:
         return _refused(form, exc, None)
     return _saved(article)
@@ -98,7 +99,7 @@ def update_kb_article(article_id: int):
     if not form.validate_on_submit():
         return _editor_page(form, kb_editor.article_editor(article_id), status=400)
     try:
-        article = kb_articles.save_article(form.to_input(), by=current_actor(), article_id=article_id,
+        article = articles.save_article(form.to_input(), by=current_actor(), article_id=article_id,
                                            expected_version=form.opened_version())
     except DomainError as exc:
         return _refused(form, exc, article_id)
@@ -110,7 +111,7 @@ def delete_kb_article(article_id: int):
     """Delete an article with its votes and views (audit-logged); it leaves the help center at once."""
     if ActionForm().validate_on_submit():
         try:
-            kb_articles.delete_article(article_id, by=current_actor())
+            articles.delete_article(article_id, by=current_actor())
             flash("Article deleted.", "success")
         except NotFoundError:  # a second click, or a colleague was quicker
             flash("That article does not exist any more.", "info")
@@ -126,7 +127,7 @@ def preview_kb_article():
     return jsonify(html=kb_editor.preview(form.body.data or ""))
 
 
-def _link(found: kb_lookup.ArticleLink) -> dict:
+def _link(found: lookup.ArticleLink) -> dict:
     # Public articles link to the help center (what a customer can open); internal ones to the editor.
     url = (url_for("console.kb_article", article_id=found.article_id, _external=True) if found.internal else
            url_for("help_center.show_article", lang=found.language, slug=found.slug, _external=True))
@@ -140,14 +141,14 @@ def kb_lookup_json():
     if not current_user.is_authenticated:  # JSON for fetch(), not login_required's redirect
         return jsonify(error={"code": "unauthorized", "message": "Sign in again to search."}), 401
     try:
-        found = kb_lookup.lookup_articles(request.args.get("q", "", type=str), language=request.args.get("lang"))
+        found = lookup.lookup_articles(request.args.get("q", "", type=str), language=request.args.get("lang"))
     except DomainError as exc:
         return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
     return jsonify(articles=[_link(f) for f in found])
 
 
 def _settings_page(forms: dict[str, SynonymsForm] | None = None, *, status: int = 200):
-    settings = kb_synonyms.synonym_settings()
+    settings = synonyms.synonym_settings()
     # formdata=None: after a refused save the other languages show what is stored, not the post
     forms = {s.language: (forms or {}).get(s.language)
              or SynonymsForm(language=s.language, formdata=None, data={"synonyms": s.text}) for s in settings}
@@ -164,12 +165,12 @@ def kb_settings():
 @admin_required
 def save_kb_synonyms(language: str):
     """Replace one language's synonym groups (audit-logged); a refused line is named next to the field."""
-    if language not in kb_articles.languages():
+    if language not in articles.languages():
         abort(404)
     form = SynonymsForm(language=language)
     if form.validate_on_submit():
         try:
-            groups = kb_synonyms.save_synonyms(language, form.synonyms.data or "", by=current_actor())
+            groups = synonyms.save_synonyms(language, form.synonyms.data or "", by=current_actor())
         except DomainError as exc:
             form.synonyms.errors = [*form.synonyms.errors, exc.message]
         else:

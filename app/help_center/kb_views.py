@@ -13,8 +13,8 @@ from flask import abort, current_app, g, make_response, redirect, render_templat
 from app.extensions import limiter
 from app.help_center.strings import language_name, translator
 from app.help_center.views import bp
-from app.services import kb_catalogue, kb_search
 from app.services.errors import DomainError, NotFoundError
+from app.services.knowledge import catalogue, search
 
 VISITOR_COOKIE = "hc_visitor"
 VISITOR_MAX_AGE = 365 * 24 * 3600
@@ -56,7 +56,7 @@ def preferred_language() -> str:
 @bp.route("/<string(length=2):lang>/")
 def kb_home(lang: str):
     """A language's front page: search, and every category with its first articles."""
-    categories = kb_catalogue.categories(lang) if lang in _offered() else []
+    categories = catalogue.categories(lang) if lang in _offered() else []
     return _page("help_center/kb_home.html", lang, categories=categories)
 
 
@@ -64,7 +64,7 @@ def kb_home(lang: str):
 def show_category(lang: str, slug: str):
     """One category: its sections and all their articles."""
     try:
-        page = kb_catalogue.category(lang, slug)
+        page = catalogue.category(lang, slug)
     except NotFoundError:
         abort(404)
     return _page("help_center/kb_category.html", lang, page=page)
@@ -76,16 +76,16 @@ def show_article(lang: str, slug: str):
     if lang not in _offered():
         abort(404)
     try:
-        article = kb_catalogue.article(lang, slug)
+        article = catalogue.article(lang, slug)
     except NotFoundError:
         abort(404)
     source = request.args.get("src", "help_center")[:16]
-    widget_visitor = kb_search.widget_visitor_key(request.args.get("wv")) if source == "widget" else None
+    widget_visitor = search.widget_visitor_key(request.args.get("wv")) if source == "widget" else None
     asked = (request.args.get("wq", ""), request.args.get("wn", 1, type=int)) if widget_visitor else None
-    kb_search.record_view(article, visitor_key=widget_visitor or visitor_key(), source=source,
+    search.record_view(article, visitor_key=widget_visitor or visitor_key(), source=source,
                           search_id=request.args.get("s", type=int), asked=asked)
     return _page("help_center/kb_article.html", lang, article=article,
-                 translations=kb_catalogue.translations(article), related=kb_catalogue.related(article),
+                 translations=catalogue.translations(article), related=catalogue.related(article),
                  voted=request.args.get("voted"))
 
 
@@ -95,11 +95,11 @@ def vote_article(lang: str, slug: str):
     """"Was this helpful?": yes or no, one vote per visitor (a second replaces the first).
     JSON for the page's script, a redirect back without it."""
     try:
-        article = kb_catalogue.article(lang, slug)
+        article = catalogue.article(lang, slug)
     except NotFoundError:
         abort(404)
     helpful = request.form.get("helpful") == "yes"
-    up, down = kb_search.vote(article.id, visitor_key=visitor_key(), helpful=helpful)
+    up, down = search.vote(article.id, visitor_key=visitor_key(), helpful=helpful)
     if request.accept_mimetypes.best == "application/json":
         return {"helpful": up, "not_helpful": down, "message": translator(lang)("thanks_vote")}
     return redirect(url_for("help_center.show_article", lang=lang, slug=slug, voted=1) + "#vote")
@@ -113,13 +113,13 @@ def search_page(lang: str):
     query = request.args.get("q", "")
     error = answer = None
     try:
-        answer = kb_search.search_articles(query, language=lang, source=request.args.get("src", "help_center"),
+        answer = search.search_articles(query, language=lang, source=request.args.get("src", "help_center"),
                                            visitor_key=visitor_key())
-    except kb_search.SearchUnavailable:
+    except search.SearchUnavailable:
         error = translator(lang)("search_unavailable")
     except DomainError:
         error = translator(lang)("query_too_long", n=500)
-    articles = kb_catalogue.by_ids(lang, [h.article_id for h in answer.hits]) if answer else {}
+    articles = catalogue.by_ids(lang, [h.article_id for h in answer.hits]) if answer else {}
     return _page("help_center/kb_search.html", lang, 400 if error and not answer else 200, query=query[:500],
                  answer=answer, error=error, articles=articles)
 
@@ -127,7 +127,7 @@ def search_page(lang: str):
 @bp.route("/sitemap.xml")
 def sitemap():
     """Every public article, for search engines."""
-    body = render_template("help_center/sitemap.xml", pages=kb_catalogue.sitemap(), languages=_offered())
+    body = render_template("help_center/sitemap.xml", pages=catalogue.sitemap(), languages=_offered())
     response = make_response(body)
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
     return response

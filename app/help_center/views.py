@@ -8,8 +8,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from app.extensions import limiter
 from app.help_center.forms import RequestForm
-from app.services import kb_search, tickets
+from app.services import tickets
 from app.services.errors import DomainError
+from app.services.knowledge import search
 from app.services.platform.audit import Actor
 from app.services.tickets import Requester, TicketRequest
 from app.uploads import accepts_files, uploads_from
@@ -54,7 +55,7 @@ def new_request():
         getattr(form, exc.field or "body", form.body).errors = [exc.message]
         return _form_page(form, exc.status)
     # For the knowledge-base reports: this visitor's searches just before did not answer them.
-    kb_search.record_contact(request.cookies.get("hc_visitor"), "ticket")
+    search.record_contact(request.cookies.get("hc_visitor"), "ticket")
     flash(f"Thank you: we have your request and will answer at {form.email.data.strip()}.", "success")
     return redirect(url_for("help_center.request_sent"))
 

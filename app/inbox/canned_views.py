@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
-from app.services import canned_responses as canned
+from app.services.knowledge import canned_responses as canned
 
 
 def _summary(response) -> dict:

@@ -34,7 +34,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # SLA targets that passed unmet: marked, audited, the assignee told.
     PeriodicJob("mark_sla_breaches", "app.services.sla:mark_breaches", 60),
     # Knowledge-base index entries a failed or lost write left behind: compared with the database.
-    PeriodicJob("reconcile_kb_index", "app.services.kb_index:reconcile", 600),
+    PeriodicJob("reconcile_kb_index", "app.services.knowledge.index_sync:reconcile", 600),
     # The reports' daily figures of the last month, rebuilt (pages rebuild today's themselves).
     PeriodicJob("rebuild_report_figures", "app.services.report_figures:rebuild_recent", 3600),
 )

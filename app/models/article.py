@@ -1,7 +1,7 @@
 """The knowledge base: categories and sections, articles (Markdown), votes, and the search log.
 
 Articles are the source of truth; the search index under HELPDESK_DATA_DIR is a cache of the
-published ones (app/services/kb_index.py keeps it in step). Translations share a slug: the same
+published ones (app/services/knowledge/index_sync.py keeps it in step). Translations share a slug: the same
 slug in another language is the same article translated.
 """
 

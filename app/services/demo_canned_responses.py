@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Agent
-from app.services import canned_responses
-from app.services.canned_responses import TEAM, Draft
+from app.services.knowledge import canned_responses
+from app.services.knowledge.canned_responses import TEAM, Draft
 from app.services.platform.audit import CLI
 
 OWN_AGENT_EMAIL = "bea@demo.shop"

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbContact, KbSearch
 from app.models.base import utcnow
-from app.services import kb_index, kb_search
+from app.services.knowledge import index_sync
+from app.services.knowledge import search as kb_search
 from knowledge_base import search as kb
 from knowledge_base.index import IndexMissing
 
@@ -41,7 +42,7 @@ def seed_kb_activity(seed: int = 6) -> int:
     if db.session.scalar(select(func.count()).select_from(KbSearch)):
         return 0
     rng, now = random.Random(seed), utcnow()
-    index = kb_index.knowledge_index()
+    index = index_sync.knowledge_index()
     slug_ids = {(a.language, a.slug): a.id for a in db.session.scalars(select(Article))}
     for n in range(SEARCHES):
         language = rng.choices(("en", "pt", "nl"), weights=(6, 2, 2))[0]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Article, KbCategory
-from app.services import kb_articles
+from app.services.knowledge import articles
 from app.services.platform.audit import CLI
 
 STARTER_ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
@@ -21,7 +21,7 @@ def seed_knowledge_base() -> int:
     """Import the starter articles once (an existing knowledge base is left as it is); how many."""
     if db.session.scalar(select(func.count()).select_from(Article)):
         return 0
-    report = kb_articles.import_directory(STARTER_ARTICLES, by=CLI)
+    report = articles.import_directory(STARTER_ARTICLES, by=CLI)
     if report.failed:
         raise RuntimeError(f"starter articles failed to import: {report.failed}")
     _order_categories()

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import KbSearch
-from app.services import kb_articles
 from app.services.demo_knowledge_base import seed_knowledge_base
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 from config import TestConfig
 from tests.conftest import FreshGlobalsClient
@@ -33,9 +33,9 @@ def seeded_app(tmp_path_factory):
         db.create_all()
         seed_knowledge_base()
         body = "Refund status: draft. Track the refund AND the parcel (internal notes) * secret."
-        kb_articles.save_article(ArticleInput(title="Secret refund draft", slug=HIDDEN[0], body=body, language="en",
+        articles.save_article(ArticleInput(title="Secret refund draft", slug=HIDDEN[0], body=body, language="en",
                                               tags=("refund", "draft", "status")), by=CLI)
-        kb_articles.save_article(ArticleInput(title="Refund override", slug=HIDDEN[1], body=body, language="en",
+        articles.save_article(ArticleInput(title="Refund override", slug=HIDDEN[1], body=body, language="en",
                                               status="published", visibility="internal"), by=CLI)
         db.session.remove()
     yield app

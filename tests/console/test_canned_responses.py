@@ -9,8 +9,8 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
-from app.services import canned_responses as canned
-from app.services.canned_responses import TEAM, Draft
+from app.services.knowledge import canned_responses as canned
+from app.services.knowledge.canned_responses import TEAM, Draft
 from app.services.platform.audit import CLI
 
 TEAM_URL = "/console/settings/canned-responses"

@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Article, AuditEvent, KbSynonymGroup
-from app.services import kb_articles, kb_search
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles, search
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 from tests.support.html import csrf_from
 
@@ -26,7 +26,7 @@ FORM = {"title": "Track your parcel", "slug": "track-your-parcel", "language": "
 def _article(title: str = "Track your parcel", slug: str = "track-your-parcel", *, language: str = "en",
              status: str = "published", visibility: str = "public", category: str = "Shipping",
              body: str = "Open the tracking link in your shipping email.", tags: tuple[str, ...] = ()) -> Article:
-    return kb_articles.save_article(ArticleInput(title=title, slug=slug, body=body, language=language, status=status,
+    return articles.save_article(ArticleInput(title=title, slug=slug, body=body, language=language, status=status,
                                                  visibility=visibility, category=category, tags=tags), by=CLI)
 
 
@@ -45,7 +45,7 @@ def _edit(article: Article, **changes) -> dict:
 
 
 def _found(text: str, article_id: int) -> bool:
-    answer = kb_search.search_articles(text, language="en", source="console", agents=True, log=False)
+    answer = search.search_articles(text, language="en", source="console", agents=True, log=False)
     return article_id in [hit.article_id for hit in answer.hits]
 
 
@@ -82,7 +82,7 @@ def test_navigation_lists_the_section_after_customers_and_marks_the_editor(make_
 def test_the_list_shows_every_article_with_its_columns(admin, client):
     voted = _article()
     for n, helpful in enumerate([True, True, False]):
-        kb_search.vote(voted.id, visitor_key=f"visitor{n:012d}", helpful=helpful)
+        search.vote(voted.id, visitor_key=f"visitor{n:012d}", helpful=helpful)
     _article("Internal: refund exceptions", "refund-exceptions", status="draft", visibility="internal",
              category="Payments")
     page = client.get(LIST).get_data(as_text=True)
@@ -135,7 +135,7 @@ def test_a_draft_stays_off_the_site_until_it_is_published(make_agent, auth, post
 def test_a_stale_edit_is_refused_and_keeps_the_typed_text(admin, post_form):
     article = _article()
     opened = article.version
-    kb_articles.save_article(ArticleInput(title="Colleague's title", slug=article.slug, body="Theirs.",
+    articles.save_article(ArticleInput(title="Colleague's title", slug=article.slug, body="Theirs.",
                                           language="en", status="published"), by=CLI, article_id=article.id)
     response = post_form(f"{LIST}/{article.id}", _edit(article, title="My title", body="Mine.",
                                                        version=str(opened)), page=NEW)
@@ -246,7 +246,7 @@ def test_admin_saves_synonyms_and_a_bad_line_is_named(admin, post_form, client):
 
 def test_an_article_deleted_while_open_can_be_saved_as_a_new_one(admin, post_form):
     article = _article()
-    kb_articles.delete_article(article.id, by=CLI)
+    articles.delete_article(article.id, by=CLI)
     response = post_form(f"{LIST}/{article.id}", _edit(article, title="Still mine"), page=NEW)
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "Someone deleted this article after you opened it" in page

@@ -7,8 +7,8 @@ import pytest
 
 from app.extensions import db
 from app.models import KbSearch
-from app.services import kb_articles
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles as kb_articles
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 
 LOOKUP = "/console/kb/lookup"

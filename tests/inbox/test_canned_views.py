@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import canned_responses as canned
-from app.services.canned_responses import TEAM, Draft
 from app.services.conversations import live_chat
+from app.services.knowledge import canned_responses as canned
+from app.services.knowledge.canned_responses import TEAM, Draft
 from app.services.platform.audit import CLI
 from tests.support.shop_events import KETTLE, make_customer
 

@@ -8,11 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
-from app.services import canned_responses as canned
 from app.services import demo
-from app.services.canned_responses import TEAM, Draft
 from app.services.conversations import live_chat
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from app.services.knowledge import canned_responses as canned
+from app.services.knowledge.canned_responses import TEAM, Draft
 from app.services.platform.audit import CLI, Actor
 from tests.support.shop_events import MUG, make_customer
 

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbCategory, KbSearch
-from app.services import kb_articles, kb_index, kb_search
 from app.services.demo_knowledge_base import STARTER_ARTICLES
 from app.services.errors import ConflictError, DomainError, NotFoundError, StaleEditError
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles, index_sync
+from app.services.knowledge import search as kb_search
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 from config import TestConfig
 from knowledge_base.documents import ArticleDocument
@@ -31,7 +32,7 @@ def article_input(**changes) -> ArticleInput:
 
 
 def save(*, article_id: int | None = None, expected_version: int | None = None, **changes) -> Article:
-    return kb_articles.save_article(article_input(**changes), by=CLI, article_id=article_id,
+    return articles.save_article(article_input(**changes), by=CLI, article_id=article_id,
                                     expected_version=expected_version)
 
 
@@ -42,7 +43,7 @@ def found(text: str, language: str = "en", **options) -> list[str]:
 
 
 def indexed(language: str = "en") -> dict[int, int]:
-    return kb_index.knowledge_index().versions(language)
+    return index_sync.knowledge_index().versions(language)
 
 
 def article_count() -> int:
@@ -108,7 +109,7 @@ def test_unpublishing_and_deleting_take_articles_out_of_the_index(any_app):
     assert sorted(found("limescale")) == ["gone", "hidden", "kept"]
 
     save(article_id=hidden.id, slug="hidden", title="Limescale in the urn", status="draft")
-    kb_articles.delete_article(gone.id, by=CLI)
+    articles.delete_article(gone.id, by=CLI)
     assert found("limescale") == ["kept"]
     assert indexed() == {kept.id: kept.version}
     assert db.session.get(Article, hidden.id).status == "draft" and db.session.get(Article, gone.id) is None
@@ -197,7 +198,7 @@ def test_deleting_an_article_takes_its_votes_and_views_and_keeps_the_search_log(
     answer = kb_search.search_articles("limescale", language="en", source="help_center", visitor_key="visitor-1")
     kb_search.record_view(article, visitor_key="visitor-1", source="help_center", search_id=answer.search_id)
     kb_search.vote(article_id, visitor_key="visitor-1", helpful=True)
-    kb_articles.delete_article(article_id, by=CLI)
+    articles.delete_article(article_id, by=CLI)
 
     assert db.session.get(Article, article_id) is None and indexed() == {}
     for model in (ArticleVote, KbArticleView):
@@ -205,7 +206,7 @@ def test_deleting_an_article_takes_its_votes_and_views_and_keeps_the_search_log(
     search = db.session.get(KbSearch, answer.search_id)
     assert (search.query, search.clicked_article_id) == ("limescale", None)
     with pytest.raises(NotFoundError):
-        kb_articles.delete_article(article_id, by=CLI)
+        articles.delete_article(article_id, by=CLI)
 
 
 # --- Transactions ---------------------------------------------------------------------------
@@ -244,12 +245,12 @@ def test_a_rolled_back_savepoint_keeps_the_rest_of_the_transaction_s_index_chang
 
 
 def test_the_starter_articles_import_once(app):
-    report = kb_articles.import_directory(STARTER_ARTICLES, by=CLI)
+    report = articles.import_directory(STARTER_ARTICLES, by=CLI)
     assert (report.created, report.updated, report.unchanged, report.failed) == (102, 0, 0, [])
     assert {language: len(indexed(language)) for language in ("en", "pt", "nl")} == {"en": 34, "pt": 34, "nl": 34}
     assert db.session.scalar(select(func.count()).select_from(KbCategory).where(KbCategory.language == "en")) > 1
 
-    again = kb_articles.import_directory(STARTER_ARTICLES, by=CLI)
+    again = articles.import_directory(STARTER_ARTICLES, by=CLI)
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 102, [])
     assert article_count() == 102
 
@@ -257,10 +258,10 @@ def test_the_starter_articles_import_once(app):
 def test_an_edited_file_updates_its_article(app, tmp_path):
     write_article(tmp_path, "en/one.md", article_file("Track your parcel", "track-your-parcel"))
     path = write_article(tmp_path, "en/two.md", article_file("Wrap a present", "wrap-a-present"))
-    assert kb_articles.import_directory(tmp_path, by=CLI).created == 2
+    assert articles.import_directory(tmp_path, by=CLI).created == 2
 
     path.write_text(article_file("Wrap a present in linen", "wrap-a-present", "Linen keeps."), encoding="utf-8")
-    report = kb_articles.import_directory(tmp_path, by=CLI)
+    report = articles.import_directory(tmp_path, by=CLI)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     assert found("linen") == ["wrap-a-present"]
     assert db.session.scalar(select(Article.title).where(Article.slug == "wrap-a-present")) == "Wrap a present in linen"
@@ -273,7 +274,7 @@ def test_a_broken_file_is_reported_with_its_reason_and_the_others_land(app, tmp_
     write_article(tmp_path, "en/bad-slug.md", "---\ntitle: Bad slug\nslug: Bad Slug\n---\nBody\n")
     write_article(tmp_path, "pt/good.md", article_file("Seguir a encomenda", "track-your-parcel", language="pt"))
 
-    report = kb_articles.import_directory(tmp_path, by=CLI)
+    report = articles.import_directory(tmp_path, by=CLI)
     assert report.created == 2
     reasons = dict(report.failed)
     assert sorted(reasons) == ["en/bad-slug.md", "en/bad-yaml.md", "en/no-front-matter.md"]
@@ -287,26 +288,26 @@ def test_a_file_in_a_language_not_offered_is_reported_by_its_path(app, tmp_path)
     """ImportReport.failed is (file, reason): the file the operator has to fix, not language/slug."""
     write_article(tmp_path, "en/good.md", article_file("Track your parcel", "track-your-parcel"))
     write_article(tmp_path, "en/guten-tag.md", article_file("Guten Tag", "guten-tag", language="de"))
-    report = kb_articles.import_directory(tmp_path, by=CLI)
+    report = articles.import_directory(tmp_path, by=CLI)
     assert report.created == 1
     assert [path for path, _ in report.failed] == ["en/guten-tag.md"]
     assert "en, pt, nl" in report.failed[0][1]
 
 
 def test_an_export_imports_back_unchanged_into_a_fresh_app(app, tmp_path):
-    kb_articles.import_directory(STARTER_ARTICLES, by=CLI)
+    articles.import_directory(STARTER_ARTICLES, by=CLI)
     save(slug="work-in-progress", title="Work in progress", tags=("wip",))  # a draft travels too
     exported = tmp_path / "export"
-    assert kb_articles.export_articles(exported) == 103
+    assert articles.export_articles(exported) == 103
     assert (exported / "en" / "track-your-order.md").is_file() and (exported / "pt" / "track-your-order.md").is_file()
 
     with fresh_app(tmp_path / "fresh"):
-        first = kb_articles.import_directory(exported, by=CLI)
+        first = articles.import_directory(exported, by=CLI)
         assert (first.created, first.failed) == (103, [])
         assert db.session.scalar(select(Article.status).where(Article.slug == "work-in-progress")) == "draft"
-        again = kb_articles.import_directory(STARTER_ARTICLES, by=CLI)  # the export said what the files said
+        again = articles.import_directory(STARTER_ARTICLES, by=CLI)  # the export said what the files said
         assert (again.created, again.updated, again.unchanged) == (0, 0, 102)
-        assert kb_articles.export_articles(tmp_path / "export-again") == 103
+        assert articles.export_articles(tmp_path / "export-again") == 103
     for path in exported.rglob("*.md"):
         assert (tmp_path / "export-again" / path.relative_to(exported)).read_text() == path.read_text(), path
 
@@ -316,8 +317,8 @@ def test_re_importing_an_export_of_editor_made_articles_changes_nothing(app, tmp
     published = save(status="published", category="Care", section="Boilers", tags=("limescale", "vinegar"))
     draft = save(slug="work-in-progress", title="Work in progress", body="Not *yet*.")
     versions = {published.id: published.version, draft.id: draft.version}
-    kb_articles.export_articles(tmp_path)
-    report = kb_articles.import_directory(tmp_path, by=CLI)
+    articles.export_articles(tmp_path)
+    report = articles.import_directory(tmp_path, by=CLI)
     assert (report.created, report.updated, report.unchanged, report.failed) == (0, 0, 2, [])
     assert {a.id: a.version for a in db.session.scalars(select(Article))} == versions
 
@@ -326,8 +327,8 @@ def test_an_internal_article_stays_internal_through_export_and_import(app, tmp_p
     """Agents-only articles must not become public by being exported and imported back."""
     article = save(status="published", visibility="internal", title="Refund override for agents",
                    body="Approve a goodwill override.\n")
-    kb_articles.export_articles(tmp_path)
-    report = kb_articles.import_directory(tmp_path, by=CLI)
+    articles.export_articles(tmp_path)
+    report = articles.import_directory(tmp_path, by=CLI)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
     assert db.session.get(Article, article.id).visibility == "internal"
     assert found("override") == [] and found("override", agents=True) == ["descale-the-boiler"]
@@ -342,10 +343,10 @@ def test_reindex_rebuilds_every_language_from_the_database(app):
     nl = save(status="published", language="nl", title="De ketel ontkalken")
     save(slug="a-draft", title="A draft")
     ghost = ArticleDocument(article_id=999, version=1, language="en", slug="ghost", title="Ghost", text="limescale")
-    kb_index.knowledge_index().write("en", upserts=[ghost])  # something the database does not have
+    index_sync.knowledge_index().write("en", upserts=[ghost])  # something the database does not have
     assert 999 in indexed("en")
 
-    assert kb_index.reindex() == {"en": 1, "nl": 1, "pt": 1}
+    assert index_sync.reindex() == {"en": 1, "nl": 1, "pt": 1}
     assert indexed("en") == {en.id: en.version}
     assert indexed("pt") == {pt.id: pt.version} and indexed("nl") == {nl.id: nl.version}
     assert found("limescale") == ["descale-the-boiler"]
@@ -356,7 +357,7 @@ def test_reconcile_repairs_writes_the_index_missed(any_app):
     removed = save(status="published", slug="removed", title="Limescale in the urn")
     kept = save(status="published", slug="kept", title="Limescale in the jug")
     edited_id, edited_version, kept_id, kept_version = edited.id, edited.version, kept.id, kept.version
-    assert kb_index.reconcile() == {"en": 0}
+    assert index_sync.reconcile() == {"en": 0}
     # Writes that never reached the index (another process crashed after its commit):
     db.session.execute(update(Article.__table__).where(Article.id == edited_id)
                        .values(title="Polish the samovar", version=edited_version + 1))
@@ -364,10 +365,10 @@ def test_reconcile_repairs_writes_the_index_missed(any_app):
     db.session.commit()
     assert found("samovar") == [] and "removed" in found("limescale")
 
-    assert kb_index.reconcile() == {"en": 2}
+    assert index_sync.reconcile() == {"en": 2}
     assert found("samovar") == ["edited"] and sorted(found("limescale")) == ["edited", "kept"]
     assert indexed() == {edited_id: edited_version + 1, kept_id: kept_version}
-    assert kb_index.reconcile() == {"en": 0}
+    assert index_sync.reconcile() == {"en": 0}
 
 
 def test_reconcile_rebuilds_a_deleted_index_directory(app):
@@ -377,12 +378,12 @@ def test_reconcile_rebuilds_a_deleted_index_directory(app):
     pt = save(status="published", language="pt", title="Descalcificar a caldeira")
     article_id, version, pt_id, pt_version = article.id, article.version, pt.id, pt.version
     assert found("limescale") == ["descale-the-boiler"]
-    shutil.rmtree(kb_index.knowledge_index().root)
+    shutil.rmtree(index_sync.knowledge_index().root)
     db.session.execute(update(Article.__table__).where(Article.id == article_id)
                        .values(title="Polish the samovar", version=version + 1))  # missed as well
     db.session.commit()
 
-    assert kb_index.reconcile() == {"en": 1, "pt": 1}
+    assert index_sync.reconcile() == {"en": 1, "pt": 1}
     assert indexed("pt") == {pt_id: pt_version}
     assert indexed("en") == {article_id: version + 1}
     assert found("samovar") == ["descale-the-boiler"]
@@ -390,14 +391,14 @@ def test_reconcile_rebuilds_a_deleted_index_directory(app):
 
 def test_the_first_search_rebuilds_a_missing_index(app):
     save(status="published")
-    shutil.rmtree(kb_index.knowledge_index().root, ignore_errors=True)
+    shutil.rmtree(index_sync.knowledge_index().root, ignore_errors=True)
     assert found("limescale") == ["descale-the-boiler"]
-    assert kb_index.knowledge_index().exists("en")
+    assert index_sync.knowledge_index().exists("en")
 
 
 def test_a_search_after_the_index_was_deleted_under_a_running_server_rebuilds_it(app):
     save(status="published")
     assert found("limescale") == ["descale-the-boiler"]  # the server has an index open
-    shutil.rmtree(kb_index.knowledge_index().root)
+    shutil.rmtree(index_sync.knowledge_index().root)
     assert found("limescale") == ["descale-the-boiler"]
-    assert kb_index.knowledge_index().exists("en")
+    assert index_sync.knowledge_index().exists("en")

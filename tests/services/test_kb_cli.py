@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Article
-from app.services import kb_articles, kb_index
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles, index_sync
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 from knowledge_base import transfer
 
@@ -25,7 +25,7 @@ def article_file(title: str, slug: str, language: str = "en", status: str = "pub
 
 
 def publish(title: str, slug: str, language: str = "en") -> Article:
-    return kb_articles.save_article(ArticleInput(title=title, slug=slug, body=f"About {title}.", language=language,
+    return articles.save_article(ArticleInput(title=title, slug=slug, body=f"About {title}.", language=language,
                                                  status="published"), by=CLI)
 
 
@@ -87,4 +87,4 @@ def test_reindex_and_reconcile_report_per_language(runner):
     db.session.commit()
     result = runner.invoke(args=["kb", "reconcile"])
     assert (result.exit_code, result.output) == (0, "en: 1 fixed.\npt: 0 fixed.\n")
-    assert kb_index.knowledge_index().versions("en")[first.id] == db.session.get(Article, first.id).version
+    assert index_sync.knowledge_index().versions("en")[first.id] == db.session.get(Article, first.id).version

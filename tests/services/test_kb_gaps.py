@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Article, AuditEvent
-from app.services import kb_gaps
 from app.services.errors import DomainError
+from app.services.knowledge import gaps as kb_gaps
 from app.services.platform.audit import CLI
 from tests.services.test_kb_reports import END, START, article, at, contact, search
 

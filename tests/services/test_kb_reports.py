@@ -9,9 +9,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbContact, KbSearch
-from app.services import kb_articles, kb_reports
 from app.services.errors import DomainError
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles, reports
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 
 DAY = date(2024, 5, 10)
@@ -23,7 +23,7 @@ def at(hour: int, minute: int = 0, day: int = 10, second: int = 0) -> datetime:
 
 
 def article(slug: str = "track-your-parcel", language: str = "en") -> Article:
-    return kb_articles.save_article(ArticleInput(title=slug.replace("-", " ").capitalize(), slug=slug, body="Text.",
+    return articles.save_article(ArticleInput(title=slug.replace("-", " ").capitalize(), slug=slug, body="Text.",
                                                  language=language, status="published"), by=CLI)
 
 
@@ -80,7 +80,7 @@ def traffic(app):
 
 
 def report(language: str | None = "en", start: date = START, end: date = END):
-    return kb_reports.knowledge_base_report(start=start, end=end, language=language)
+    return reports.knowledge_base_report(start=start, end=end, language=language)
 
 
 def test_totals_count_searches_zero_results_and_click_through(traffic):
@@ -160,8 +160,8 @@ def test_a_range_of_366_days_and_of_one_day_are_fine(traffic):
 
 
 def test_rows_beyond_the_cap_are_said_to_be_left_out(traffic, monkeypatch):
-    monkeypatch.setattr(kb_reports, "ROW_CAP", 3)
+    monkeypatch.setattr(reports, "ROW_CAP", 3)
     result = report()
     assert result.capped and result.totals.searches == 10  # the SQL totals are not capped
     assert sum(row.count for row in result.top_searches) == 3
-    assert not kb_reports.knowledge_base_report(start=START, end=END, language="pt").capped
+    assert not reports.knowledge_base_report(start=START, end=END, language="pt").capped

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbSearch, KbSynonymGroup
-from app.services import kb_articles, kb_index, kb_search
 from app.services.errors import DomainError, NotFoundError
-from app.services.kb_articles import ArticleInput
+from app.services.knowledge import articles as kb_articles
+from app.services.knowledge import index_sync
+from app.services.knowledge import search as kb_search
+from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI
 
 ARTICLES = {
@@ -122,7 +124,7 @@ def test_a_read_is_counted_without_editing_the_article(any_app):
                                       KbArticleView.search_id).order_by(KbArticleView.id)).all()
     assert [tuple(v) for v in views] == [(article_id, "visitor-1", "help_center", None),
                                          (article_id, None, "widget", None)]
-    assert kb_index.knowledge_index().versions("en") == {article_id: version}  # not an edit to index
+    assert index_sync.knowledge_index().versions("en") == {article_id: version}  # not an edit to index
 
 
 def test_a_read_from_a_search_is_its_click_for_the_same_visitor_only(articles):

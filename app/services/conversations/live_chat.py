@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import kb_search, tickets
+from app.services import tickets
 from app.services.access import visitors
 from app.services.access.visitor_tokens import Visitor, check_id
 from app.services.conversations import assignment, message_store, outreach_answers
@@ -27,6 +27,7 @@ from app.services.customers import lifecycle
 from app.services.customers.batch_cache import BatchCache
 from app.services.customers.profiles import resolve
 from app.services.errors import DomainError, NotFoundError, TooLongError
+from app.services.knowledge import search
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email
@@ -206,7 +207,7 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
         else None
     note = outreach_answers.open_with(decision, conversation) if decision else assignment.assign_new(conversation)
     # For the knowledge-base reports: the articles this visitor read just before did not answer them.
-    kb_search.note_contact(kb_search.widget_visitor_key(visitor.anonymous_id), "chat")
+    search.note_contact(search.widget_visitor_key(visitor.anonymous_id), "chat")
     try:
         db.session.commit()
     except IntegrityError:  # the same client_key committed by a concurrent retry (PostgreSQL)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Article
-from app.services import kb_search
+from app.services.knowledge import search
 
 LOOKUP_LIMIT = 8
 
@@ -32,8 +32,8 @@ def lookup_articles(text: str | None, *, language: str | None = None, limit: int
     Raises DomainError for an unknown language or an over-long query, SearchUnavailable while the
     index is rebuilt. Writes nothing (no KbSearch row: agents' look-ups would skew the reports).
     """
-    language = kb_search.check_language(language or current_app.config["HELPDESK_KB_LANGUAGES"][0])
-    hits = kb_search.search_articles(text, language=language, source="console", limit=limit, agents=True,
+    language = search.check_language(language or current_app.config["HELPDESK_KB_LANGUAGES"][0])
+    hits = search.search_articles(text, language=language, source="console", limit=limit, agents=True,
                                      log=False, complete_last=True).hits
     # The index knows no visibility per hit: read it from the source of truth.
     visibility = dict(db.session.execute(select(Article.id, Article.visibility)

@@ -16,8 +16,8 @@ from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbContact, KbSearch, KbSynonymGroup
 from app.models.article import SEARCH_SOURCES
 from app.models.base import utcnow
-from app.services import kb_index
 from app.services.errors import DomainError, NotFoundError
+from app.services.knowledge import index_sync
 from knowledge_base import search as kb
 from knowledge_base.index import IndexBusy, IndexMissing
 from knowledge_base.query import MAX_QUERY_CHARS
@@ -88,7 +88,7 @@ def _helpful_boosts() -> dict[int, float]:
 
 
 def _run(function, text: str, language: str, **options):
-    index = kb_index.knowledge_index()
+    index = index_sync.knowledge_index()
     for attempt in range(2):
         try:
             return function(index, text, language=language, synonyms=synonyms_for(language),
@@ -97,7 +97,7 @@ def _run(function, text: str, language: str, **options):
             if attempt:
                 break
             try:  # first search since the index was lost or the schema changed: rebuild this language
-                kb_index.reindex([language])
+                index_sync.reindex([language])
             except IndexBusy:
                 break
     raise SearchUnavailable("Search is being rebuilt; try again in a moment.")

@@ -18,9 +18,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Article
-from app.services import kb_articles
-from app.services.kb_articles import ArticleInput
-from app.services.kb_reports import SearchRow, contact_times, contacted_after, query_key, report_window, search_rows
+from app.services.knowledge import articles
+from app.services.knowledge.articles import ArticleInput
+from app.services.knowledge.reports import (
+    SearchRow,
+    contact_times,
+    contacted_after,
+    query_key,
+    report_window,
+    search_rows,
+)
 from app.services.platform.audit import Actor
 
 SIMILAR = 0.5  # Jaccard similarity of term sets from which two queries are the same question
@@ -105,7 +112,7 @@ def content_gaps(*, start: date, end: date, language: str | None, limit: int = 3
 
 
 def _unique_slug(title: str, language: str) -> str:
-    base = kb_articles.slugify(title)[:MAX_SLUG - 4].strip("-") or "article"
+    base = articles.slugify(title)[:MAX_SLUG - 4].strip("-") or "article"
     taken = set(db.session.scalars(select(Article.slug).where(
         Article.language == language, Article.slug.startswith(base))))
     slug, n = base, 2
@@ -134,4 +141,4 @@ def start_draft(group_label: str, examples: Sequence[str], language: str, *, by:
     slug = _unique_slug(title, language) if title else ""
     data = ArticleInput(title=title, slug=slug, body=_draft_body(list(examples)[:MAX_EXAMPLES * 2]),
                         language=language, status="draft")
-    return kb_articles.save_article(data, by=by)
+    return articles.save_article(data, by=by)

@@ -9,9 +9,9 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import KbSynonymGroup
-from app.services import kb_search
 from app.services.errors import DomainError
-from app.services.kb_articles import languages
+from app.services.knowledge import search
+from app.services.knowledge.articles import languages
 from app.services.platform import audit
 from app.services.platform.audit import Actor
 from knowledge_base.synonyms import DEFAULT_SYNONYMS
@@ -72,7 +72,7 @@ def save_synonyms(language: str, text: str, *, by: Actor) -> list[str]:
     db.session.add_all(KbSynonymGroup(language=language, terms=group) for group in groups)
     audit.record("kb.synonyms_saved", actor=by, details={"language": language, "groups": len(groups)})
     db.session.commit()
-    kb_search.invalidate_cache()
+    search.invalidate_cache()
     return groups
 
 

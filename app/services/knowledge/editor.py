@@ -1,7 +1,7 @@
 """What the console's Knowledge base pages read: the filtered article list, one article with its
 translations, the names editors pick from, and the preview of Markdown as the help center shows it.
 
-Writes go through app/services/kb_articles.py (save_article, delete_article).
+Writes go through app/services/knowledge/articles.py (save_article, delete_article).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Article, KbCategory, KbSection
 from app.models.article import MAX_BODY_CHARS
 from app.services.errors import NotFoundError, TooLongError
-from app.services.kb_articles import NOT_FOUND, ArticleInput, languages
+from app.services.knowledge.articles import NOT_FOUND, ArticleInput, languages
 from knowledge_base import rendering
 
 LIST_LIMIT = 200  # a list, not a report: filters narrow it down

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Article, KbCategory, KbSection
-from app.services import kb_search
 from app.services.errors import NotFoundError
+from app.services.knowledge import search
 from knowledge_base.index import IndexMissing
 
 PUBLIC_ARTICLE = (Article.status == "published") & (Article.visibility == "public")
@@ -82,10 +82,10 @@ def related(article: Article, limit: int = 4) -> list[Article]:
     """Articles on nearby subjects: a search for this one's title and tags, then its section."""
     ids: list[int] = []
     try:
-        hits = kb_search.suggest_articles(" ".join([article.title, *article.tags[:3]]) + " ",
+        hits = search.suggest_articles(" ".join([article.title, *article.tags[:3]]) + " ",
                                           language=article.language, limit=limit + 1)
         ids = [h.article_id for h in hits if h.article_id != article.id][:limit]
-    except (kb_search.SearchUnavailable, IndexMissing):
+    except (search.SearchUnavailable, IndexMissing):
         ids = []
     if len(ids) < limit and article.section_id:
         ids += list(db.session.scalars(select(Article.id).where(

@@ -1,7 +1,7 @@
 """Articles: write, publish, delete; import and export as Markdown files (knowledge_base/transfer.py).
 
 Every change renders the Markdown to sanitised HTML once, here; pages show `body_html` as it is.
-The index follows commits on its own (app/services/kb_index.py).
+The index follows commits on its own (app/services/knowledge/index_sync.py).
 """
 
 from __future__ import annotations
