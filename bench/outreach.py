@@ -69,7 +69,7 @@ BUDGET = {"p95_ms": 1000, "engine_ms_per_event": 2.0}
 def rule_specs(n: int, idle_seconds: int) -> list:
     """The two rules measured, then n - 2 others that these visitors never match (other events,
     other pages, audiences they are not in), as a shop's rule list would hold."""
-    from app.services.outreach_rules import RuleSpec
+    from app.services.outreach.rules import RuleSpec
 
     def msg(body):
         return {"kind": "widget_message", "body": body}
@@ -141,7 +141,7 @@ def make_app(env: dict):
 
 
 def save_rules(app, n: int, idle_seconds: int) -> None:
-    from app.services import outreach_rules
+    from app.services.outreach import rules as outreach_rules
     from app.services.platform.audit import CLI
 
     with app.app_context():
@@ -381,7 +381,7 @@ class EngineClock:
     cost per event, without the noise of the rest of the batch)."""
 
     def __init__(self) -> None:
-        from app.services import outreach_engine
+        from app.services.outreach import engine as outreach_engine
 
         self.module = outreach_engine
         self.originals = (outreach_engine.on_events, outreach_engine.deliver)
@@ -479,7 +479,7 @@ def engine_cost(args, tmp: Path, database_url: str, rules: int) -> dict:
 
     from app.extensions import db
     from app.models import OutreachDecision
-    from app.services import outreach_timer
+    from app.services.outreach import timer
     from app.services.shop_events.ingestion import ingest_events
 
     env = server_env(tmp, database_url, LOG_LEVEL="WARNING", HELPDESK_RATE_LIMITS="off")
@@ -511,12 +511,12 @@ def engine_cost(args, tmp: Path, database_url: str, rules: int) -> dict:
         ingest_events([{"id": f"timer-cart-{k}", "type": "cart_updated", "anonymous_id": f"timer-{k}",
                         "timestamp": long_ago, "properties": cart_props()} for k in range(0, len(more), 2)][:500])
         put_online(more)
-        outreach_timer._decided.clear()
-        outreach_timer.scan()  # warm-up
+        timer._decided.clear()
+        timer.scan()  # warm-up
         passes = []
         for _ in range(20):
             started = time.perf_counter()
-            outreach_timer.scan()
+            timer.scan()
             passes.append((time.perf_counter() - started) * 1000)
         out["scan_ms"] = {"visitors_online": len(online) + len(more), "p50_ms": percentile(passes, 0.5),
                           "max_ms": round(max(passes), 2)}

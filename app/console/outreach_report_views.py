@@ -12,8 +12,8 @@ from flask import Blueprint, abort, render_template, request
 from app.console.access import admin_required
 from app.console.forms import PeriodForm
 from app.console.outreach_views import ACTION_LABELS, VISITOR_LABELS, _duration, _label
-from app.services import outreach_reports
 from app.services.errors import DomainError, NotFoundError
+from app.services.outreach import reports as outreach_reports
 
 MAX_DAYS = 366
 

@@ -1,5 +1,5 @@
 """Settings › Outreach: proactive-outreach rules (when, who, do, limits) and the cap across rules.
-The rules are checked by app/services/outreach_rules.py; this module only maps the form to a
+The rules are checked by app/services/outreach/rules.py; this module only maps the form to a
 RuleSpec and back. Registered by `register(bp)`."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from wtforms.validators import Length, Optional
 from app.console.access import admin_required, current_actor
 from app.console.routing_views import Checkboxes, _label, _options, _split, flag_options
 from app.models.customer import SEGMENTS, STAGES
-from app.services import outreach_rules
 from app.services.customers import placeholders
 from app.services.errors import DomainError, NotFoundError
-from app.services.outreach_rules import RuleSpec
+from app.services.outreach import rules
+from app.services.outreach.rules import RuleSpec
 from app.services.platform import presence
 
 TRIGGER_LABELS = {"event": "An event arrives", "cart_idle": "Cart unchanged while on the site",
@@ -184,8 +184,8 @@ def _duration(seconds: int) -> str:
 
 def _list_page(cap_form: CapForm | None = None, status: int = 200):
     if cap_form is None:
-        cap_form = CapForm(data={"visitor_cap_hours": str(outreach_rules.visitor_cap_hours())})
-    return render_template("console/settings/outreach.html", rules=outreach_rules.all_rules(), form=FlaskForm(),
+        cap_form = CapForm(data={"visitor_cap_hours": str(rules.visitor_cap_hours())})
+    return render_template("console/settings/outreach.html", rules=rules.all_rules(), form=FlaskForm(),
                            cap_form=cap_form,
                            actions=ACTION_LABELS, visitors=VISITOR_LABELS, duration=_duration,
                            label=_label), status
@@ -209,7 +209,7 @@ def save_outreach_cap():
     if not form.validate_on_submit():
         return _list_page(form, 400)
     try:
-        outreach_rules.save_visitor_cap(form.visitor_cap_hours.data, by=current_actor())
+        rules.save_visitor_cap(form.visitor_cap_hours.data, by=current_actor())
     except DomainError as exc:
         _show_error(form, exc)
         return _list_page(form, exc.status)
@@ -222,7 +222,7 @@ def outreach_rule(rule_id: int | None = None):
     """A rule's form (GET) or saved (POST); a refused rule comes back with the reason by its field."""
     if request.method == "GET":
         try:
-            return _edit_page(_new_form() if rule_id is None else _form_for(outreach_rules.get_rule(rule_id)),
+            return _edit_page(_new_form() if rule_id is None else _form_for(rules.get_rule(rule_id)),
                               rule_id)
         except NotFoundError:
             abort(404)
@@ -231,7 +231,7 @@ def outreach_rule(rule_id: int | None = None):
     if not form.validate_on_submit():
         return _edit_page(form, rule_id, 400)
     try:
-        outreach_rules.save_rule(_spec(form), rule_id=rule_id, by=current_actor())
+        rules.save_rule(_spec(form), rule_id=rule_id, by=current_actor())
     except NotFoundError:
         abort(404)
     except DomainError as exc:
@@ -247,7 +247,7 @@ def delete_outreach_rule(rule_id: int):
     if not FlaskForm().validate_on_submit():
         return redirect(url_for("console.outreach_rules"))
     try:
-        outreach_rules.delete_rule(rule_id, by=current_actor())
+        rules.delete_rule(rule_id, by=current_actor())
     except NotFoundError:
         abort(404)
     flash("Outreach rule deleted.", "success")

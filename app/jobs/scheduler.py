@@ -76,7 +76,7 @@ def start_in_process(app) -> Scheduler | None:
 
 def start_outreach_timer(app):
     """The outreach rules' timer (time-based triggers), in a daemon thread."""
-    from app.services.outreach_timer import OutreachTimer
+    from app.services.outreach.timer import OutreachTimer
 
     timer = OutreachTimer(app)
     timer.start()

@@ -21,7 +21,7 @@ OUTCOMES = ("shown", "held_out", "capped")
 
 class OutreachRule(db.Model):
     """One outreach rule. Trigger, audience and action are JSON validated by
-    app/services/outreach_rules.py. A deleted rule keeps its row (its decisions and report stay
+    app/services/outreach/rules.py. A deleted rule keeps its row (its decisions and report stay
     readable) and the engine ignores it from the moment the deletion commits."""
 
     __tablename__ = "outreach_rules"

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from app.models import STAGES, Customer, StageTransition
 from app.models.base import utcnow
-from app.services import nps, outreach_reports
+from app.services import nps
 from app.services.customers.queries import CustomerContext, Touchpoint, customer_context, journey
+from app.services.outreach import reports
 
 # Marker colour of each touchpoint kind on the journey map (custom events are "other").
 KIND_CATEGORIES = {
@@ -137,6 +138,6 @@ def customer_overview(customer_id: int, *, now: datetime | None = None) -> Custo
         days=journey_days(customer, journey(customer.id)),
         periods=stage_periods(context.transitions, now or utcnow()),
         stage_index=STAGES.index(customer.stage) if customer.stage in STAGES else 0,
-        outreach=outreach_reports.customer_decisions(customer.id),
+        outreach=reports.customer_decisions(customer.id),
         nps_answers=nps.customer_answers(customer.id),
     )

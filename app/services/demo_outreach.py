@@ -18,10 +18,10 @@ from sqlalchemy import func, insert, or_, select
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services import outreach_audience
 from app.services.customers import placeholders
 from app.services.demo_customers import PRODUCTS
-from app.services.outreach_rules import RuleSpec, save_rule
+from app.services.outreach import audience
+from app.services.outreach.rules import RuleSpec, save_rule
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
 
@@ -243,12 +243,12 @@ class _Log:
     """The decisions, as the engine would have logged them."""
 
     def __init__(self, rows: dict[str, OutreachRule], rng: random.Random):
-        self.rules = {name: outreach_audience.compile_rule(row) for name, row in rows.items()}
+        self.rules = {name: audience.compile_rule(row) for name, row in rows.items()}
         self.rng = rng
         self.rows: list[dict] = []
 
     def outcome(self, name: str, customer_id: int) -> str:
-        return "held_out" if outreach_audience.in_holdout(self.rules[name], customer_id) else "shown"
+        return "held_out" if audience.in_holdout(self.rules[name], customer_id) else "shown"
 
     def add(self, name: str, customer: Customer, key: str, why: str, labels: list[str], outcome: str, at: datetime,
             *, verdict: str | None = None, values: dict | None = None) -> dict:
@@ -319,7 +319,7 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
         cart = placeholders.money(_total(lines), "EUR")
         log.add(IDLE_CART, customer, f"cart:{snapshot['id']}", f"cart unchanged for 3 min on {person.page}",
                 [f"stage {customer.stage}", f"cart {cart} ≥ 50"], "capped", at,
-                verdict=f"capped: this rule reached them {outreach_audience.ago(at - person.at)} ago "
+                verdict=f"capped: this rule reached them {audience.ago(at - person.at)} ago "
                         "(at most once every 24 h)")
 
     # Returning visitors on a returns article for 20 seconds.

@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from app.services.outreach_audience import Rule, in_holdout
+from app.services.outreach.audience import Rule, in_holdout
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_demo_shop import ADMIN, Shopper, _console_as_admin, demo  # noqa: F401  (this module's demo shop)
 from tests.browser.test_live_chat import RECORD_NOTIFICATIONS

@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import OutreachRule
-from app.services import outreach_rules
-from app.services.outreach_rules import RuleSpec
+from app.services.outreach import rules
+from app.services.outreach.rules import RuleSpec
 from app.services.platform.audit import CLI
 
 LIST = "/console/settings/outreach"
@@ -31,7 +31,7 @@ def _count() -> int:
 def _rule(name: str = "Welcome back", **changes) -> OutreachRule:
     spec = {"name": name, "trigger": {"kind": "event", "event": "checkout_started"},
             "action": {"kind": "agent_alert", "body": "Someone is at checkout"}, **changes}
-    return outreach_rules.save_rule(RuleSpec(**spec), by=CLI)
+    return rules.save_rule(RuleSpec(**spec), by=CLI)
 
 
 @pytest.mark.parametrize("path", [LIST, NEW, f"{LIST}/1"])
@@ -135,10 +135,10 @@ def test_deleting_hides_the_rule_and_keeps_its_row(client, admin, post_form):
 def test_the_cap_across_rules_is_saved_and_checked(client, admin, post_form):
     assert 'value="4"' in client.get(LIST).get_data(as_text=True)  # the default
     assert post_form(f"{LIST}/cap", {"visitor_cap_hours": "12"}, page=LIST).status_code == 302
-    assert outreach_rules.visitor_cap_hours() == 12
+    assert rules.visitor_cap_hours() == 12
     bad = post_form(f"{LIST}/cap", {"visitor_cap_hours": "500"}, page=LIST)
     assert bad.status_code == 400 and "from 1 to 168" in bad.get_data(as_text=True)
-    assert outreach_rules.visitor_cap_hours() == 12
+    assert rules.visitor_cap_hours() == 12
 
 
 def test_forms_need_csrf(client, admin):
@@ -147,7 +147,7 @@ def test_forms_need_csrf(client, admin):
     assert client.post(f"{LIST}/cap", data={"visitor_cap_hours": "12"}).status_code == 400
     client.post(f"{LIST}/{rule.id}/delete")
     db.session.expire_all()
-    assert _count() == 1 and rule.deleted_at is None and outreach_rules.visitor_cap_hours() == 4
+    assert _count() == 1 and rule.deleted_at is None and rules.visitor_cap_hours() == 4
 
 
 def test_names_and_patterns_are_escaped_in_the_list(client, admin):

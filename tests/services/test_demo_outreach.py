@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services import outreach_audience, outreach_engine, outreach_timer
 from app.services.demo_outreach import IDLE_CART, RULES, VIP_BACK, seed_outreach
+from app.services.outreach import audience, engine, timer
 
 
 def count(model, *where) -> int:
@@ -56,8 +56,8 @@ def test_seeding_makes_the_four_rules_and_a_month_of_decisions(seeded):
     keys = db.session.scalars(select(OutreachDecision.trigger_key).where(OutreachDecision.rule_id == rule(VIP_BACK).id))
     assert all(key.startswith("event:demo-out-alert-") for key in keys)
     # The timer finds no first order a week old left unchecked: no burst of tickets on start.
-    check_ins = [r for r in outreach_engine.current_rules() if r.kind == "days_after_first_order"]
-    assert outreach_timer._first_order_candidates(check_ins, now) == []
+    check_ins = [r for r in engine.current_rules() if r.kind == "days_after_first_order"]
+    assert timer._first_order_candidates(check_ins, now) == []
 
 
 def test_a_second_run_adds_nothing(seeded):
@@ -67,12 +67,12 @@ def test_a_second_run_adds_nothing(seeded):
 
 
 def test_every_stored_decision_is_in_the_holdout_exactly_when_the_engine_would_put_it_there(seeded):
-    rules = {row.id: outreach_audience.compile_rule(row) for row in db.session.scalars(select(OutreachRule))}
+    rules = {row.id: audience.compile_rule(row) for row in db.session.scalars(select(OutreachRule))}
     rows = db.session.execute(select(OutreachDecision.rule_id, OutreachDecision.customer_id, OutreachDecision.outcome)
                               .where(OutreachDecision.outcome.in_(("shown", "held_out")))).all()
     assert rows and {outcome for _r, _c, outcome in rows} == {"shown", "held_out"}
     for rule_id, customer_id, outcome in rows:
-        assert (outcome == "held_out") == outreach_audience.in_holdout(rules[rule_id], customer_id)
+        assert (outcome == "held_out") == audience.in_holdout(rules[rule_id], customer_id)
 
 
 def test_reached_out_idle_carts_convert_more_than_the_holdout(seeded):

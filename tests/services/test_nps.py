@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import customer_requests, feedback_settings, nps, outreach_rules, surveys, ticket_updates
+from app.services import customer_requests, feedback_settings, nps, surveys, ticket_updates
 from app.services.access import agents, visitor_tokens, widget_identity
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations.live_chat import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.feedback_settings import FeedbackSettings
-from app.services.outreach_rules import RuleSpec
+from app.services.outreach import rules
+from app.services.outreach.rules import RuleSpec
 from app.services.platform.audit import CLI, Actor
 from app.services.shop_events.ingestion import ingest_events
 from app.services.surveys import Answer
@@ -268,7 +269,7 @@ def test_the_newest_answer_wins_over_an_older_one_from_the_shop(any_app):
 
 
 def test_an_outreach_rule_on_nps_submitted_fires_for_a_detractor(any_app):
-    rule = outreach_rules.save_rule(RuleSpec(
+    rule = rules.save_rule(RuleSpec(
         name="Detractor alert", trigger={"kind": "event", "event": "nps_submitted"},
         audience={"flags": ["detractor"]}, action={"kind": "agent_alert", "body": "Unhappy customer"}), by=ADMIN)
     customer_id = buyer().id

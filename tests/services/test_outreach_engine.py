@@ -12,12 +12,12 @@ from sqlalchemy import select
 from app.extensions import db, socketio
 from app.models import Conversation, Customer, Message, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
-from app.services import outreach_audience, outreach_rules, outreach_timer
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations.live_chat import StartRequest, start_conversation
 from app.services.conversations.outreach_answers import started_by
-from app.services.outreach_rules import RuleSpec
+from app.services.outreach import audience, rules, timer
+from app.services.outreach.rules import RuleSpec
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
 from tests.factories import cart, event, items
@@ -28,8 +28,8 @@ ADMIN = Actor("system", None, "test")
 
 @pytest.fixture(autouse=True)
 def _fresh_timer_memory():
-    outreach_timer._decided.clear()
-    outreach_timer._first_order_pass["at"] = 0.0
+    timer._decided.clear()
+    timer._first_order_pass["at"] = 0.0
 
 
 def online(app, anonymous_id: str):
@@ -44,7 +44,7 @@ def offers(sio) -> list[dict]:
 
 
 def rule(name="Checkout help", trigger=None, action=None, **limits):
-    return outreach_rules.save_rule(RuleSpec(
+    return rules.save_rule(RuleSpec(
         name=name, trigger=trigger or {"kind": "event", "event": "checkout_started"},
         action=action or {"kind": "widget_message", "body": "Hi {{customer.first_name|there}}, need a hand?"},
         **limits), by=ADMIN)
@@ -99,8 +99,8 @@ def test_the_caps_stop_a_second_message_and_say_which_rule_came_first(any_app):
 def _split_seed(saved, first_id: int, second_id: int) -> None:
     """Give the rule a seed that puts exactly the first customer in its 50% holdout."""
     for n in range(1000):
-        candidate = outreach_audience.Rule(saved.id, "", 0, {}, {}, {}, 50, f"seed-{n}", 24, False, None, None)
-        if outreach_audience.in_holdout(candidate, first_id) and not outreach_audience.in_holdout(candidate, second_id):
+        candidate = audience.Rule(saved.id, "", 0, {}, {}, {}, 50, f"seed-{n}", 24, False, None, None)
+        if audience.in_holdout(candidate, first_id) and not audience.in_holdout(candidate, second_id):
             saved.holdout_seed, saved.updated_at = f"seed-{n}", utcnow()
             db.session.commit()
             return
@@ -125,7 +125,7 @@ def test_the_holdout_is_stable_per_visitor_and_gets_nothing(app):
 def test_a_deleted_rule_stops_at_once(app):
     saved = rule()
     sio = online(app, "anon-1")
-    outreach_rules.delete_rule(saved.id, by=ADMIN)
+    rules.delete_rule(saved.id, by=ADMIN)
     ingest_events([now_event("checkout_started", "anon-1")])
     assert offers(sio) == [] and decisions() == []
 
@@ -139,7 +139,7 @@ def test_rules_changed_after_they_were_read_apply_to_the_next_event(any_app):
     first, second = online(app, "anon-1"), online(app, "anon-2")
     ingest_events([now_event("checkout_started", "anon-1")])
     assert len(offers(first)) == 1  # the engine holds the rule now
-    outreach_rules.delete_rule(saved.id, by=ADMIN)
+    rules.delete_rule(saved.id, by=ADMIN)
     ingest_events([now_event("checkout_started", "anon-2")])
     assert offers(second) == [] and len(decisions()) == 1
     rule("Browsing", trigger={"kind": "event", "event": "product_viewed"})
@@ -153,12 +153,12 @@ def test_the_timer_fires_an_idle_cart_once_and_says_when_it_is_next_due(any_app)
          audience={"cart_min": "100"})
     sio = online(app, "anon-1")
     ingest_events([now_event("cart_updated", "anon-1", cart(items(("A", 1, "240.00")), "240.00"))])
-    early = outreach_timer.scan()
+    early = timer.scan()
     assert early.deliveries == [] and early.next_due is not None
     assert timedelta(seconds=55) < early.next_due - utcnow() <= timedelta(seconds=61)
     later = utcnow() + timedelta(seconds=61)
-    assert len(outreach_timer.scan(later).deliveries) == 1
-    assert outreach_timer.scan(later + timedelta(seconds=5)).deliveries == []
+    assert len(timer.scan(later).deliveries) == 1
+    assert timer.scan(later + timedelta(seconds=5)).deliveries == []
     [offer] = offers(sio)
     [decision] = decisions()
     assert decision.trigger_key.startswith("cart:") and "cart unchanged for 60 s on https://shop.example/checkout" \
@@ -259,6 +259,6 @@ def test_the_cap_across_rules_is_read_at_once_when_changed(any_app):
     db.session.commit()
     ingest_events([now_event("product_viewed", "anon-1", {"sku": "A", "name": "A"})])
     assert decisions()[-1].outcome == "capped" and "every 4 h across rules" in decisions()[-1].reason
-    outreach_rules.save_visitor_cap(1, by=ADMIN)
+    rules.save_visitor_cap(1, by=ADMIN)
     ingest_events([now_event("product_viewed", "anon-1", {"sku": "B", "name": "B"})])
     assert decisions()[-1].outcome == "shown" and len(offers(sio)) == 1

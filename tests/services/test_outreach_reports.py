@@ -10,9 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Customer, Order, OutreachDecision
-from app.services import outreach_reports, outreach_rules
-from app.services.outreach_reports import Group, difference_interval
-from app.services.outreach_rules import RuleSpec
+from app.services.outreach import reports, rules
+from app.services.outreach.reports import Group, difference_interval
+from app.services.outreach.rules import RuleSpec
 from app.services.platform.audit import Actor
 
 T0 = datetime(2026, 11, 10, 12, tzinfo=UTC)
@@ -49,7 +49,7 @@ def rule(app):
 
 
 def _rule():
-    return outreach_rules.save_rule(RuleSpec(name="Idle cart", trigger={"kind": "event", "event": "checkout_started"},
+    return rules.save_rule(RuleSpec(name="Idle cart", trigger={"kind": "event", "event": "checkout_started"},
                                              action={"kind": "widget_message", "body": "Hi"}, holdout_percent=20),
                                     by=ADMIN)
 
@@ -73,7 +73,7 @@ def test_groups_conversions_in_the_window_and_revenue(any_app):
     _decide(rule, people[5], "held_out", T0)
     _decide(rule, people[5], "capped", T0 + timedelta(hours=1), key="c")
     db.session.commit()
-    report = outreach_reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(days=5))
+    report = reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(days=5))
     assert (report.shown, report.delivered, report.opened, report.replied, report.capped) == (5, 4, 1, 1, 1)
     assert report.treated == Group(4, 1, (("EUR", Decimal("120.50")),))
     assert report.holdout == Group(2, 1, (("EUR", Decimal("40.00")),))
@@ -81,7 +81,7 @@ def test_groups_conversions_in_the_window_and_revenue(any_app):
     low, high = report.interval
     assert low < report.uplift < high
     # A period that ends before the second decisions starts leaves them out.
-    early = outreach_reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(hours=1))
+    early = reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(hours=1))
     assert early.shown == 4 and early.capped == 0
 
 
@@ -95,7 +95,7 @@ def test_revenue_in_several_currencies_is_never_added_up(any_app):
     _order(people[2], T0 + timedelta(hours=2), "1250.00")
     _order(people[2], T0 + timedelta(hours=3), "5.00", None)  # an order the shop sent without a currency
     db.session.commit()
-    treated = outreach_reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(days=2)).treated
+    treated = reports.rule_report(rule.id, T0 - timedelta(days=1), T0 + timedelta(days=2)).treated
     assert treated.revenue == (("", Decimal("5.00")), ("EUR", Decimal("1350.00")), ("USD", Decimal("30.00")))
     assert treated.revenue_text == "5.00 · 1,350.00 EUR · 30.00 USD"
     assert Group(3, 0).revenue_text == "0.00"
@@ -148,7 +148,7 @@ def test_shoppers_who_chatted_against_those_who_did_not(any_app):
     db.session.add(StageTransition(customer_id=people[3].id, from_stage="reach", to_stage="conversion",
                                    occurred_at=T0 + timedelta(days=8), reason="test"))
     db.session.commit()
-    result = outreach_reports.support_comparison(T0 - timedelta(days=1), T0 + timedelta(days=2))
+    result = reports.support_comparison(T0 - timedelta(days=1), T0 + timedelta(days=2))
     eur30, eur12 = (("EUR", Decimal("30.00")),), (("EUR", Decimal("12.00")),)
     assert result.chatted == Group(2, 1, eur30) and result.not_chatted == Group(2, 1, eur12)
     assert result.uplift == 0 and result.interval[0] < 0 < result.interval[1]

@@ -15,13 +15,13 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
-from app.services import outreach_engine
 from app.services.customers import lifecycle
 from app.services.customers.batch_cache import BatchCache
 from app.services.customers.event_effects import apply_event
 from app.services.customers.lifecycle_rules import LifecycleRules
 from app.services.customers.profiles import create_new_profiles, resolve
 from app.services.errors import DomainError
+from app.services.outreach import engine
 from app.services.platform import realtime
 from app.services.shop_events.schemas import validate_event
 
@@ -143,7 +143,7 @@ def announce(applied: Applied) -> None:
     """After the commit: `customer_updated` to each touched customer's room, then the outreach."""
     for customer_id in sorted(applied.customer_ids):
         realtime.customer_updated(customer_id, cart_changed=customer_id in applied.cart_changed)
-    outreach_engine.deliver(list(applied.outreach))
+    engine.deliver(list(applied.outreach))
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -182,7 +182,7 @@ def _apply(valid: list[dict], source: str) -> Applied:
             recounted |= _reassess_recounted(cache, rules, now, event)
             owners[event["id"]] = customer
     final_ids = set(_link_events(owners, cache)) | {cache.surviving_id(cid) for cid in recounted}
-    outreach = outreach_engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache), cache.cart, now)
+    outreach = engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache), cache.cart, now)
     return Applied(frozenset(new_ids), frozenset(final_ids),
                    frozenset(cache.surviving_id(cid) for cid in cart_changed), tuple(outreach))
 

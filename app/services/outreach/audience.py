@@ -13,7 +13,7 @@ from functools import cached_property
 from app.models import Cart, Customer, OutreachRule
 from app.models.customer import FLAGS
 from app.services.customers import placeholders
-from app.services.outreach_rules import compile_pattern
+from app.services.outreach.rules import compile_pattern
 
 VISITOR_FACING = ("widget_message", "email")
 RETURNING_AFTER = timedelta(minutes=30)  # first seen this long before the visit began: a returning visitor

@@ -20,7 +20,7 @@ from app.models import Conversation, Customer, CustomerEvent, Order, OutreachDec
 from app.models.customer import STAGES
 from app.services.customers import lifecycle
 from app.services.customers.placeholders import money
-from app.services.outreach_rules import get_rule
+from app.services.outreach.rules import get_rule
 
 Z95 = 1.959964
 CHUNK = 5000  # customer ids per IN list (SQLite allows 32,766 variables)

@@ -34,16 +34,8 @@ from app.models.base import UTCDateTime
 from app.services import sla
 from app.services.business_hours import is_open
 from app.services.customers import placeholders
-from app.services.outreach_audience import (
-    Rule,
-    Visit,
-    ago,
-    audience_checks,
-    compile_rule,
-    in_holdout,
-    visit_of,
-)
-from app.services.outreach_rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY
+from app.services.outreach.audience import Rule, Visit, ago, audience_checks, compile_rule, in_holdout, visit_of
+from app.services.outreach.rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY
 from app.services.platform import presence, realtime
 
 FRESH_EVENT = timedelta(hours=1)  # an older event (imported history) triggers nothing
@@ -279,14 +271,14 @@ def _render(rule: Rule, customer: Customer, visit: Visit) -> str:
 
 def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Visit) -> Delivery | None:
     """Do what the rule says: in the transaction for tickets and email, as a Delivery for sockets."""
-    from app.services import outreach_actions
+    from app.services.outreach import actions
 
     kind = rule.action["kind"]
     if kind == "follow_up_ticket":
-        ticket = outreach_actions.open_ticket(rule, customer, decision_id, body)
+        ticket = actions.open_ticket(rule, customer, decision_id, body)
         return Delivery("ticket", decision_id, customer.id, body, "", rule.name, facts={"ticket_id": ticket.id})
     if kind == "email":
-        outreach_actions.queue_email(rule, customer, decision_id, body)
+        actions.queue_email(rule, customer, decision_id, body)
         return None
     sender = _sender(rule)
     facts = {"stage": visit.stage, "cart": None if visit.cart_total is None
