@@ -12,10 +12,10 @@ from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID
 from app.extensions import csrf
 from app.models.survey import CSAT_RATINGS, SURVEY_KINDS
-from app.services import surveys
 from app.services.access import visitor_tokens
 from app.services.errors import NotFoundError
-from app.services.surveys import MAX_COMMENT_CHARS, Answer
+from app.services.feedback import surveys
+from app.services.feedback.surveys import MAX_COMMENT_CHARS, Answer
 
 bp = Blueprint("widget_surveys", __name__, url_prefix="/api/v1/widget/surveys",
                description="Feedback surveys for the widget's visitor. Authenticated by the visitor token.")

@@ -11,7 +11,6 @@ from app.chat import limits, schemas
 from app.chat.schemas import acked
 from app.guarded_namespace import GuardedNamespace
 from app.realtime_setup import ensure_heartbeat, origin_allowed
-from app.services import nps
 from app.services.access import visitor_tokens, visitors
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import activity, live_chat, outreach_answers
@@ -19,6 +18,7 @@ from app.services.conversations import settings as chat_settings
 from app.services.conversations.live_chat import StartRequest
 from app.services.conversations.payloads import message_payload, visitor_conversation_payload
 from app.services.errors import UnauthorizedError
+from app.services.feedback import nps
 from app.services.platform import presence
 from app.services.platform.realtime import conversation_room, profile_room, requests_room
 
@@ -44,7 +44,7 @@ class ChatNamespace(GuardedNamespace):
     connect(auth={"token", "page_url"?, "page_title"?}): refused without a valid, unexpired token
     or from an origin that is neither ours nor allowed. Joins `profile:{id}` (all the visitor's tabs)
     and, for a token verified for a customer, `requests:{id}` (their tickets' news); then asks NPS
-    when it is due (services/nps.py).
+    when it is due (services/feedback/nps.py).
     Every command re-reads the token and re-checks ownership of the conversation it names. Acks are
     {"ok": true, ...} or {"ok": false, "error": {"code", "message", "field"?, "retry_after"?}}.
     Client → server: get_status, start_conversation (outreach_decision_id? answers a proactive

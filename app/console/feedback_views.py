@@ -9,9 +9,9 @@ from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired
 
 from app.console.access import admin_required, current_actor
-from app.services import feedback_settings
 from app.services.errors import DomainError
-from app.services.feedback_settings import MAX_PERIOD_DAYS, MIN_PERIOD_DAYS, FeedbackSettings
+from app.services.feedback import settings
+from app.services.feedback.settings import MAX_PERIOD_DAYS, MIN_PERIOD_DAYS, FeedbackSettings
 
 
 class FeedbackSettingsForm(FlaskForm):
@@ -25,7 +25,7 @@ class FeedbackSettingsForm(FlaskForm):
 @admin_required
 def feedback_settings_page():
     """Settings › Feedback: the settings in force, as an editable form."""
-    form = FeedbackSettingsForm(data=feedback_settings.current().__dict__)
+    form = FeedbackSettingsForm(data=settings.current().__dict__)
     return render_template("console/settings/feedback.html", form=form)
 
 
@@ -35,7 +35,7 @@ def save_feedback_settings():
     form = FeedbackSettingsForm()
     if form.validate_on_submit():
         try:
-            feedback_settings.save(FeedbackSettings(form.nps_period_days.data, form.nps_detractor_ticket.data),
+            settings.save(FeedbackSettings(form.nps_period_days.data, form.nps_detractor_ticket.data),
                                    by=current_actor())
         except DomainError as exc:
             form.nps_period_days.errors = [*form.nps_period_days.errors, exc.message]

@@ -7,7 +7,7 @@ from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
-from app.services.surveys import MAX_COMMENT_CHARS
+from app.services.feedback.surveys import MAX_COMMENT_CHARS
 from app.uploads import AttachmentsField
 
 

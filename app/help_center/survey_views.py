@@ -9,9 +9,9 @@ from flask import request
 from app.help_center.forms import SurveyForm
 from app.help_center.my_requests import _customer, _page
 from app.help_center.views import bp
-from app.services import surveys
 from app.services.errors import ConflictError, DomainError
-from app.services.surveys import Answer
+from app.services.feedback import surveys
+from app.services.feedback.surveys import Answer
 
 
 def _signed_in_id() -> int | None:

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from app.models import STAGES, Customer, StageTransition
 from app.models.base import utcnow
-from app.services import nps
 from app.services.customers.queries import CustomerContext, Touchpoint, customer_context, journey
+from app.services.feedback import nps
 from app.services.outreach import reports
 
 # Marker colour of each touchpoint kind on the journey map (custom events are "other").

@@ -12,9 +12,10 @@ from app.extensions import db
 from app.models import Agent, Conversation, Message, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.models.ticket import MAX_BODY_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
-from app.services import surveys, ticket_attachments, ticket_mail, tickets
+from app.services import ticket_attachments, ticket_mail, tickets
 from app.services.attachment_store import Upload
 from app.services.errors import ConflictError, DomainError, NotFoundError
+from app.services.feedback import surveys
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.tickets import Requester, TicketRequest, check_agent, check_choice, check_group, check_text, record

@@ -24,9 +24,10 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import sla, surveys, ticket_attachments, ticket_audiences, ticket_search
+from app.services import sla, ticket_attachments, ticket_audiences, ticket_search
 from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
+from app.services.feedback import surveys
 from app.services.platform import presence
 from app.services.tickets import get_ticket
 

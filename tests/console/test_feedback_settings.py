@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import feedback_settings
+from app.services.feedback import settings as feedback_settings
 
 PAGE = "/console/settings/feedback"
 

@@ -3,8 +3,8 @@ card and on the journey map, and the group as a badge beside the stage."""
 
 from __future__ import annotations
 
-from app.services import surveys
-from app.services.surveys import Answer
+from app.services.feedback import surveys
+from app.services.feedback.surveys import Answer
 from tests.api.test_widget_nps import asked  # noqa: F401  (fixture)
 from tests.services.test_nps import buyer, visitor
 

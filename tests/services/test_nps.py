@@ -15,18 +15,19 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import customer_requests, feedback_settings, nps, surveys, ticket_updates
+from app.services import customer_requests, ticket_updates
 from app.services.access import agents, visitor_tokens, widget_identity
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations.live_chat import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
-from app.services.feedback_settings import FeedbackSettings
+from app.services.feedback import nps, settings, surveys
+from app.services.feedback.settings import FeedbackSettings
+from app.services.feedback.surveys import Answer
 from app.services.outreach import rules
 from app.services.outreach.rules import RuleSpec
 from app.services.platform.audit import CLI, Actor
 from app.services.shop_events.ingestion import ingest_events
-from app.services.surveys import Answer
 from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order
 
@@ -118,7 +119,7 @@ def test_an_answered_question_does_not_follow_the_visitor(any_app):
 
 def test_the_period_comes_from_the_settings(any_app):
     buyer()
-    feedback_settings.save(FeedbackSettings(nps_period_days=30), by=ADMIN)
+    settings.save(FeedbackSettings(nps_period_days=30), by=ADMIN)
     (question,) = asked(widget(any_app))
     settle(question["id"], days=31, period=30)
     assert len(asked(widget(any_app, tab=2))) == 1 and len(nps_surveys()) == 2
@@ -126,7 +127,7 @@ def test_the_period_comes_from_the_settings(any_app):
 
 def test_nobody_is_asked_while_nps_is_off(any_app):
     buyer()
-    feedback_settings.save(FeedbackSettings(nps_period_days=0), by=ADMIN)
+    settings.save(FeedbackSettings(nps_period_days=0), by=ADMIN)
     assert asked(widget(any_app)) == [] and nps_surveys() == []
 
 
@@ -254,7 +255,7 @@ def test_a_promoter_or_passive_answer_sets_the_flag_and_opens_no_ticket(any_app,
 
 def test_no_follow_up_ticket_when_the_setting_is_off(any_app):
     buyer()
-    feedback_settings.save(FeedbackSettings(nps_detractor_ticket=False), by=ADMIN)
+    settings.save(FeedbackSettings(nps_detractor_ticket=False), by=ADMIN)
     surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=0))
     assert follow_ups() == [] and "detractor" in db.session.scalar(select(Customer)).flags
 
@@ -332,9 +333,9 @@ def test_the_export_holds_the_answers_and_erasure_clears_the_comments(any_app):
 @pytest.mark.parametrize("period,ok", [(0, True), (30, True), (365, True), (29, False), (366, False), (-1, False)])
 def test_the_settings_take_0_or_30_to_365_days(any_app, period, ok):
     if ok:
-        feedback_settings.save(FeedbackSettings(nps_period_days=period), by=ADMIN)
-        assert feedback_settings.current().nps_period_days == period
+        settings.save(FeedbackSettings(nps_period_days=period), by=ADMIN)
+        assert settings.current().nps_period_days == period
     else:
         with pytest.raises(DomainError) as refused:
-            feedback_settings.save(FeedbackSettings(nps_period_days=period), by=ADMIN)
-        assert refused.value.field == "nps_period_days" and feedback_settings.current().nps_period_days == 90
+            settings.save(FeedbackSettings(nps_period_days=period), by=ADMIN)
+        assert refused.value.field == "nps_period_days" and settings.current().nps_period_days == 90

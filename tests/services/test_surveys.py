@@ -10,15 +10,16 @@ from sqlalchemy import func, select
 
 from app.extensions import db, socketio
 from app.models import Customer, OutboxEmail, Survey
-from app.services import surveys, ticket_updates, tickets
+from app.services import ticket_updates, tickets
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox
 from app.services.conversations.live_chat import StartRequest, send_visitor_message, start_conversation
 from app.services.customers.queries import journey
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
+from app.services.feedback import surveys
+from app.services.feedback.surveys import Answer
 from app.services.platform.audit import CLI
-from app.services.surveys import Answer
 from app.services.tickets import Requester, TicketRequest
 
 CHAT = "/chat"

@@ -8,11 +8,12 @@ import re
 
 from app.extensions import db
 from app.models import OutboxEmail, Survey
-from app.services import surveys, ticket_updates, tickets
+from app.services import ticket_updates, tickets
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox
 from app.services.conversations.live_chat import StartRequest, send_visitor_message, start_conversation
+from app.services.feedback import surveys
 from app.services.platform.audit import CLI
 from app.services.tickets import Requester, TicketRequest
 from tests.support.html import csrf_from

@@ -9,12 +9,12 @@ from sqlalchemy import and_, func
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message, OutreachRule, Survey
 from app.models.conversation import CONVERSATION_STATUSES
-from app.services import surveys
 from app.services.conversations import assignment, outreach_answers, settings
 from app.services.conversations.live_chat import MAX_RESUME, NOT_FOUND
 from app.services.conversations.payloads import conversation_payload, visitor_conversation_payload
 from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
+from app.services.feedback import surveys
 from app.services.platform import presence, realtime
 from app.services.platform.audit import Actor
 

@@ -16,8 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, Survey, Ticket
 from app.models.base import utcnow
-from app.services import feedback_settings, surveys, tickets
+from app.services import tickets
 from app.services.customers.lifecycle_rules import nps_group
+from app.services.feedback import settings, surveys
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.shop_events import ingestion
@@ -65,7 +66,7 @@ def offer_on_connect(customer_id: int, *, sid: str) -> dict | None:
 
 def _offer(customer_id: int, sid: str) -> dict | None:
     now = utcnow()
-    period = feedback_settings.current().nps_period_days
+    period = settings.current().nps_period_days
     if not period or not _askable(customer_id):
         db.session.rollback()
         return None
@@ -152,7 +153,7 @@ def record_answer(survey: Survey) -> AnswerEffects:
     customer = db.session.get(Customer, survey.customer_id)
     applied = ingestion.stage_events([_fact(survey, customer)], source=EVENT_SOURCE)
     ticket = None
-    if nps_group(survey.score) == "detractor" and feedback_settings.current().nps_detractor_ticket:
+    if nps_group(survey.score) == "detractor" and settings.current().nps_detractor_ticket:
         ticket = _follow_up(survey, customer)
     return AnswerEffects(applied, ticket)
 

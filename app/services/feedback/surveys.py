@@ -30,7 +30,7 @@ from app.services.platform import outbox, presence, realtime
 from app.services.platform.outbox import EmailDraft
 
 if TYPE_CHECKING:
-    from app.services.nps import AnswerEffects
+    from app.services.feedback.nps import AnswerEffects
 
 QUESTIONS = {
     "csat": "How would you rate the support you received?",
@@ -223,7 +223,7 @@ def _effects(survey: Survey) -> AnswerEffects | None:
     after the commit, or None."""
     if survey.kind != "nps":
         return None
-    from app.services import nps
+    from app.services.feedback import nps
 
     return nps.record_answer(survey)
 
