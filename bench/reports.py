@@ -172,14 +172,14 @@ def load(app, tickets: int, chats: int) -> dict:
 
 
 def build_figures(app) -> dict:
-    from app.services import report_figures
+    from app.services.reports import daily_figures
 
     with app.app_context():
         started = time.perf_counter()
-        rows = report_figures.rebuild_all()
+        rows = daily_figures.rebuild_all()
         whole = time.perf_counter() - started
         started = time.perf_counter()
-        report_figures.rebuild_recent()
+        daily_figures.rebuild_recent()
         recent = time.perf_counter() - started
     return {"figure_rows": rows, "rebuild_all_s": round(whole, 2), "rebuild_31_days_s": round(recent, 2)}
 

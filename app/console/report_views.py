@@ -17,30 +17,23 @@ from app.console.forms import PeriodForm
 from app.console.outreach_report_views import _period
 from app.models import STAGES
 from app.models.base import utcnow
-from app.services import (
-    cohort_report,
-    lifecycle_report,
-    loyalty_report,
-    report_figures,
-    retention_report,
-    support_report,
-)
 from app.services.errors import DomainError
+from app.services.reports import cohorts, daily_figures, lifecycle, loyalty, retention, support
 
 
-def _cohorts(first: date, last: date) -> list[cohort_report.Cohort]:
-    return cohort_report.cohort_report(first, last, today=utcnow().date())
+def _cohorts(first: date, last: date) -> list[cohorts.Cohort]:
+    return cohorts.cohort_report(first, last, today=utcnow().date())
 
 
 # What builds each report's figures from (first, last): a page's, or a CSV's alone.
 BUILDERS: dict[str, Callable] = {
-    "support": support_report.support_report,
-    "lifecycle": lifecycle_report.lifecycle_report,
+    "support": support.support_report,
+    "lifecycle": lifecycle.lifecycle_report,
     "cohorts": _cohorts,
-    "lifecycle_page": lambda first, last: {"lifecycle": lifecycle_report.lifecycle_report(first, last),
+    "lifecycle_page": lambda first, last: {"lifecycle": lifecycle.lifecycle_report(first, last),
                                            "cohorts": _cohorts(first, last)},
-    "loyalty": loyalty_report.loyalty_report,
-    "buying": retention_report.retention_report,
+    "loyalty": loyalty.loyalty_report,
+    "buying": retention.retention_report,
 }
 # page → (its template, its builder)
 PAGES: dict[str, tuple[str, str]] = {
@@ -60,7 +53,7 @@ def _build(form: PeriodForm, builder: str):
     except DomainError as exc:
         form.form_errors.append(exc.message)
         return None
-    report_figures.ensure_fresh()
+    daily_figures.ensure_fresh()
     return BUILDERS[builder](form.start.data, form.end.data)
 
 
@@ -68,7 +61,7 @@ def _page(name: str):
     form = PeriodForm(request.args)
     template, builder = PAGES[name]
     report = _build(form, builder)
-    return render_template(template, form=form, report=report, refreshed_at=report_figures.refreshed_at(),
+    return render_template(template, form=form, report=report, refreshed_at=daily_figures.refreshed_at(),
                            page=name), 200 if report is not None else 400
 
 
@@ -131,7 +124,7 @@ def reports_lifecycle_csv():
 @login_required
 def reports_cohorts_csv():
     """One row per cohort: its size, who ordered in each following month, who had ordered again."""
-    months = range(cohort_report.MONTHS_FOLLOWED + 1)
+    months = range(cohorts.MONTHS_FOLLOWED + 1)
     return _csv("cohorts", ["first_order_month", "customers", "churned_now", *(f"ordered_month_{k}" for k in months),
                             *(f"ordered_again_by_month_{k}" for k in months)],
                 lambda r: ([c.month.strftime("%Y-%m"), c.customers, c.churned,

@@ -36,7 +36,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Knowledge-base index entries a failed or lost write left behind: compared with the database.
     PeriodicJob("reconcile_kb_index", "app.services.knowledge.index_sync:reconcile", 600),
     # The reports' daily figures of the last month, rebuilt (pages rebuild today's themselves).
-    PeriodicJob("rebuild_report_figures", "app.services.report_figures:rebuild_recent", 3600),
+    PeriodicJob("rebuild_report_figures", "app.services.reports.daily_figures:rebuild_recent", 3600),
 )
 
 

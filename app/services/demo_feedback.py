@@ -14,7 +14,7 @@ from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message, Survey, Ticket
 from app.models.base import utcnow
-from app.services import report_figures
+from app.services.reports import daily_figures
 
 GOOD_COMMENTS = ("Quick and friendly, thanks!", "Solved in two minutes.", "Very helpful, I found the right size.",
                  "Thanks for the discount code!", "Great service.")
@@ -58,7 +58,7 @@ def seed_feedback(seed: int = 11) -> int:
         table = Survey.__table__
         db.session.execute(insert_ignoring_conflicts(table, ["kind", "subject_key"]), made)
     db.session.commit()
-    report_figures.rebuild_all()
+    daily_figures.rebuild_all()
     return len(made) + answered
 
 

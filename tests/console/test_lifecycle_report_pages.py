@@ -14,7 +14,7 @@ import pytest
 from app.extensions import db
 from app.models import Customer, Order, StageTransition, Survey
 from app.models.base import utcnow
-from app.services import report_figures
+from app.services.reports import daily_figures
 
 PAGES = ("/console/reports/lifecycle", "/console/reports/loyalty", "/console/reports/buying")
 CSVS = ("lifecycle", "cohorts", "loyalty", "buying")
@@ -39,7 +39,7 @@ def a_customers_year() -> Customer:
                asked_via="widget", asked_at=now, answered_at=now, answered_via="widget", score=3,
                comment="<img src=x onerror=alert(1)>")])
     db.session.commit()
-    report_figures.rebuild_all()  # as the hourly job does (a page view rebuilds only today and yesterday)
+    daily_figures.rebuild_all()  # as the hourly job does (a page view rebuilds only today and yesterday)
     return customer
 
 

@@ -13,8 +13,8 @@ from app.models import Survey
 from app.models.base import utcnow
 from app.services import demo
 from app.services.demo_feedback import seed_feedback
-from app.services.figure_rows import midnight
-from app.services.support_report import support_report
+from app.services.reports.families import midnight
+from app.services.reports.support import support_report
 
 
 def test_the_demo_answers_spread_over_the_month_and_the_report_shows_them(app):

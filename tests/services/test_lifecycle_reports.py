@@ -26,13 +26,13 @@ from app.models import (
     Ticket,
 )
 from app.models.base import utcnow
-from app.services import report_figures
-from app.services.cohort_report import cohort_report
 from app.services.customers.lifecycle_rules import nps_group
-from app.services.figure_rows import months_between
-from app.services.lifecycle_report import lifecycle_report
-from app.services.loyalty_report import loyalty_report
-from app.services.retention_report import retention_report
+from app.services.reports import daily_figures
+from app.services.reports.cohorts import cohort_report
+from app.services.reports.families import months_between
+from app.services.reports.lifecycle import lifecycle_report
+from app.services.reports.loyalty import loyalty_report
+from app.services.reports.retention import retention_report
 
 START = datetime(2025, 11, 1, tzinfo=UTC)  # the data spans START .. START + DAYS
 DAYS = 400
@@ -111,9 +111,9 @@ def _orders() -> dict[int, list[datetime]]:
 def test_the_lifecycle_figures_match_direct_computations(any_app):
     generate(random.Random(3))
     first_day, last_day = START.date(), (START + timedelta(days=DAYS)).date()
-    report_figures.rebuild(first_day, last_day)
+    daily_figures.rebuild(first_day, last_day)
     rows = db.session.scalar(select(func.count()).select_from(DailyFigure))
-    report_figures.rebuild(first_day, last_day)  # again: nothing counted twice
+    daily_figures.rebuild(first_day, last_day)  # again: nothing counted twice
     assert db.session.scalar(select(func.count()).select_from(DailyFigure)) == rows
 
     first, last = (START + timedelta(days=40)).date(), (START + timedelta(days=120)).date()
@@ -142,7 +142,7 @@ def test_the_lifecycle_figures_match_direct_computations(any_app):
 
 def test_the_cohorts_match_direct_computations(any_app):
     generate(random.Random(4))
-    report_figures.rebuild(START.date(), (START + timedelta(days=DAYS)).date())
+    daily_figures.rebuild(START.date(), (START + timedelta(days=DAYS)).date())
     today = (START + timedelta(days=DAYS)).date()
     cohorts = cohort_report(START.date(), (START + timedelta(days=330)).date(), today=today)
     churned = dict(db.session.execute(select(Customer.id, Customer.is_churned)).all())
@@ -164,7 +164,7 @@ def test_the_cohorts_match_direct_computations(any_app):
 
 def test_the_loyalty_figures_match_direct_computations(any_app):
     generate(random.Random(5))
-    report_figures.rebuild(START.date(), (START + timedelta(days=DAYS)).date())
+    daily_figures.rebuild(START.date(), (START + timedelta(days=DAYS)).date())
     first, last = (START + timedelta(days=100)).date(), (START + timedelta(days=300)).date()
     report = loyalty_report(first, last)
     answers = [a for a in db.session.execute(select(Survey.stage, Survey.score, Survey.answered_at, Survey.comment)
@@ -216,7 +216,7 @@ def _shopper_days(first, last) -> Counter:
 
 def test_the_support_and_buying_figures_match_direct_computations(any_app):
     generate(random.Random(6))
-    report_figures.rebuild(START.date(), (START + timedelta(days=DAYS)).date())
+    daily_figures.rebuild(START.date(), (START + timedelta(days=DAYS)).date())
     first, last = (START + timedelta(days=30)).date(), (START + timedelta(days=330)).date()
     report = retention_report(first, last)
     tally = _shopper_days(first, last)
@@ -242,8 +242,8 @@ def test_a_page_picks_up_todays_moves_orders_and_answers(any_app):
     customer = Customer(external_id="c1", stage="conversion")
     db.session.add(customer)
     db.session.commit()
-    report_figures.rebuild_all()
-    assert report_figures.ensure_fresh() is False
+    daily_figures.rebuild_all()
+    assert daily_figures.ensure_fresh() is False
     now = utcnow()
     db.session.add_all([
         StageTransition(customer_id=customer.id, from_stage="acquisition", to_stage="conversion", occurred_at=now,
@@ -252,14 +252,14 @@ def test_a_page_picks_up_todays_moves_orders_and_answers(any_app):
         Survey(kind="nps", subject_key="nps:today", customer_id=customer.id, stage="conversion", channel="nps",
                asked_via="widget", asked_at=now, answered_at=now, answered_via="widget", score=10)])
     db.session.commit()
-    assert report_figures.ensure_fresh() is True
+    assert daily_figures.ensure_fresh() is True
     today = now.date()
     assert {s.stage: s.moved for s in lifecycle_report(today, today).steps}["acquisition"] == 1
     assert [(m.from_stage, m.to_stage, m.count) for m in lifecycle_report(today, today).moves] == [
         ("acquisition", "conversion", 1)]
     assert cohort_report(today, today, today=today)[0].customers == 1
     assert loyalty_report(today, today).overall.promoters == 1
-    assert report_figures.ensure_fresh() is False
+    assert daily_figures.ensure_fresh() is False
 
 
 def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_answers_count_once(any_app):
@@ -280,13 +280,13 @@ def test_nps_the_shop_sends_counts_in_its_stage_before_and_the_helpdesks_own_ans
         CustomerEvent(event_id="helpdesk-survey-1", type="nps_submitted", customer_id=customer.id,
                       occurred_at=now - timedelta(hours=5), source="survey", properties={"score": 4})])
     db.session.commit()
-    report_figures.rebuild_all()
+    daily_figures.rebuild_all()
     # Then the shop's own survey tool: a promoter's answer (counted in the stage they were in before it).
     sent = event("nps_submitted", {"score": 10, "comment": "Love the <b>mugs</b>"}, customer="c1",
                  when=(now - timedelta(hours=1)).isoformat())
     silent = event("nps_submitted", {"score": 8}, customer="c1", when=(now - timedelta(hours=2)).isoformat())
     assert ingest_events([sent, silent]).accepted == 2
-    assert report_figures.ensure_fresh() is True  # the new answer moved the stamp
+    assert daily_figures.ensure_fresh() is True  # the new answer moved the stamp
     today = now.date()
     report = loyalty_report(today, today)
     assert (report.overall.promoters, report.overall.passives, report.overall.detractors) == (1, 1, 1)

@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Conversation, Customer, DailyFigure, Survey, Ticket
 from app.models.base import utcnow
-from app.services import report_figures
-from app.services.figure_rows import bucket, bucket_width
-from app.services.support_report import percentile, support_report
+from app.services.reports import daily_figures
+from app.services.reports.families import bucket, bucket_width
+from app.services.reports.support import percentile, support_report
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
 STAGES = ("acquisition", "conversion", "retention", "loyalty")
@@ -69,9 +69,9 @@ def test_the_figures_match_direct_queries(any_app, make_agent):
     agents = [make_agent(name="Ana"), make_agent(name="Ben")]
     known = generate(random.Random(5), [a.id for a in agents])
     last = (START + timedelta(days=29)).date()
-    report_figures.rebuild(START.date(), last)
+    daily_figures.rebuild(START.date(), last)
     rows = db.session.scalar(select(func.count()).select_from(DailyFigure))
-    report_figures.rebuild(START.date(), last)  # again: the same rows, nothing counted twice
+    daily_figures.rebuild(START.date(), last)  # again: the same rows, nothing counted twice
     assert db.session.scalar(select(func.count()).select_from(DailyFigure)) == rows
     report = support_report(START.date(), last)
 
@@ -125,8 +125,8 @@ def test_a_page_rebuilds_today_once_the_sources_moved(any_app):
     customer = Customer(external_id="c1", stage="conversion")
     db.session.add(customer)
     db.session.commit()
-    report_figures.rebuild_all()
-    assert report_figures.ensure_fresh() is False  # nothing moved
+    daily_figures.rebuild_all()
+    assert daily_figures.ensure_fresh() is False  # nothing moved
     now = utcnow()
     chat = Conversation(customer_id=customer.id, status="resolved", created_at=now, last_message_at=now)
     db.session.add(chat)
@@ -135,7 +135,7 @@ def test_a_page_rebuilds_today_once_the_sources_moved(any_app):
                           conversation_id=chat.id, stage="conversion", channel="chat", asked_via="widget",
                           asked_at=now, answered_at=now, answered_via="widget", rating="good"))
     db.session.commit()
-    assert report_figures.ensure_fresh() is True
+    assert daily_figures.ensure_fresh() is True
     report = support_report(now.date() - timedelta(days=6), now.date())
     assert report.conversations[-1] == 1 and report.csat_good[-1] == 1 and report.by_stage[0].label == "Conversion"
-    assert report_figures.ensure_fresh() is False
+    assert daily_figures.ensure_fresh() is False

@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Conversation, CustomerEvent, DailyFigure, Order, StageTransition, Survey, Ticket
 from app.models.base import utcnow
-from app.services import figures_feedback, figures_lifecycle, figures_support
-from app.services.figure_rows import Family, bucket, bucket_width, midnight
 from app.services.platform.settings_store import get_setting, put_setting
+from app.services.reports import figures_feedback, figures_lifecycle, figures_support
+from app.services.reports.families import Family, bucket, bucket_width, midnight
 
 __all__ = ["FAMILIES", "bucket", "bucket_width", "ensure_fresh", "rebuild", "rebuild_all", "rebuild_recent",
            "refreshed_at"]

@@ -17,8 +17,8 @@ from sqlalchemy import Integer, func, select
 
 from app.extensions import db
 from app.models import STAGES, Customer, DailyFigure
-from app.services.figure_rows import bucket_size, bucketed
-from app.services.figures_lifecycle import NEW
+from app.services.reports.families import bucket_size, bucketed
+from app.services.reports.figures_lifecycle import NEW
 
 FLAG_COLUMNS = ("at_risk", "churned", "reactivated", "vip")
 

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Conversation, Customer, CustomerEvent, Message, Order, Survey, Ticket
 from app.services.customers import lifecycle
 from app.services.feedback.nps import EVENT_SOURCE as SURVEY_SOURCE
-from app.services.figure_rows import Family, Row, as_date, day_of
+from app.services.reports.families import Family, Row, as_date, day_of
 
 BOUGHT_WITHIN = timedelta(days=7)  # a shopper's day "and then bought"
 AGAIN_WITHIN = timedelta(days=30)  # a buyer's day "and then bought again"

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import STAGES, Agent, DailyFigure
-from app.services.figure_rows import bucket_width
+from app.services.reports.families import bucket_width
 
 SERIES = ("conversations", "tickets_created", "tickets_solved", "csat")  # read per day
 TOTALS = ("sla", "csat_stage", "csat_agent", "csat_channel")  # over the period

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import DailyFigure
-from app.services.figures_feedback import AFTER_CSAT_WITHIN, AGAIN_WITHIN, BOUGHT_WITHIN
 from app.services.outreach.reports import Group, difference_interval
+from app.services.reports.figures_feedback import AFTER_CSAT_WITHIN, AGAIN_WITHIN, BOUGHT_WITHIN
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Conversation, Survey, Ticket
-from app.services.figure_rows import Family, Row, as_date, bucket, day_of
+from app.services.reports.families import Family, Row, as_date, bucket, day_of
 
 
 def _minutes(later: datetime, earlier: datetime) -> float:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DailyFigure
-from app.services.figure_rows import month_start, months_between, next_month
-from app.services.figures_lifecycle import month_key
+from app.services.reports.families import month_start, months_between, next_month
+from app.services.reports.figures_lifecycle import month_key
 
 MONTHS_FOLLOWED = 12
 

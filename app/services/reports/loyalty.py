@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import STAGES, Customer, DailyFigure, Survey
 from app.services.customers.lifecycle_rules import nps_group
-from app.services.figure_rows import bucket_label, bucket_of, bucket_size, bucketed, midnight
-from app.services.figures_feedback import shop_nps_answers
+from app.services.reports.families import bucket_label, bucket_of, bucket_size, bucketed, midnight
+from app.services.reports.figures_feedback import shop_nps_answers
 
 GROUPS = ("promoter", "passive", "detractor")
 LATEST_COMMENTS = 8

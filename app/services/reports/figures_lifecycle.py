@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Customer, Order, StageTransition
-from app.services.figure_rows import Family, Row, as_date, day_of, month_start, next_month
+from app.services.reports.families import Family, Row, as_date, day_of, month_start, next_month
 
 NEW = ""  # a stage move's "from" for a customer's first stage
 
