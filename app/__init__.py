@@ -75,12 +75,12 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     realtime_setup.init_app(app)
     jobs.init_app(app)
-    from app.services import sla, ticket_audiences
     from app.services.knowledge import index_sync
+    from app.services.tickets import audiences, sla
 
     index_sync.init_app(app)  # the search index follows every commit that touches an article
     sla.install()  # every ticket's SLA targets follow its changes, whoever makes them
-    ticket_audiences.install()  # and its lifecycle views follow its requester's stage and cart
+    audiences.install()  # and its lifecycle views follow its requester's stage and cart
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -49,7 +49,7 @@ def seed_demo() -> None:
 @helpdesk.command("inbound-email")
 def inbound_email_command() -> None:
     """Read one raw email on standard input (a mail server's pipe) and thread it into a ticket."""
-    from app.services import inbound_email
+    from app.services.tickets import inbound_email
 
     raw = click.get_binary_stream("stdin").read(current_app.config["HELPDESK_INBOUND_MAX_BYTES"] + 1)
     if len(raw) > current_app.config["HELPDESK_INBOUND_MAX_BYTES"]:

@@ -66,7 +66,7 @@ class TicketLoader:
 
     @staticmethod
     def targets(created: datetime, status: str) -> dict:
-        """SLA columns as app/services/sla.py leaves them: answered within the hour, due in two days."""
+        """SLA columns as app/services/tickets/sla.py leaves them: answered within the hour, due in two days."""
         resolution = created + timedelta(hours=48)
         unsolved = status not in ("solved", "closed")
         return {"sla_policy_id": None, "first_response_due_at": created + timedelta(hours=4),
@@ -113,7 +113,7 @@ class TicketLoader:
 def load(app, tickets: int) -> None:
     from app.extensions import db
     from app.models.ticket_search import create_statements, drop_statements
-    from app.services import ticket_audiences
+    from app.services.tickets import audiences
 
     tables = db.metadata.tables
     dialect = db.engine.dialect.name
@@ -139,7 +139,7 @@ def load(app, tickets: int) -> None:
         _flush(db, tables, loader.ticket_rows(start, min(CHUNK, tickets + 1 - start)))
         if start % 200_000 == 1:
             print(f"  {start + CHUNK - 1:,} tickets, {loader.message_id:,} messages", file=sys.stderr)
-    ticket_audiences.recompute_all()  # the lifecycle views' bits, as the ORM would have kept them
+    audiences.recompute_all()  # the lifecycle views' bits, as the ORM would have kept them
     db.session.commit()
     with db.engine.begin() as conn:
         for statement in create_statements(dialect):

@@ -1,5 +1,5 @@
 """POST /api/v1/inbound/email: raw emails from the mail server (its pipe, or an inbound-email
-service's webhook), threaded into tickets (app/services/inbound_email.py)."""
+service's webhook), threaded into tickets (app/services/tickets/inbound_email.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from app.api.auth import protect
 from app.api.blueprint import Blueprint
-from app.services import inbound_email
+from app.services.tickets import inbound_email
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api/v1", description="Inbound email.")
 protect(bp)

@@ -7,10 +7,10 @@ from flask import g
 from app.api.auth import protect
 from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID, TicketCreateSchema, TicketOutSchema
-from app.services import ticket_views, tickets
 from app.services.errors import NotFoundError
 from app.services.platform.audit import Actor
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, lists
+from app.services.tickets.intake import Requester, TicketRequest
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets.")
 protect(bp)
@@ -26,11 +26,11 @@ def _key() -> Actor:
 def create_ticket(body: dict):
     """Open a ticket for a customer (by the shop's `customer_id`, or `email`), channel `api`.
     Idempotent on `client_key`: a retry answers with the ticket the first request made."""
-    ticket = tickets.create_ticket(TicketRequest(
+    ticket = intake.create_ticket(TicketRequest(
         subject=body["subject"], body=body["body"], channel="api", priority=body["priority"], type=body["type"],
         tags=tuple(body["tags"]), client_key=body["client_key"],
         requester=Requester(external_id=body["customer_id"], email=body["email"], name=body["name"])), by=_key())
-    return ticket_views.api_document(ticket.id)
+    return lists.api_document(ticket.id)
 
 
 @bp.route("/tickets/<int:ticket_id>")
@@ -38,5 +38,5 @@ def create_ticket(body: dict):
 def get_ticket(ticket_id: int):
     """A ticket with its public messages."""
     if not 0 < ticket_id <= MAX_ID:
-        raise NotFoundError(tickets.NOT_FOUND)
-    return ticket_views.api_document(ticket_id)
+        raise NotFoundError(intake.NOT_FOUND)
+    return lists.api_document(ticket_id)

@@ -18,9 +18,9 @@ from app.api.json_body import json_body
 from app.api.schemas import MAX_ID
 from app.chat import limits
 from app.extensions import csrf
-from app.services import widget_requests
 from app.services.access import visitor_tokens
 from app.services.errors import DomainError, NotFoundError
+from app.services.tickets import widget_requests
 from app.uploads import send_attachment
 
 bp = Blueprint("widget_requests", __name__, url_prefix="/api/v1/widget/requests",

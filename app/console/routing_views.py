@@ -12,10 +12,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.console.access import admin_required, current_actor
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import routing, ticket_groups
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence
-from app.services.routing import ROUND_ROBIN, RuleSpec, Sample
+from app.services.tickets import groups, routing
+from app.services.tickets.routing import ROUND_ROBIN, RuleSpec, Sample
 
 
 def _label(value: str) -> str:
@@ -69,7 +69,7 @@ class RuleForm(FlaskForm):
 
     def fill_choices(self) -> None:
         self.group_id.choices = [SelectChoice("", "Leave as it is")] + [
-            SelectChoice(str(g.id), g.name) for g in ticket_groups.all_groups()]
+            SelectChoice(str(g.id), g.name) for g in groups.all_groups()]
         self.assignee.choices = [SelectChoice("", "Leave unassigned"),
                                  SelectChoice(ROUND_ROBIN, "Next available member of the group")] + _team_options()
 
@@ -105,7 +105,7 @@ def _form_for(rule) -> RuleForm:
 def _edit_page(form: RuleForm, rule_id: int | None, status: int = 200, result=None):
     form.fill_choices()
     return render_template("console/settings/routing_rule.html", form=form, rule_id=rule_id, result=result,
-                           groups={g.id: g.name for g in ticket_groups.all_groups()},
+                           groups={g.id: g.name for g in groups.all_groups()},
                            team={m.id: m.display_name for m in presence.team()}, label=_label), status
 
 
@@ -121,7 +121,7 @@ def _show_error(form: RuleForm, exc: DomainError) -> None:
 def routing_rules():
     """Settings › Routing: the rules in the order they are evaluated."""
     return render_template("console/settings/routing.html", rules=routing.all_rules(), form=FlaskForm(),
-                           groups={g.id: g.name for g in ticket_groups.all_groups()},
+                           groups={g.id: g.name for g in groups.all_groups()},
                            team={m.id: m.display_name for m in presence.team()}, label=_label)
 
 
@@ -179,7 +179,7 @@ class GroupForm(FlaskForm):
 
 def _groups_page(form: GroupForm, status: int = 200, editing: int | None = None):
     form.members.choices = _team_options()
-    return render_template("console/settings/groups.html", groups=ticket_groups.groups_with_members(), form=form,
+    return render_template("console/settings/groups.html", groups=groups.groups_with_members(), form=form,
                            editing=editing), status
 
 
@@ -195,7 +195,7 @@ def save_group(group_id: int | None = None):
     form.members.choices = _team_options()
     if form.validate_on_submit():
         try:
-            ticket_groups.save_group(form.name.data or "", [int(m) for m in form.members.data], group_id=group_id,
+            groups.save_group(form.name.data or "", [int(m) for m in form.members.data], group_id=group_id,
                                      by=current_actor())
         except NotFoundError:
             abort(404)

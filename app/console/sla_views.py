@@ -14,10 +14,10 @@ from app.console.access import admin_required, current_actor
 from app.console.routing_views import Checkboxes, _label, _options, flag_options
 from app.models.customer import STAGES
 from app.models.ticket import TICKET_PRIORITIES
-from app.services import sla_settings
-from app.services.business_hours import WEEKDAYS
 from app.services.errors import DomainError, NotFoundError
-from app.services.sla_settings import PolicySpec
+from app.services.tickets import sla_settings
+from app.services.tickets.business_hours import WEEKDAYS
+from app.services.tickets.sla_settings import PolicySpec
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
                      strict=True))

@@ -11,10 +11,11 @@ from app.extensions import limiter
 from app.help_center.forms import ConfirmForm, ReplyForm, SignInForm, SignOutForm
 from app.help_center.views import bp
 from app.safe_redirect import safe_target
-from app.services import customer_requests, ticket_attachments
 from app.services.access import sign_in_links
 from app.services.access.sign_in_links import LinkError
 from app.services.errors import DomainError, NotFoundError
+from app.services.tickets import attachments
+from app.services.tickets import my_requests as customer_requests
 from app.uploads import accepts_files, send_attachment, uploads_from
 
 SESSION_KEY = "customer_session"
@@ -140,7 +141,7 @@ def attachment(ticket_id: int, attachment_id: int):
     """A file on a public message of the customer's own request; 404, as for a file that does not
     exist, for another customer's request and for agents' notes."""
     try:
-        download = ticket_attachments.customer_download(_customer(), ticket_id, attachment_id)
+        download = attachments.customer_download(_customer(), ticket_id, attachment_id)
     except NotFoundError:
         return _page("help_center/not_found.html", 404)
     return send_attachment(download)

@@ -8,11 +8,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from app.extensions import limiter
 from app.help_center.forms import RequestForm
-from app.services import tickets
 from app.services.errors import DomainError
 from app.services.knowledge import search
 from app.services.platform.audit import Actor
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake
+from app.services.tickets.intake import Requester, TicketRequest
 from app.uploads import accepts_files, uploads_from
 
 bp = Blueprint("help_center", __name__, url_prefix="/help")
@@ -47,7 +47,7 @@ def new_request():
     if not form.validate_on_submit():
         return _form_page(form, 400)
     try:
-        tickets.create_ticket(TicketRequest(
+        intake.create_ticket(TicketRequest(
             subject=form.subject.data, body=form.body.data, channel="help_center",
             requester=Requester(email=form.email.data, name=form.name.data), client_key=form.client_key.data or None),
             by=Actor("customer", label=form.email.data.strip().lower()), uploads=uploads_from(form.attachments))

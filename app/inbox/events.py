@@ -9,12 +9,12 @@ from flask_socketio import join_room, leave_room
 from app.auth import current_session_token
 from app.chat import schemas
 from app.chat.schemas import acked
-from app.services import ticket_activity
 from app.services.access import auth as auth_service
 from app.services.conversations import activity, assignment, live_chat
 from app.services.conversations.payloads import conversation_payload, message_payload
 from app.services.platform import presence, realtime
 from app.services.platform.realtime import VISITORS_ROOM, conversation_agents_room, conversation_room
+from app.services.tickets import collision
 
 
 def _agent():
@@ -51,7 +51,7 @@ class InboxEvents:
         """Called by the namespace's disconnect."""
         conversation_id, ticket_id = assignment.console_closed(request.sid)
         announce_viewer_left(conversation_id)
-        ticket_activity.left(ticket_id)
+        collision.left(ticket_id)
 
     @acked
     def on_join_conversation(self, data=None):

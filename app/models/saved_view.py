@@ -12,7 +12,7 @@ from app.models.base import UTCDateTime, utcnow
 
 
 class SavedView(db.Model):
-    """Filters (validated by app/services/saved_views.py) over one built-in view, for one agent."""
+    """Filters (validated by app/services/tickets/saved_views.py) over one built-in view, for one agent."""
 
     __tablename__ = "saved_views"
     __table_args__ = (UniqueConstraint("agent_id", "name", name="uq_saved_views_agent_id_name"),)

@@ -88,7 +88,7 @@ class Ticket(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Service level (app/services/sla.py keeps these right on every flush): the policy that
+    # Service level (app/services/tickets/sla.py keeps these right on every flush): the policy that
     # matched, each target's due time and when it was breached, and the next deadline still open.
     # No foreign key: SQLite adds one only by copying the table; deleting a policy clears it here.
     sla_policy_id: Mapped[int | None] = mapped_column()
@@ -97,7 +97,7 @@ class Ticket(db.Model):
     first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Set when the ticket was merged into another (app/services/ticket_merge.py): it is closed, its
+    # Set when the ticket was merged into another (app/services/tickets/merge.py): it is closed, its
     # messages live in that ticket, and customers and email replies are sent there. Always names a
     # ticket that is not merged itself (a later merge of the target re-points these). A plain id,
     # not a foreign key: tickets are never deleted on their own (erased customers stay as
@@ -181,7 +181,7 @@ class RoutingRule(db.Model):
     position: Mapped[int] = mapped_column(default=0, nullable=False)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     stop: Mapped[bool] = mapped_column(default=False, nullable=False)
-    # Validated by app/services/routing.py: {"channels", "words", "tags", "stages", "flags",
+    # Validated by app/services/tickets/routing.py: {"channels", "words", "tags", "stages", "flags",
     # "segments", "cart_min", "cart_max"} and {"group_id", "priority", "add_tags", "assignee"}.
     conditions: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     actions: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)

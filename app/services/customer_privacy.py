@@ -26,11 +26,11 @@ from app.models import (
     TicketMessage,
 )
 from app.models.base import utcnow
-from app.services import attachment_store, ticket_attachments
 from app.services.access import revocation
 from app.services.customers.queries import CustomerContext, customer_context, get_customer, profile_document
 from app.services.platform import audit, realtime
 from app.services.platform.audit import Actor
+from app.services.tickets import attachment_store, attachments
 
 EXPORT_FORMAT = "helpdesk.customer-export/1"
 
@@ -203,7 +203,7 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
         "ticket_messages_blanked": _anonymise_tickets(customer.id),
         "survey_comments_blanked": _blank_survey_comments(customer.id),
     }
-    files = ticket_attachments.remove_for_requester(customer.id)
+    files = attachments.remove_for_requester(customer.id)
     counts["ticket_attachments"] = len(files)
     _blank_profile(customer, utcnow())
     audit.record("customer.erased", actor=by, target=customer, details=counts)

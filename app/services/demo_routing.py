@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Agent, RoutingRule, TicketGroup, TicketGroupMember
-from app.services import routing
 from app.services.platform.audit import CLI
-from app.services.routing import ROUND_ROBIN, RuleSpec
+from app.services.tickets import routing
+from app.services.tickets.routing import ROUND_ROBIN, RuleSpec
 
 GROUPS = {"Shipping": ("bea@demo.shop", "chris@demo.shop"), "Billing": ("chris@demo.shop", "dana@demo.shop"),
           "Product questions": ("bea@demo.shop", "dana@demo.shop")}

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BusinessCalendar, SlaPolicy
-from app.services import sla_settings
 from app.services.platform.audit import CLI
-from app.services.sla_settings import PolicySpec
+from app.services.tickets import sla_settings
+from app.services.tickets.sla_settings import PolicySpec
 
 HOURS = {day: ("08:00", "20:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
 HOLIDAYS = "2026-12-25 Christmas\n2026-12-26 Boxing Day\n2027-01-01 New Year"

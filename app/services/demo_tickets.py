@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketGroup, TicketMessage
-from app.services import sla, ticket_updates, tickets
 from app.services.platform.audit import CLI, Actor
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, sla, updates
+from app.services.tickets.intake import Requester, TicketRequest
 
 # (client key, customer external id or email, channel, subject, body, priority, group, tags,
 #  [(who, text)] replies: "a" Bea, "c" the customer, then the final status)
@@ -48,10 +48,10 @@ def seed_tickets() -> int:
     groups = dict(db.session.execute(db.select(TicketGroup.name, TicketGroup.id)).all())
     created = 0
     for key, who, channel, subject, body, priority, group, tags, replies, status in TICKETS:
-        if bea is None or tickets.find_by_client_key(channel, key) is not None or not _known(who):
+        if bea is None or intake.find_by_client_key(channel, key) is not None or not _known(who):
             continue
         requester = Requester(email=who) if "@" in who else Requester(external_id=who)
-        ticket = tickets.create_ticket(TicketRequest(
+        ticket = intake.create_ticket(TicketRequest(
             subject=subject, body=body, channel=channel, requester=requester, priority=priority,
             group_id=groups.get(group), tags=tags, client_key=key), by=CLI,
             author_agent_id=bea.id if channel == "agent" else None)
@@ -84,12 +84,12 @@ def _work(ticket_id: int, bea: Agent, replies, status: str) -> None:
     by = Actor.agent(bea)
     for who, text in replies:
         if who == "a":
-            ticket_updates.reply_as_agent(ticket_id, text, agent=bea, by=by)
+            updates.reply_as_agent(ticket_id, text, agent=bea, by=by)
         else:
-            ticket_updates.reply_as_customer(ticket_id, text, channel="web", by=CLI)
-    ticket = tickets.get_ticket(ticket_id)
+            updates.reply_as_customer(ticket_id, text, channel="web", by=CLI)
+    ticket = intake.get_ticket(ticket_id)
     changes = {"status": status} if status != ticket.status else {}
     if status != "new":
         changes["assignee_id"] = bea.id
     if changes:
-        ticket_updates.update_ticket(ticket_id, changes, expected_version=ticket.version, by=by)
+        updates.update_ticket(ticket_id, changes, expected_version=ticket.version, by=by)

@@ -8,10 +8,10 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from app.console.access import current_actor
-from app.services import ticket_bulk, ticket_groups
 from app.services.errors import DomainError
 from app.services.platform import presence
-from app.services.ticket_bulk import BulkConflictError, BulkResult
+from app.services.tickets import bulk, groups
+from app.services.tickets.bulk import BulkConflictError, BulkResult
 from app.tickets.forms import BulkForm
 from app.tickets.views import index_page, list_args
 
@@ -37,12 +37,12 @@ def bulk_update():
     back to the same list with a flash. Errors re-render the list with the selection kept: 400 for
     bad input, 404 for unknown tickets, 409 (their changes listed) when a field being set changed
     since the list was loaded; applying again then goes on top (the rows carry the new versions)."""
-    form = BulkForm.with_choices(presence.team(), ticket_groups.all_groups(), current_user.id)
+    form = BulkForm.with_choices(presence.team(), groups.all_groups(), current_user.id)
     if not form.validate_on_submit():
         return index_page(bulk=form, bulk_error="Check the bulk update's fields below.", status=400)
     selection = form.selection()
     try:
-        result = ticket_bulk.bulk_update(list(selection), form.changes(), by=current_actor(),
+        result = bulk.bulk_update(list(selection), form.changes(), by=current_actor(),
                                          expected_versions=selection)
     except BulkConflictError as exc:
         return index_page(bulk=form, conflict=exc, status=409)

@@ -9,9 +9,9 @@ from flask_socketio import join_room, leave_room
 from app.auth import current_session_token
 from app.chat import schemas
 from app.chat.schemas import acked
-from app.services import ticket_activity
 from app.services.access import auth as auth_service
 from app.services.platform.realtime import ticket_room
+from app.services.tickets import collision
 
 
 class TicketEvents:
@@ -28,7 +28,7 @@ class TicketEvents:
     @acked
     def on_open_ticket(self, data=None):
         payload = schemas.parse(schemas.TICKET, data)
-        viewers = ticket_activity.view(request.sid, payload["ticket_id"])
+        viewers = collision.view(request.sid, payload["ticket_id"])
         join_room(ticket_room(payload["ticket_id"]))
         return {"ok": True, "viewers": viewers}
 
@@ -36,12 +36,12 @@ class TicketEvents:
     def on_close_ticket(self, data=None):
         payload = schemas.parse(schemas.TICKET, data)
         leave_room(ticket_room(payload["ticket_id"]))
-        ticket_activity.view(request.sid, None)
+        collision.view(request.sid, None)
         return {"ok": True}
 
     @acked
     def on_ticket_typing(self, data=None):
         payload = schemas.parse(schemas.TICKET_TYPING, data)
         agent = auth_service.agent_for_session(current_session_token())
-        ticket_activity.typing(agent, payload["ticket_id"], payload["typing"], internal=payload["internal"])
+        collision.typing(agent, payload["ticket_id"], payload["typing"], internal=payload["internal"])
         return {"ok": True}

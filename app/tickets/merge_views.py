@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.console.access import current_actor
-from app.services import ticket_merge, tickets
 from app.services.errors import DomainError
-from app.services.ticket_merge import DifferentRequestersError
+from app.services.tickets import intake, merge
+from app.services.tickets.merge import DifferentRequestersError
 from app.tickets.forms import MergeForm, MergeLookupForm
 
 
@@ -19,12 +19,12 @@ def _review(ticket_id: int, lookup: MergeLookupForm, *, confirm: MergeForm | Non
     plan = None
     if lookup.into.data is not None and not lookup.into.errors:
         try:
-            plan = ticket_merge.merge_plan(ticket_id, lookup.into.data)
+            plan = merge.merge_plan(ticket_id, lookup.into.data)
         except DomainError as exc:
             lookup.into.errors = [exc.message]
             status = max(status, exc.status)
     confirm = confirm or MergeForm(formdata=None, data={"into": plan.target.id if plan else None})
-    return render_template("tickets/merge.html", ticket=tickets.get_ticket(ticket_id), lookup=lookup, plan=plan,
+    return render_template("tickets/merge.html", ticket=intake.get_ticket(ticket_id), lookup=lookup, plan=plan,
                            confirm=confirm), status
 
 
@@ -32,7 +32,7 @@ def _review(ticket_id: int, lookup: MergeLookupForm, *, confirm: MergeForm | Non
 def merge_review(ticket_id: int):
     """GET ?into=N: both tickets side by side and what merging does, with the button to confirm;
     400/404/409 with the reason when N cannot be merged into (itself, unknown, closed or merged)."""
-    tickets.get_ticket(ticket_id)  # 404 for an unknown source
+    intake.get_ticket(ticket_id)  # 404 for an unknown source
     lookup = MergeLookupForm(formdata=request.args)
     if not lookup.validate():
         return _review(ticket_id, lookup, status=400)
@@ -48,7 +48,7 @@ def merge_ticket(ticket_id: int):
     if not form.validate_on_submit():
         return _review(ticket_id, lookup, confirm=form, status=400)
     try:
-        target = ticket_merge.merge_tickets(ticket_id, form.into.data, by=current_actor(),
+        target = merge.merge_tickets(ticket_id, form.into.data, by=current_actor(),
                                             different_requesters_ok=form.different_requesters_ok.data)
     except DifferentRequestersError as exc:
         form.different_requesters_ok.errors = [exc.message]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from app.services import saved_views
 from app.services.errors import DomainError
+from app.services.tickets import saved_views
 from app.tickets.forms import SaveViewForm
 from app.tickets.views import bp
 

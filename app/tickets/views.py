@@ -13,19 +13,12 @@ from wtforms import SelectChoice
 from app.console.access import current_actor
 from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
-from app.services import (
-    saved_views,
-    ticket_attachments,
-    ticket_groups,
-    ticket_search,
-    ticket_updates,
-    ticket_views,
-    tickets,
-)
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence
-from app.services.ticket_updates import TicketConflictError
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import attachments, intake, lists, saved_views, search, updates
+from app.services.tickets import groups as ticket_groups
+from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets.updates import TicketConflictError
 from app.tickets.forms import (
     LABELS,
     BulkForm,
@@ -60,7 +53,7 @@ def _list_request():
         saved = saved_views.get_view(current_user.id, _number(request.args["saved"]))
         return saved, saved.base_view, saved_views.filters_of(saved)
     view = request.args.get("view", "mine")
-    view = view if view in ticket_views.VIEWS else "mine"
+    view = view if view in lists.VIEWS else "mine"
     return None, view, saved_views.check_filters(view, {
         "tag": request.args.get("tag"), "priority": request.args.get("priority"),
         "group_id": request.args.get("group"), "channel": request.args.get("channel"),
@@ -78,16 +71,16 @@ def index_page(*, bulk: BulkForm | None = None, bulk_error: str | None = None, c
     """The list page the query string asks for, with the bulk bar (a submitted one keeps its
     selection and choices; an error or a conflict is shown in it)."""
     saved, view, filters = _list_request()
-    page = ticket_views.list_tickets(view, current_user.id, filters=filters, after=request.args.get("after") or None,
+    page = lists.list_tickets(view, current_user.id, filters=filters, after=request.args.get("after") or None,
                                      counts=current_app.config["HELPDESK_VIEW_COUNTS_MAX_AGE_S"])
     team, groups = presence.team(), ticket_groups.all_groups()
     bulk = bulk or BulkForm.with_choices(team, groups, current_user.id, formdata=None)
     selected = set(bulk.selection()) if bulk.is_submitted() and not bulk.tickets.errors else set()
-    return render_template("tickets/index.html", page=page, view=view, views=ticket_views.VIEWS, filters=filters,
+    return render_template("tickets/index.html", page=page, view=view, views=lists.VIEWS, filters=filters,
                            saved=saved, saved_list=saved_views.views_of(current_user.id),
-                           list_args=_list_args(view, filters, saved), sorts=ticket_views.sorts_for(view),
+                           list_args=_list_args(view, filters, saved), sorts=lists.sorts_for(view),
                            groups=groups, channels=TICKET_CHANNELS, priorities=TICKET_PRIORITIES,
-                           count_label=ticket_views.count_label, counted_views=ticket_views.COUNTED,
+                           count_label=lists.count_label, counted_views=lists.COUNTED,
                            save_form=SaveViewForm(name=saved.name if saved else ""), bulk=bulk,
                            bulk_error=bulk_error, conflict=conflict, selected=selected), status
 
@@ -112,8 +105,8 @@ def _list_args(view: str, filters, saved) -> dict:
 @login_required
 def counts():
     """The views' counts for the list's tabs (fetched by its script, so a page never waits for them)."""
-    found = ticket_views.view_counts(current_user.id)
-    return jsonify({view: ticket_views.count_label(n) for view, n in found.items()})
+    found = lists.view_counts(current_user.id)
+    return jsonify({view: lists.count_label(n) for view, n in found.items()})
 
 
 @bp.app_template_filter("business_time")
@@ -138,7 +131,7 @@ def time_ago(moment) -> str:
 def search_marks(snippet: str) -> Markup:
     """A search snippet, escaped, with the found words in <mark>."""
     escaped = str(escape(snippet))
-    return Markup(escaped.replace(ticket_search.HIT_START, "<mark>").replace(ticket_search.HIT_END, "</mark>"))
+    return Markup(escaped.replace(search.HIT_START, "<mark>").replace(search.HIT_END, "</mark>"))
 
 
 def _properties_form(view, formdata=None) -> PropertiesForm:
@@ -155,7 +148,7 @@ def _properties_form(view, formdata=None) -> PropertiesForm:
 
 
 def _page(ticket_id: int, *, reply=None, properties=None, conflict=None, status: int = 200):
-    view = ticket_views.ticket_view(ticket_id)
+    view = lists.ticket_view(ticket_id)
     return render_template("tickets/show.html", view=view, reply=reply or ReplyForm(),
                            properties=properties or _properties_form(view), conflict=conflict,
                            merge=MergeLookupForm(formdata=None)), status
@@ -178,7 +171,7 @@ def reply(ticket_id: int):
     if not form.validate_on_submit():
         return _page(ticket_id, reply=form, status=400)
     try:
-        ticket_updates.reply_as_agent(ticket_id, form.body.data, agent=current_user, internal=form.internal.data,
+        updates.reply_as_agent(ticket_id, form.body.data, agent=current_user, internal=form.internal.data,
                                       status_after=None if form.internal.data else form.status_after.data,
                                       by=current_actor(), uploads=uploads_from(form.attachments))
     except DomainError as exc:
@@ -192,7 +185,7 @@ def reply(ticket_id: int):
 @login_required
 def attachment(ticket_id: int, attachment_id: int):
     """A file in the ticket's thread (notes' included) as a download; 404 when it is not this ticket's."""
-    return send_attachment(ticket_attachments.agent_download(ticket_id, attachment_id))
+    return send_attachment(attachments.agent_download(ticket_id, attachment_id))
 
 
 @bp.route("/<int:ticket_id>/properties", methods=["POST"])
@@ -200,12 +193,12 @@ def attachment(ticket_id: int, attachment_id: int):
 def update(ticket_id: int):
     """Save the properties. Changed elsewhere since the form was loaded: 409, their changes listed,
     these values kept in the form with the new version, so saving again applies them on top."""
-    view = ticket_views.ticket_view(ticket_id)
+    view = lists.ticket_view(ticket_id)
     form = _properties_form(view, formdata=request.form)
     if not form.validate_on_submit():
         return _page(ticket_id, properties=form, status=400)
     try:
-        ticket_updates.update_ticket(ticket_id, form.changes(), expected_version=form.version.data, by=current_actor())
+        updates.update_ticket(ticket_id, form.changes(), expected_version=form.version.data, by=current_actor())
     except TicketConflictError as exc:
         form.version.raw_data, form.version.data = [str(exc.current_version)], exc.current_version
         return _page(ticket_id, properties=form, conflict=exc, status=409)
@@ -226,7 +219,7 @@ def new():
     if not form.validate_on_submit():
         return render_template("tickets/new.html", form=form), 400 if request.method == "POST" else 200
     try:
-        ticket = tickets.create_ticket(TicketRequest(
+        ticket = intake.create_ticket(TicketRequest(
             subject=form.subject.data, body=form.body.data, channel="agent", priority=form.priority.data,
             requester=Requester(email=form.email.data, name=form.name.data), client_key=form.client_key.data or None),
             by=current_actor(), author_agent_id=current_user.id)
@@ -242,6 +235,6 @@ def new():
 def from_conversation(conversation_id: int):
     """Turn a chat into a ticket with its transcript (once: a second time opens that ticket). The
     CSRF token is checked by CSRFProtect, as for every console form."""
-    ticket = ticket_updates.ticket_from_conversation(conversation_id, agent=current_user, by=current_actor())
+    ticket = updates.ticket_from_conversation(conversation_id, agent=current_user, by=current_actor())
     flash(f"The chat is ticket #{ticket.id} now, with its transcript.", "success")
     return redirect(url_for("tickets.show", ticket_id=ticket.id))

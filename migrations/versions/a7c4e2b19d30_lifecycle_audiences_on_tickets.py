@@ -15,7 +15,7 @@ down_revision = '043869bca568'
 branch_labels = None
 depends_on = None
 
-# The bits of app/services/ticket_audiences.py as they were when this ran (frozen here: a
+# The bits of app/services/tickets/audiences.py as they were when this ran (frozen here: a
 # migration never imports the app): 1 conversion with a loaded cart, 2 loyalty, 4 at risk.
 CUSTOMER_BITS = """
 UPDATE customers SET audiences =

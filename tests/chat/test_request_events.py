@@ -12,13 +12,13 @@ import pytest
 from app.extensions import db, socketio
 from app.models import Customer
 from app.models.base import utcnow
-from app.services import ticket_updates, tickets
 from app.services.access import visitor_tokens, widget_identity
 from app.services.customers import profiles
 from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
 from app.services.platform.realtime import requests_room
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import Requester, TicketRequest
 
 CHAT = "/chat"
 
@@ -40,7 +40,7 @@ def customer(external_id: str) -> Customer:
 
 def ticket_for(external_id: str):
     customer(external_id)
-    return tickets.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="api",
+    return intake.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="api",
                                                requester=Requester(external_id=external_id)), by=CLI)
 
 
@@ -60,9 +60,9 @@ def test_a_public_reply_is_emitted_to_the_customers_room_and_a_note_is_not(app, 
     ticket = ticket_for("cust-1")
     agent = make_agent()
     emitted.clear()
-    ticket_updates.reply_as_agent(ticket.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
+    updates.reply_as_agent(ticket.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
     assert [e for e in emitted if e[0] == "request_updated"] == []
-    ticket_updates.reply_as_agent(ticket.id, "A new mug is on its way.", agent=agent, by=CLI)
+    updates.reply_as_agent(ticket.id, "A new mug is on its way.", agent=agent, by=CLI)
     (event,) = [e for e in emitted if e[0] == "request_updated"]
     assert event == ("request_updated", {"ticket_id": ticket.id, "reason": "agent_reply"},
                      {"room": requests_room(ticket.requester_id), "namespace": CHAT})
@@ -80,7 +80,7 @@ def test_the_emit_follows_the_commit(app, make_agent, monkeypatch):
                 seen.append(other.execute("SELECT count(*) FROM ticket_messages WHERE body = 'Answer'").fetchone())
 
     monkeypatch.setattr("app.services.platform.realtime.emit", emit)
-    ticket_updates.reply_as_agent(ticket.id, "Answer", agent=make_agent(), by=CLI)
+    updates.reply_as_agent(ticket.id, "Answer", agent=make_agent(), by=CLI)
     assert seen == [(1,)]
 
 
@@ -89,17 +89,17 @@ def test_a_verified_widget_hears_replies_and_status_changes_live(app, make_agent
     ticket_for("cust-2")
     mine, other, anonymous = widget(app, "cust-1"), widget(app, "cust-2", "anon-2"), widget(app, None, "anon-3")
     agent = make_agent()
-    ticket_updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
+    updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
     assert news(mine) == []
-    message = ticket_updates.reply_as_agent(ticket.id, "A new mug is on its way.", agent=agent, by=CLI)
+    message = updates.reply_as_agent(ticket.id, "A new mug is on its way.", agent=agent, by=CLI)
     assert news(mine) == [{"ticket_id": ticket.id, "reason": "agent_reply"}]
     db.session.expire_all()
-    version = tickets.get_ticket(ticket.id).version
-    ticket_updates.update_ticket(ticket.id, {"priority": "high"}, expected_version=version, by=CLI)
+    version = intake.get_ticket(ticket.id).version
+    updates.update_ticket(ticket.id, {"priority": "high"}, expected_version=version, by=CLI)
     assert news(mine) == []  # nothing the customer sees changed
-    ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=version + 1, by=CLI)
+    updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=version + 1, by=CLI)
     assert news(mine) == [{"ticket_id": ticket.id, "reason": "status"}]
-    ticket_updates.reply_as_customer(ticket.id, "Thanks!", channel="email", by=CLI, client_key=f"after-{message.id}")
+    updates.reply_as_customer(ticket.id, "Thanks!", channel="email", by=CLI, client_key=f"after-{message.id}")
     assert news(mine) == [{"ticket_id": ticket.id, "reason": "customer_reply"}]
     assert news(other) == [] and news(anonymous) == []
 
@@ -110,9 +110,9 @@ def test_an_anonymous_widget_on_the_same_profile_never_joins_the_requests_room(a
     early = widget(app, None, "anon-9")  # the anonymous profile, before the shopper signs in
     profiles.resolve("cust-9", "anon-9", utcnow(), BatchCache())  # signing in adopts that profile
     db.session.commit()
-    ticket = tickets.create_ticket(TicketRequest(subject="Where is it?", body="Order 9", channel="api",
+    ticket = intake.create_ticket(TicketRequest(subject="Where is it?", body="Order 9", channel="api",
                                                  requester=Requester(external_id="cust-9")), by=CLI)
     verified = widget(app, "cust-9", "anon-9")
-    ticket_updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
+    updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
     assert news(verified) == [{"ticket_id": ticket.id, "reason": "status"}]
     assert news(early) == []

@@ -54,11 +54,11 @@ def test_forms_need_csrf(client, admin):
 
 
 def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent):
-    from app.services import tickets
     from app.services.platform.audit import CLI
-    from app.services.tickets import Requester, TicketRequest
+    from app.services.tickets import intake
+    from app.services.tickets.intake import Requester, TicketRequest
 
-    tickets.create_ticket(TicketRequest(subject="<img src=x onerror=alert(1)>", body="b", channel="help_center",
+    intake.create_ticket(TicketRequest(subject="<img src=x onerror=alert(1)>", body="b", channel="help_center",
                                         requester=Requester(email="ines@example.com")), by=CLI)
     page = client.get("/console/settings/email").get_data(as_text=True)
     assert "kept here and not sent" in page and "ines@example.com" in page
@@ -66,8 +66,8 @@ def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent)
 
 
 def test_the_rule_list_reads_stages_flags_segments_and_channels_in_words(client, admin):
-    from app.services import routing
     from app.services.platform.audit import Actor
+    from app.services.tickets import routing
 
     routing.save_rule(routing.RuleSpec(name="VIP carts", stop=False, active=True, conditions={
         "channels": ["help_center"], "stages": ["conversion"], "flags": ["at_risk"], "segments": ["new_customer"]},

@@ -13,12 +13,12 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
-from app.services import ticket_updates, tickets
 from app.services.access import api_keys
 from app.services.platform import email_sender
 from app.services.platform.audit import CLI
 from app.services.platform.reply_tokens import reply_address, ticket_from_address
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import Requester, TicketRequest
 
 
 class Inbox:
@@ -53,7 +53,7 @@ def key(app):
 
 
 def submit(email: str = "ines@example.com") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
+    return intake.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
                                                requester=Requester(email=email)), by=CLI)
 
 
@@ -74,7 +74,7 @@ def reply_to(received: EmailMessage, text: str, sender: str = "ines@example.com"
 def test_an_agent_reply_goes_out_by_smtp_and_the_customers_answer_comes_back_into_the_ticket(
         client, smtp, key, make_agent):
     ticket = submit()
-    ticket_updates.reply_as_agent(ticket.id, "Sorry! Which colour was it?", agent=make_agent(name="Bea"), by=CLI)
+    updates.reply_as_agent(ticket.id, "Sorry! Which colour was it?", agent=make_agent(name="Bea"), by=CLI)
     assert email_sender.deliver_outbox() == 2  # "we received your request", then the reply
     (_, received_note), (recipients, reply) = smtp.messages
     assert recipients == ["ines@example.com"] and reply["Subject"] == f"[#{ticket.id}] Broken mug"

@@ -12,11 +12,11 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
-from app.services import customer_requests, tickets
 from app.services.access import api_keys
 from app.services.platform.audit import CLI
 from app.services.platform.reply_tokens import reply_address
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, my_requests
+from app.services.tickets.intake import Requester, TicketRequest
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -30,7 +30,7 @@ def key(app):
 
 
 def submit(email: str = "ines@example.com") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
+    return intake.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
                                                requester=Requester(email=email)), by=CLI)
 
 
@@ -74,7 +74,7 @@ def test_a_replys_attachments_are_kept(app, client, key):
     stored = Path(app.config["HELPDESK_DATA_DIR"]) / "attachments" / rows[1].storage_key
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == rows[1].sha256 == hashlib.sha256(PDF).hexdigest()
     # The customer sees them under their message in My requests.
-    (entry,) = [m for m in customer_requests.public_thread(ticket) if m.id == message.id]
+    (entry,) = [m for m in my_requests.public_thread(ticket) if m.id == message.id]
     assert [a.filename for a in entry.attachments] == ["mug.png", "receipt.pdf"]
 
 
@@ -92,7 +92,7 @@ def test_refused_attachments_are_noted_and_the_message_kept(app, client, key):
     assert note.author_type == "system" and note.ticket_id == ticket.id
     assert "“too-big.png” is larger than 100 bytes" in note.body and "“invoice.pdf” is a program" in note.body
     assert on_disk(app) == [kept.storage_key]
-    assert all("invoice.pdf" not in m.body for m in customer_requests.public_thread(ticket))
+    assert all("invoice.pdf" not in m.body for m in my_requests.public_thread(ticket))
 
 
 def test_a_new_ticket_by_email_keeps_its_attachments(app, client, key):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, Ticket, TicketMessage
-from app.services import inbound_email
+from app.services.tickets import inbound_email
 
 
 def test_control_characters_in_an_email_are_removed_before_it_is_stored(any_app):

@@ -10,16 +10,17 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import CustomerLink, OutboxEmail, Ticket, TicketMessage
 from app.models.base import utcnow
-from app.services import customer_privacy, ticket_updates, tickets
+from app.services import customer_privacy
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
 LINK = re.compile(r"http://[^/\s]+(/help/sign-in/[\w-]+)")
 
 
 def submit(email: str = "ines@example.com", subject: str = "Broken mug", channel: str = "help_center") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject=subject, body="The mug came in pieces.", channel=channel,
+    return intake.create_ticket(TicketRequest(subject=subject, body="The mug came in pieces.", channel=channel,
                                                requester=Requester(email=email)), by=CLI)
 
 
@@ -94,8 +95,8 @@ def test_an_erased_customer_cannot_sign_in(client):
 def test_a_customer_sees_only_their_own_tickets_and_never_notes(client, make_agent):
     mine, theirs = submit(), submit("omar@example.com", "Late parcel")
     agent = make_agent(name="Bea")
-    ticket_updates.reply_as_agent(mine.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
-    ticket_updates.reply_as_agent(mine.id, "Sorry! A new mug is on its way.", agent=agent, by=CLI)
+    updates.reply_as_agent(mine.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
+    updates.reply_as_agent(mine.id, "Sorry! A new mug is on its way.", agent=agent, by=CLI)
     follow(client, emails("ticket_received")[0])
     page = client.get(f"/help/requests/{mine.id}").get_data(as_text=True)
     assert "A new mug is on its way" in page and "Awaiting your reply" in page and "Bea" in page
@@ -107,7 +108,7 @@ def test_a_customer_sees_only_their_own_tickets_and_never_notes(client, make_age
 
 def test_a_reply_reopens_the_ticket_once_and_errors_keep_the_text(client, make_agent):
     ticket = submit()
-    ticket_updates.reply_as_agent(ticket.id, "Which colour was it?", agent=make_agent(), by=CLI)
+    updates.reply_as_agent(ticket.id, "Which colour was it?", agent=make_agent(), by=CLI)
     follow(client, emails("ticket_received")[0])
     page = client.get(f"/help/requests/{ticket.id}").get_data(as_text=True)
     key = re.search(r'name="client_key" type="hidden" value="(\w+)"', page).group(1)
@@ -128,9 +129,9 @@ def test_a_reply_reopens_the_ticket_once_and_errors_keep_the_text(client, make_a
 def test_an_agents_public_reply_is_emailed_and_threaded_notes_are_not(app, make_agent):
     ticket = submit()
     agent = make_agent(name="Bea")
-    ticket_updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
-    first = ticket_updates.reply_as_agent(ticket.id, "Sorry about that!", agent=agent, by=CLI)
-    ticket_updates.reply_as_agent(ticket.id, "Anything else?", agent=agent, by=CLI)
+    updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
+    first = updates.reply_as_agent(ticket.id, "Sorry about that!", agent=agent, by=CLI)
+    updates.reply_as_agent(ticket.id, "Anything else?", agent=agent, by=CLI)
     replies = emails("agent_reply")
     assert [e.text_body.split("\n")[0] for e in replies] == ["Sorry about that!", "Anything else?"]
     (received,) = emails("ticket_received")

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, OutboxEmail, Ticket
-from app.services import inbound_email, widget_requests
 from app.services.access import api_keys, widget_identity
 from app.services.access import sign_in_links as customer_access
 from app.services.access.visitor_tokens import Visitor
@@ -22,7 +21,8 @@ from app.services.errors import NotFoundError
 from app.services.platform.audit import CLI
 from app.services.shop_events.browser import BrowserEventsSchema, record_browser_events
 from app.services.shop_events.ingestion import ingest_events
-from app.services.tickets import Requester, TicketRequest, create_ticket
+from app.services.tickets import inbound_email, widget_requests
+from app.services.tickets.intake import Requester, TicketRequest, create_ticket
 from tests.support.shop_events import event, identify
 
 VICTIM = "victim@example.com"

@@ -172,10 +172,10 @@ def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
 
 def test_erase_keeps_tickets_without_their_words(app, client, make_agent, auth):
     from app.models import Ticket, TicketMessage
-    from app.services import tickets
-    from app.services.tickets import Requester, TicketRequest
+    from app.services.tickets import intake
+    from app.services.tickets.intake import Requester, TicketRequest
 
-    ticket = tickets.create_ticket(TicketRequest(subject="My address is 1 Main St", body="Ship to 1 Main St",
+    ticket = intake.create_ticket(TicketRequest(subject="My address is 1 Main St", body="Ship to 1 Main St",
                                                  channel="help_center", requester=Requester(email="t@example.com")),
                                    by=ADMIN)
     counts = customer_privacy.erase_customer(ticket.requester_id, by=ADMIN)

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import customer_requests, ticket_updates
 from app.services.access import agents, visitor_tokens, widget_identity
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations.live_chat import StartRequest, start_conversation
@@ -28,6 +27,7 @@ from app.services.outreach import rules
 from app.services.outreach.rules import RuleSpec
 from app.services.platform.audit import CLI, Actor
 from app.services.shop_events.ingestion import ingest_events
+from app.services.tickets import my_requests, updates
 from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order
 
@@ -231,17 +231,17 @@ def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(a
     (ticket,) = follow_ups()
     agent = agents.create_agent("bea@example.com", "Bea", "agent", AGENT_PASSWORD, by=CLI)
     customer = db.session.get(Customer, customer_id)
-    assert customer_requests.my_tickets(customer) == []
+    assert my_requests.my_tickets(customer) == []
     with pytest.raises(NotFoundError):
-        customer_requests.my_ticket(customer, ticket.id)
+        my_requests.my_ticket(customer, ticket.id)
     # Solved without a word to them: no "how did we do" about a request they never saw.
     by = Actor("agent", agent.id, agent.display_name)
-    ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=by)
+    updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=by)
     assert surveys.for_ticket(ticket.id) is None
-    ticket_updates.reply_as_agent(ticket.id, "Sorry about the delivery, Mia. Can we make it right?", agent=agent,
+    updates.reply_as_agent(ticket.id, "Sorry about the delivery, Mia. Can we make it right?", agent=agent,
                                   by=by)
-    assert [t.id for t in customer_requests.my_tickets(customer)] == [ticket.id]
-    thread = customer_requests.public_thread(customer_requests.my_ticket(customer, ticket.id))
+    assert [t.id for t in my_requests.my_tickets(customer)] == [ticket.id]
+    thread = my_requests.public_thread(my_requests.my_ticket(customer, ticket.id))
     assert [m.body for m in thread] == ["Sorry about the delivery, Mia. Can we make it right?"]
 
 

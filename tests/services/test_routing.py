@@ -11,14 +11,15 @@ import pytest
 
 from app.extensions import db
 from app.models import Cart, Customer, RoutingRule, Ticket, TicketEvent, TicketGroup, TicketTag
-from app.services import routing, ticket_groups, tickets
 from app.services.access import api_keys
 from app.services.conversations import assignment
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI
-from app.services.routing import ROUND_ROBIN, RuleSpec, Sample
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import groups as ticket_groups
+from app.services.tickets import intake, routing
+from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets.routing import ROUND_ROBIN, RuleSpec, Sample
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def customer(email="ana@example.com", stage="acquisition", vip=False, cart_total
 
 
 def submit(email="ana@example.com", subject="A question", body="Hello", channel="help_center", **kw) -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject=subject, body=body, channel=channel,
+    return intake.create_ticket(TicketRequest(subject=subject, body=body, channel=channel,
                                                requester=Requester(email=email), **kw), by=CLI)
 
 

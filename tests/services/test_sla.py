@@ -11,11 +11,11 @@ import pytest
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketEvent
 from app.models.base import utcnow
-from app.services import sla, sla_settings, ticket_updates, ticket_views, tickets
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.sla_settings import PolicySpec
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, lists, sla, sla_settings, updates
+from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets.sla_settings import PolicySpec
 
 ALWAYS = {day: ("00:00", "24:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -33,7 +33,7 @@ def policies(app):
 
 
 def new_ticket(n: int = 1, **overrides) -> Ticket:
-    return tickets.create_ticket(TicketRequest(**{
+    return intake.create_ticket(TicketRequest(**{
         "subject": f"Question {n}", "body": "Where is my parcel?", "channel": "help_center",
         "requester": Requester(email=f"c{n}@example.com"), **overrides}), by=CLI)
 
@@ -58,21 +58,21 @@ def test_the_first_matching_policy_sets_both_targets(policies):
 def test_a_priority_change_picks_the_policy_again_and_replies_move_the_deadline(policies, make_agent):
     agent = make_agent()
     ticket = new_ticket()
-    ticket_updates.update_ticket(ticket.id, {"priority": "urgent"}, expected_version=1, by=CLI)
+    updates.update_ticket(ticket.id, {"priority": "urgent"}, expected_version=1, by=CLI)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.sla_policy_id == policies["urgent"].id
     assert ticket.first_response_due_at == ticket.created_at + timedelta(minutes=60)
-    ticket_updates.reply_as_agent(ticket.id, "On it", agent=agent, by=CLI)
+    updates.reply_as_agent(ticket.id, "On it", agent=agent, by=CLI)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.first_response_at is not None and ticket.sla_due_at == ticket.resolution_due_at
     assert [c.state for c in sla.clocks(ticket, sla.to_calendar(sla.shop_calendar()))] == ["met", "running"]
-    ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
+    updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
     assert db.session.get(Ticket, ticket.id).sla_due_at is None  # solved: nothing is due
 
 
 def test_a_late_first_reply_is_a_breach(policies, make_agent):
     ticket = backdate(new_ticket(), 300)  # four hours' target, five hours old
-    ticket_updates.reply_as_agent(ticket.id, "Sorry for the wait", agent=make_agent(), by=CLI)
+    updates.reply_as_agent(ticket.id, "Sorry for the wait", agent=make_agent(), by=CLI)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.first_response_breached_at == ticket.first_response_due_at
 
@@ -80,7 +80,7 @@ def test_a_late_first_reply_is_a_breach(policies, make_agent):
 def test_the_job_marks_breaches_once_and_tells_the_assignee(policies, make_agent):
     agent = make_agent(email="bea@example.com")
     late = new_ticket(1)
-    ticket_updates.update_ticket(late.id, {"assignee_id": agent.id}, expected_version=1, by=CLI)
+    updates.update_ticket(late.id, {"assignee_id": agent.id}, expected_version=1, by=CLI)
     backdate(db.session.get(Ticket, late.id), 300)
     on_time = new_ticket(2)
     assert sla.mark_breaches() == 1
@@ -100,7 +100,7 @@ def test_the_sla_view_lists_breached_and_due_soon_by_deadline(policies, make_age
     relaxed = new_ticket(1)  # due in four hours: not yet in the view
     soon = backdate(new_ticket(2), 200)  # due in 40 minutes
     breached = backdate(new_ticket(3), 250)  # due 10 minutes ago
-    rows = ticket_views.list_tickets("sla", agent.id).rows
+    rows = lists.list_tickets("sla", agent.id).rows
     assert [r.ticket.id for r in rows] == [breached.id, soon.id]
     assert [r.clock.state for r in rows] == ["breached", "due_soon"]
     assert relaxed.id not in [r.ticket.id for r in rows]
@@ -113,7 +113,7 @@ def test_due_order_pages_through_tickets_without_a_deadline_last(policies, make_
     without = [new_ticket(n) for n in range(3, 6)]
     seen, cursor = [], None
     while True:
-        page = ticket_views.list_tickets("open", agent.id, filters=ticket_views.Filters(sort="due"), after=cursor,
+        page = lists.list_tickets("open", agent.id, filters=lists.Filters(sort="due"), after=cursor,
                                          limit=2)
         seen += [r.ticket.id for r in page.rows]
         cursor = page.next_cursor

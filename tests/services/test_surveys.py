@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db, socketio
 from app.models import Customer, OutboxEmail, Survey
-from app.services import ticket_updates, tickets
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox
@@ -20,7 +19,8 @@ from app.services.errors import ConflictError, DomainError, NotFoundError, Permi
 from app.services.feedback import surveys
 from app.services.feedback.surveys import Answer
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import Requester, TicketRequest
 
 CHAT = "/chat"
 
@@ -74,15 +74,15 @@ def test_a_visitor_who_left_is_asked_by_email_and_a_chat_nobody_wrote_in_is_not_
 
 def test_a_solved_ticket_asks_by_email_once(any_app, make_agent):
     agent = make_agent(name="Bea")
-    ticket = tickets.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
+    ticket = intake.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
                                                  requester=Requester(email="carl@example.com")), by=CLI)
-    ticket_updates.reply_as_agent(ticket.id, "A new one is on its way.", agent=agent, status_after="solved", by=CLI)
+    updates.reply_as_agent(ticket.id, "A new one is on its way.", agent=agent, status_after="solved", by=CLI)
     survey = surveys.for_ticket(ticket.id)
     assert (survey.asked_via, survey.channel, survey.agent_id) == ("email", "help_center", None)
-    ticket = tickets.get_ticket(ticket.id)
-    ticket_updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
-    ticket = tickets.get_ticket(ticket.id)
-    ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
+    ticket = intake.get_ticket(ticket.id)
+    updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
+    ticket = intake.get_ticket(ticket.id)
+    updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
     assert count() == 1
     mails = db.session.scalars(select(OutboxEmail.kind).where(OutboxEmail.to_address == "carl@example.com")).all()
     assert sorted(mails).count("csat_survey") == 1

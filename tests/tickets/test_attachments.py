@@ -14,12 +14,12 @@ import pytest
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketAttachment, TicketMessage
-from app.services import ticket_mail, ticket_updates, tickets
-from app.services.attachment_store import Upload, clean_filename
-from app.services.attachment_types import AttachmentError
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, mail, updates
+from app.services.tickets.attachment_store import Upload, clean_filename
+from app.services.tickets.attachment_types import AttachmentError
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -41,7 +41,7 @@ def office(folder: str = "word/", macros: bool = False) -> bytes:
 
 
 def make_ticket(email: str = "ines@example.com", subject: str = "Broken mug") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject=subject, body="It came in pieces.", channel="help_center",
+    return intake.create_ticket(TicketRequest(subject=subject, body="It came in pieces.", channel="help_center",
                                                requester=Requester(email=email)), by=CLI)
 
 
@@ -135,7 +135,7 @@ def test_text_is_served_as_a_plain_download(app, client, agent_in):
 
 def test_downloads_need_a_signed_in_agent(app, client, make_agent):
     ticket = make_ticket()
-    ticket_updates.reply_as_agent(ticket.id, "Label", agent=make_agent(), by=CLI,
+    updates.reply_as_agent(ticket.id, "Label", agent=make_agent(), by=CLI,
                                   uploads=[Upload("label.pdf", io.BytesIO(PDF))])
     attachment = db.session.scalar(db.select(TicketAttachment))
     assert fetch(client, f"/console/tickets/{ticket.id}/attachments/{attachment.id}").status_code == 302
@@ -199,14 +199,14 @@ def test_nothing_stays_on_disk_when_the_transaction_fails(app, make_agent, monke
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is gone")
 
-    monkeypatch.setattr(ticket_mail, "agent_reply", broken)
+    monkeypatch.setattr(mail, "agent_reply", broken)
     with pytest.raises(RuntimeError):
-        ticket_updates.reply_as_agent(ticket.id, "Label", agent=agent, by=CLI,
+        updates.reply_as_agent(ticket.id, "Label", agent=agent, by=CLI,
                                       uploads=[Upload("label.pdf", io.BytesIO(PDF))])
     assert stored_files(app) == [] and db.session.scalar(db.select(db.func.count(TicketAttachment.id))) == 0
-    ticket_updates.update_ticket(ticket.id, {"status": "closed"}, expected_version=1, by=CLI)
+    updates.update_ticket(ticket.id, {"status": "closed"}, expected_version=1, by=CLI)
     with pytest.raises(DomainError):
-        ticket_updates.reply_as_agent(ticket.id, "Too late", agent=agent, by=CLI,
+        updates.reply_as_agent(ticket.id, "Too late", agent=agent, by=CLI,
                                       uploads=[Upload("label.pdf", io.BytesIO(PDF))])
     assert stored_files(app) == []
 
@@ -214,11 +214,11 @@ def test_nothing_stays_on_disk_when_the_transaction_fails(app, make_agent, monke
 def test_the_customer_gets_their_own_public_files_only(app, client, make_agent):
     mine, theirs = make_ticket(), make_ticket("omar@example.com", "Late parcel")
     agent = make_agent(name="Bea")
-    public = ticket_updates.reply_as_agent(mine.id, "Your label", agent=agent, by=CLI,
+    public = updates.reply_as_agent(mine.id, "Your label", agent=agent, by=CLI,
                                            uploads=[Upload("label.pdf", io.BytesIO(PDF))])
-    ticket_updates.reply_as_agent(mine.id, "Courier's claim form", agent=agent, internal=True, by=CLI,
+    updates.reply_as_agent(mine.id, "Courier's claim form", agent=agent, internal=True, by=CLI,
                                   uploads=[Upload("claim-internal.pdf", io.BytesIO(PDF))])
-    ticket_updates.reply_as_agent(theirs.id, "Omar's label", agent=agent, by=CLI,
+    updates.reply_as_agent(theirs.id, "Omar's label", agent=agent, by=CLI,
                                   uploads=[Upload("omar.pdf", io.BytesIO(PDF))])
     label, note_file, omars = db.session.scalars(db.select(TicketAttachment).order_by(TicketAttachment.id)).all()
     assert label.message_id == public.id
@@ -241,7 +241,7 @@ def test_the_customer_gets_their_own_public_files_only(app, client, make_agent):
 
 def test_the_customer_replies_with_a_file_and_a_refused_one_keeps_the_text(app, client, make_agent):
     ticket = make_ticket()
-    ticket_updates.reply_as_agent(ticket.id, "Which one?", agent=make_agent(), by=CLI)
+    updates.reply_as_agent(ticket.id, "Which one?", agent=make_agent(), by=CLI)
     sign_in_customer(client, ticket)
     page = client.get(f"/help/requests/{ticket.id}").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and '<label class="field__label" for="attachments">' in page
@@ -294,7 +294,7 @@ def test_file_names_are_cleaned_for_display():
 
 def test_a_refusal_names_what_is_accepted(app):
     with pytest.raises(AttachmentError) as refused:
-        tickets.create_ticket(TicketRequest(subject="Hi", body="Hello", channel="help_center",
+        intake.create_ticket(TicketRequest(subject="Hi", body="Hello", channel="help_center",
                                             requester=Requester(email="ines@example.com")), by=CLI,
                               uploads=[Upload("run.bat", io.BytesIO(b"echo hi"))])
     assert refused.value.field == "attachments"
@@ -306,11 +306,11 @@ def test_erasing_the_customer_deletes_their_tickets_files(app, make_agent):
 
     ticket, other = make_ticket(), make_ticket("omar@example.com", "Late parcel")
     agent = make_agent()
-    ticket_updates.reply_as_customer(ticket.id, "My ID card", channel="web", by=CLI,
+    updates.reply_as_customer(ticket.id, "My ID card", channel="web", by=CLI,
                                      uploads=[Upload("passport.png", io.BytesIO(PNG))])
-    ticket_updates.reply_as_agent(ticket.id, "Your label", agent=agent, by=CLI,
+    updates.reply_as_agent(ticket.id, "Your label", agent=agent, by=CLI,
                                   uploads=[Upload("label.pdf", io.BytesIO(PDF))])
-    ticket_updates.reply_as_agent(other.id, "Omar's label", agent=agent, by=CLI,
+    updates.reply_as_agent(other.id, "Omar's label", agent=agent, by=CLI,
                                   uploads=[Upload("omar.pdf", io.BytesIO(PDF))])
     kept = db.session.scalar(db.select(TicketAttachment).where(TicketAttachment.ticket_id == other.id))
     counts = customer_privacy.erase_customer(ticket.requester_id, by=CLI)

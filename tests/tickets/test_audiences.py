@@ -7,24 +7,25 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import Customer, Ticket
-from app.services import customer_privacy, ticket_audiences, ticket_views, tickets
+from app.services import customer_privacy
 from app.services.access import agents
 from app.services.customers import lifecycle
 from app.services.platform.audit import CLI
 from app.services.shop_events.ingestion import ingest_events
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import audiences, intake, lists
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.shop_events import MUG, TEA, cart_updated, make_customer, order_placed
 
 
 def ask(customer: Customer, subject: str = "Where is my parcel?") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject=subject, body="It has been a week.", channel="help_center",
+    return intake.create_ticket(TicketRequest(subject=subject, body="It has been a week.", channel="help_center",
                                                requester=Requester(customer_id=customer.id)), by=CLI)
 
 
 def views_of(ticket: Ticket, agent_id: int) -> set[str]:
     db.session.expire_all()
-    return {view for view in ticket_audiences.BITS
-            if ticket.id in [r.ticket.id for r in ticket_views.list_tickets(view, agent_id).rows]}
+    return {view for view in audiences.BITS
+            if ticket.id in [r.ticket.id for r in lists.list_tickets(view, agent_id).rows]}
 
 
 def ingest(*events: dict) -> None:
@@ -48,7 +49,7 @@ def test_a_customers_tickets_move_between_lifecycle_views_as_they_buy(any_app):
     assert views_of(second, agent.id) == {"conversion_cart"}  # a new ticket takes the requester's bits
     ingest(cart_updated("c-buy"))  # emptied
     assert views_of(ticket, agent.id) == views_of(second, agent.id) == set()
-    assert ticket_views.view_counts(agent.id)["conversion_cart"] == 0
+    assert lists.view_counts(agent.id)["conversion_cart"] == 0
 
 
 def test_loyalty_and_at_risk_follow_orders_and_time(any_app):
@@ -74,9 +75,9 @@ def test_recomputing_everything_agrees_with_what_the_listener_kept(any_app):
         ask(db.session.scalar(db.select(Customer).where(Customer.external_id == external_id))
             if external_id != "c-c" else make_customer("c-c"))
     kept = db.session.execute(db.select(Ticket.id, Ticket.audiences).order_by(Ticket.id)).all()
-    assert sorted(bits for _, bits in kept) == [0, ticket_audiences.CONVERSION_CART, ticket_audiences.LOYALTY]
+    assert sorted(bits for _, bits in kept) == [0, audiences.CONVERSION_CART, audiences.LOYALTY]
     db.session.execute(db.update(Ticket).values(audiences=0))
     db.session.execute(db.update(Customer).values(audiences=0))
-    ticket_audiences.recompute_all()
+    audiences.recompute_all()
     db.session.commit()
     assert db.session.execute(db.select(Ticket.id, Ticket.audiences).order_by(Ticket.id)).all() == kept

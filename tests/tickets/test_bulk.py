@@ -10,16 +10,16 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketEvent
-from app.services import ticket_bulk, ticket_groups, ticket_merge, ticket_updates, tickets
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.ticket_bulk import BulkConflictError, UnknownTicketsError
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import bulk, groups, intake, merge, updates
+from app.services.tickets.bulk import BulkConflictError, UnknownTicketsError
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
 
 def make_ticket(n: int = 1, email: str | None = None, **overrides) -> Ticket:
-    return tickets.create_ticket(TicketRequest(**{
+    return intake.create_ticket(TicketRequest(**{
         "subject": f"Question {n}", "body": f"Body {n}", "channel": "help_center",
         "requester": Requester(email=email or f"c{n}@example.com"), **overrides}), by=CLI)
 
@@ -32,7 +32,7 @@ def trail(ticket_id: int) -> list[tuple]:
 def state() -> list[tuple]:
     """Every ticket's changeable fields and tags, and the size of the audit trail."""
     db.session.expire_all()
-    rows = [(t.id, t.status, t.priority, t.assignee_id, t.group_id, t.version, ticket_updates.current_tags(t.id))
+    rows = [(t.id, t.status, t.priority, t.assignee_id, t.group_id, t.version, updates.current_tags(t.id))
             for t in db.session.scalars(db.select(Ticket).order_by(Ticket.id))]
     return rows + [db.session.scalar(db.select(db.func.count(TicketEvent.id)))]
 
@@ -49,29 +49,29 @@ def agent_in(make_agent, auth):
 
 def test_each_ticket_is_changed_and_audited_as_a_single_update(app, make_agent):
     agent = make_agent(name="Bea")
-    group = ticket_groups.save_group("Billing", [], by=CLI)
+    group = groups.save_group("Billing", [], by=CLI)
     first, second = make_ticket(1, tags=("old", "refund")), make_ticket(2)
     same = make_ticket(3)
-    ticket_updates.update_ticket(same.id, {"status": "open", "priority": "high", "assignee_id": agent.id,
+    updates.update_ticket(same.id, {"status": "open", "priority": "high", "assignee_id": agent.id,
                                            "group_id": group.id, "tags": ["vip"]}, expected_version=1, by=CLI)
-    result = ticket_bulk.bulk_update([first.id, second.id, same.id], {
+    result = bulk.bulk_update([first.id, second.id, same.id], {
         "status": "open", "priority": "high", "assignee_id": agent.id, "group_id": group.id,
         "add_tags": ["VIP"], "remove_tags": ["old"]}, by=CLI)
     assert (result.updated, result.unchanged, result.merged) == ((first.id, second.id), (same.id,), ())
     for ticket in (first, second):
-        ticket = tickets.get_ticket(ticket.id)
+        ticket = intake.get_ticket(ticket.id)
         assert (ticket.status, ticket.priority, ticket.assignee_id, ticket.group_id, ticket.version) == (
             "open", "high", agent.id, group.id, 2)
     assert trail(first.id)[1:] == [("status", "new", "open", 2), ("priority", "normal", "high", 2),
                                    ("assignee_id", None, "Bea", 2), ("group_id", None, "Billing", 2),
                                    ("tags", "old, refund", "refund, vip", 2)]
-    assert ticket_updates.current_tags(second.id) == ("vip",)
-    assert tickets.get_ticket(same.id).version == 2  # unchanged: no version, no entry
+    assert updates.current_tags(second.id) == ("vip",)
+    assert intake.get_ticket(same.id).version == 2  # unchanged: no version, no entry
     events = db.session.scalars(db.select(TicketEvent).where(TicketEvent.ticket_id == first.id,
                                                              TicketEvent.field != "created"))
     assert {e.details["bulk"] for e in events} == {3}
     # Unassigning and removing the group: None.
-    ticket_bulk.bulk_update([first.id], {"assignee_id": None, "group_id": None}, by=CLI)
+    bulk.bulk_update([first.id], {"assignee_id": None, "group_id": None}, by=CLI)
     assert trail(first.id)[-2:] == [("assignee_id", "Bea", None, 3), ("group_id", "Billing", None, 3)]
 
 
@@ -92,7 +92,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, ids, changes, message):
     make_ticket(1), make_ticket(2)
     before = state()
     with pytest.raises(DomainError, match=re.escape(message)) as raised:
-        ticket_bulk.bulk_update(ids, changes, by=CLI)
+        bulk.bulk_update(ids, changes, by=CLI)
     assert raised.value.status == 400
     assert state() == before
 
@@ -101,7 +101,7 @@ def test_unknown_ids_are_reported_and_nothing_is_changed(app):
     known = make_ticket(1)
     before = state()
     with pytest.raises(UnknownTicketsError) as raised:
-        ticket_bulk.bulk_update([known.id, 998, 999], {"status": "pending"}, by=CLI)
+        bulk.bulk_update([known.id, 998, 999], {"status": "pending"}, by=CLI)
     assert raised.value.missing == (998, 999) and raised.value.status == 404
     assert "#998, #999" in raised.value.message and state() == before
 
@@ -111,36 +111,36 @@ def test_one_ticket_that_cannot_take_the_change_stops_them_all(app):
     full = make_ticket(2, tags=tuple(f"t{n}" for n in range(20)))
     before = state()
     with pytest.raises(DomainError, match=f"#{full.id} would have 21 tags"):
-        ticket_bulk.bulk_update([fine.id, full.id], {"status": "open", "add_tags": ["extra"]}, by=CLI)
+        bulk.bulk_update([fine.id, full.id], {"status": "open", "add_tags": ["extra"]}, by=CLI)
     assert state() == before  # the first ticket's change was rolled back with the rest
 
 
 def test_a_field_changed_since_the_list_was_loaded_is_a_conflict(app, make_agent):
     omar = make_agent(name="Omar")
     ticket, other = make_ticket(1), make_ticket(2)
-    ticket_updates.update_ticket(ticket.id, {"assignee_id": omar.id}, expected_version=1, by=CLI)
+    updates.update_ticket(ticket.id, {"assignee_id": omar.id}, expected_version=1, by=CLI)
     before = state()
     with pytest.raises(BulkConflictError) as raised:
-        ticket_bulk.bulk_update([ticket.id, other.id], {"assignee_id": None}, by=CLI,
+        bulk.bulk_update([ticket.id, other.id], {"assignee_id": None}, by=CLI,
                                 expected_versions={ticket.id: 1, other.id: 1})
     (change,) = raised.value.changes[ticket.id]
     assert (change.field, change.new_value) == ("assignee_id", "Omar") and raised.value.status == 409
     assert list(raised.value.changes) == [ticket.id] and state() == before
     # A change to a field this update does not set is no conflict: it goes on top.
-    result = ticket_bulk.bulk_update([ticket.id, other.id], {"priority": "low"}, by=CLI,
+    result = bulk.bulk_update([ticket.id, other.id], {"priority": "low"}, by=CLI,
                                      expected_versions={ticket.id: 1, other.id: 1})
     assert result.updated == (ticket.id, other.id)
-    assert tickets.get_ticket(ticket.id).assignee_id == omar.id
+    assert intake.get_ticket(ticket.id).assignee_id == omar.id
 
 
 def test_merged_tickets_are_left_as_they_were(app):
     source, target = make_ticket(1, "same@example.com"), make_ticket(2, "same@example.com")
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI)
-    result = ticket_bulk.bulk_update([source.id, target.id], {"status": "pending"}, by=CLI)
+    merge.merge_tickets(source.id, target.id, by=CLI)
+    result = bulk.bulk_update([source.id, target.id], {"status": "pending"}, by=CLI)
     assert (result.updated, result.merged) == ((target.id,), (source.id,))
-    assert tickets.get_ticket(source.id).status == "closed"
+    assert intake.get_ticket(source.id).status == "closed"
     with pytest.raises(DomainError, match=f"merged into #{target.id}"):
-        ticket_updates.update_ticket(source.id, {"status": "open"}, expected_version=2, by=CLI)
+        updates.update_ticket(source.id, {"status": "open"}, expected_version=2, by=CLI)
 
 
 # --- the list's bulk bar ---------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_bulk_update_from_the_list_goes_back_to_the_same_view(client, agent_in):
         "status": "open", "priority": "", "group_id": "", "add_tags": "vip", "remove_tags": ""})
     assert response.status_code == 302 and response.headers["Location"] == "/console/tickets?view=all&tag=refund"
     assert "2 tickets updated." in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert [tickets.get_ticket(n).assignee_id for n in ids] == [agent_in.id, agent_in.id, None]
+    assert [intake.get_ticket(n).assignee_id for n in ids] == [agent_in.id, agent_in.id, None]
     assert trail(ids[0])[-1][0] == "tags" and trail(ids[2])[-1][0] == "created"
 
 
@@ -177,7 +177,7 @@ def test_select_all_on_this_page_works_without_javascript(client, agent_in):
     response = client.post("/console/tickets/bulk?view=all", data={
         "csrf_token": token, "all_on_page": "y", "on_page": [f"{n}:1" for n in ids], "priority": "urgent"})
     assert response.status_code == 302
-    assert {tickets.get_ticket(n).priority for n in ids} == {"urgent"}
+    assert {intake.get_ticket(n).priority for n in ids} == {"urgent"}
 
 
 @pytest.mark.parametrize(("data", "status", "message"), [
@@ -206,22 +206,22 @@ def test_bulk_posts_need_a_signed_in_agent_and_the_csrf_token(client, make_agent
     assert signed_out.status_code == 302 and "/console/login" in signed_out.headers["Location"]
     auth.login(make_agent().email)
     assert client.post("/console/tickets/bulk", data=data).status_code == 400  # no CSRF token
-    assert tickets.get_ticket(ticket.id).status == "new"
+    assert intake.get_ticket(ticket.id).status == "new"
 
 
 def test_a_stale_list_gets_a_409_listing_the_changes_and_applying_again_goes_on_top(client, agent_in):
     ticket, other = make_ticket(1), make_ticket(2)
     token = csrf_from(client.get("/console/tickets?view=all").get_data(as_text=True))
-    ticket_updates.update_ticket(ticket.id, {"status": "pending"}, expected_version=1, by=CLI)  # meanwhile
+    updates.update_ticket(ticket.id, {"status": "pending"}, expected_version=1, by=CLI)  # meanwhile
     data = {"csrf_token": token, "tickets": [f"{ticket.id}:1", f"{other.id}:1"], "status": "solved"}
     response = client.post("/console/tickets/bulk?view=all", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "1 of the selected tickets was changed by someone else" in html
     assert "command line changed status from New to Pending" in html
-    assert tickets.get_ticket(other.id).status == "new"  # nothing saved
+    assert intake.get_ticket(other.id).status == "new"  # nothing saved
     # The selection is kept, now at the current versions: applying again goes on top.
     assert f'value="{ticket.id}:2" id="select-{ticket.id}" data-select-row checked' in html
     again = client.post("/console/tickets/bulk?view=all", data={**data, "tickets": [f"{ticket.id}:2",
                                                                                    f"{other.id}:1"]})
     assert again.status_code == 302
-    assert {tickets.get_ticket(n).status for n in (ticket.id, other.id)} == {"solved"}
+    assert {intake.get_ticket(n).status for n in (ticket.id, other.id)} == {"solved"}

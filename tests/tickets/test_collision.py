@@ -4,8 +4,8 @@ writing in it, over the /console socket; a closed console counts as gone."""
 from __future__ import annotations
 
 from app.extensions import socketio
-from app.services import ticket_updates
 from app.services.platform.audit import CLI
+from app.services.tickets import updates
 from tests.conftest import AuthActions
 from tests.support.html import csrf_from
 from tests.tickets.test_views import make_ticket
@@ -67,5 +67,5 @@ def test_a_change_by_someone_else_is_announced_to_the_ticket_page(app, make_agen
     bea = agent_socket(app, make_agent, "Bea")
     call(bea, "open_ticket", {"ticket_id": ticket.id})
     bea.get_received(CONSOLE)
-    ticket_updates.update_ticket(ticket.id, {"priority": "high"}, expected_version=ticket.version, by=CLI)
+    updates.update_ticket(ticket.id, {"priority": "high"}, expected_version=ticket.version, by=CLI)
     assert [(u["id"], u["version"]) for u in received(bea, "ticket_updated")] == [(ticket.id, 2)]

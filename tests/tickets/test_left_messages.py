@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
-from app.services import ticket_updates
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import live_chat
 from app.services.conversations.live_chat import StartRequest
 from app.services.platform.audit import CLI
+from app.services.tickets import updates
 
 
 def leave(key: str = "left-1"):
@@ -29,4 +29,4 @@ def test_a_left_message_is_one_widget_ticket_with_an_acknowledgement(app, make_a
     assert (email.kind, email.to_address) == ("ticket_received", "ines@example.com")
     # Turning the conversation into a ticket finds this one.
     agent = make_agent()
-    assert ticket_updates.ticket_from_conversation(conversation.id, agent=agent, by=CLI).id == ticket.id
+    assert updates.ticket_from_conversation(conversation.id, agent=agent, by=CLI).id == ticket.id

@@ -11,33 +11,26 @@ import pytest
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketEvent, TicketMessage
-from app.services import (
-    customer_privacy,
-    inbound_email,
-    ticket_merge,
-    ticket_search,
-    ticket_updates,
-    ticket_views,
-    tickets,
-)
+from app.services import customer_privacy
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.platform import reply_tokens
 from app.services.platform.audit import CLI, Actor
-from app.services.ticket_merge import DifferentRequestersError
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import inbound_email, intake, lists, merge, search, updates
+from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets.merge import DifferentRequestersError
 from tests.support.html import csrf_from
 
 LINK = re.compile(r"http://[^/\s]+(/help/sign-in/[\w-]+)")
 
 
 def make_ticket(subject: str, body: str, email: str = "ines@example.com", **overrides) -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
+    return intake.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
                                                requester=Requester(email=email), **overrides), by=CLI)
 
 
 def thread(ticket_id: int) -> list[TicketMessage]:
     db.session.expire_all()
-    return [entry.message for entry in ticket_views.ticket_view(ticket_id).thread]
+    return [entry.message for entry in lists.ticket_view(ticket_id).thread]
 
 
 def trail(ticket_id: int) -> list[tuple]:
@@ -57,7 +50,7 @@ def pair(app):
     """Two tickets of one customer: the earlier one (source) and its duplicate (target)."""
     source = make_ticket("Kettle arrived dented", "The gooseneck kettle is dented.", tags=("damaged",))
     target = make_ticket("Where is my refund?", "I sent the kettle back.", tags=("refund",))
-    ticket_updates.reply_as_customer(source.id, "Photos attached.", channel="web", by=CLI)
+    updates.reply_as_customer(source.id, "Photos attached.", channel="web", by=CLI)
     return source, target
 
 
@@ -68,7 +61,7 @@ def test_a_merge_moves_the_thread_and_tags_leaves_notes_and_audits_both(pair, ma
     source, target = pair
     agent = make_agent(name="Bea")
     stamps = {m.id: m.created_at for m in thread(source.id)}
-    merged = ticket_merge.merge_tickets(source.id, target.id, by=Actor.agent(agent))
+    merged = merge.merge_tickets(source.id, target.id, by=Actor.agent(agent))
     assert merged.id == target.id
     messages = thread(target.id)
     # In id order: the order they were stored in, the merge note last; timestamps kept.
@@ -82,9 +75,9 @@ def test_a_merge_moves_the_thread_and_tags_leaves_notes_and_audits_both(pair, ma
     assert (note.author_type, note.author_agent_id) == ("system", agent.id)
     (left,) = thread(source.id)
     assert left.body.startswith(f"Merged #{source.id} into #{target.id}") and left.internal
-    assert ticket_views.ticket_view(target.id).tags == ["damaged", "refund"]
+    assert lists.ticket_view(target.id).tags == ["damaged", "refund"]
 
-    source, target = tickets.get_ticket(source.id), tickets.get_ticket(target.id)
+    source, target = intake.get_ticket(source.id), intake.get_ticket(target.id)
     assert (source.status, source.merged_into_id, source.version) == ("closed", target.id, 3)
     assert (target.status, target.merged_into_id, target.version) == ("new", None, 2)
     assert trail(source.id)[-2:] == [("status", "new", "closed"), ("merged_into", None, f"#{target.id}")]
@@ -95,9 +88,9 @@ def test_a_merge_moves_the_thread_and_tags_leaves_notes_and_audits_both(pair, ma
 
 def test_a_retried_merge_returns_the_target_and_does_nothing_twice(pair):
     source, target = pair
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI)
+    merge.merge_tickets(source.id, target.id, by=CLI)
     before = snapshot()
-    assert ticket_merge.merge_tickets(source.id, target.id, by=CLI).id == target.id
+    assert merge.merge_tickets(source.id, target.id, by=CLI).id == target.id
     assert snapshot() == before
 
 
@@ -105,7 +98,7 @@ def test_refused_merges_say_why_and_change_nothing(pair):
     source, target = pair
     other = make_ticket("Another", "Something else", email="omar@example.com")
     closed = make_ticket("Old one", "Long done")
-    ticket_updates.update_ticket(closed.id, {"status": "closed"}, expected_version=1, by=CLI)
+    updates.update_ticket(closed.id, {"status": "closed"}, expected_version=1, by=CLI)
     before = snapshot()
     cases = [
         ((source.id, source.id), DomainError, 400, "cannot be merged into itself"),
@@ -117,14 +110,14 @@ def test_refused_merges_say_why_and_change_nothing(pair):
     ]
     for (from_id, into_id), error, status, message in cases:
         with pytest.raises(error, match=re.escape(message)) as raised:
-            ticket_merge.merge_tickets(from_id, into_id, by=CLI)
+            merge.merge_tickets(from_id, into_id, by=CLI)
         assert raised.value.status == status
         assert snapshot() == before, message
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI)
+    merge.merge_tickets(source.id, target.id, by=CLI)
     with pytest.raises(ConflictError, match=f"#{source.id} was merged into #{target.id} already"):
-        ticket_merge.merge_tickets(source.id, other.id, by=CLI, different_requesters_ok=True)
+        merge.merge_tickets(source.id, other.id, by=CLI, different_requesters_ok=True)
     with pytest.raises(ConflictError, match=f"#{source.id} was merged into #{target.id}: merge into #{target.id}"):
-        ticket_merge.merge_tickets(other.id, source.id, by=CLI, different_requesters_ok=True)
+        merge.merge_tickets(other.id, source.id, by=CLI, different_requesters_ok=True)
 
 
 def test_tags_beyond_the_limit_refuse_the_merge(app):
@@ -132,15 +125,15 @@ def test_tags_beyond_the_limit_refuse_the_merge(app):
     target = make_ticket("B", "b", tags=tuple(f"t{n}" for n in range(10)))
     before = snapshot()
     with pytest.raises(DomainError, match=f"#{target.id} would have 21 tags"):
-        ticket_merge.merge_tickets(source.id, target.id, by=CLI)
+        merge.merge_tickets(source.id, target.id, by=CLI)
     assert snapshot() == before
 
 
 def test_merging_the_target_later_repoints_its_sources(app):
     first, second, third = (make_ticket(f"T{n}", f"body {n}") for n in range(3))
-    ticket_merge.merge_tickets(first.id, second.id, by=CLI)
-    ticket_merge.merge_tickets(second.id, third.id, by=CLI)
-    assert tickets.get_ticket(first.id).merged_into_id == third.id
+    merge.merge_tickets(first.id, second.id, by=CLI)
+    merge.merge_tickets(second.id, third.id, by=CLI)
+    assert intake.get_ticket(first.id).merged_into_id == third.id
     assert trail(first.id)[-1] == ("merged_into", f"#{second.id}", f"#{third.id}")
     bodies = {m.body: m.merged_from_id for m in thread(third.id) if not m.internal}
     assert bodies == {"body 0": first.id, "body 1": second.id, "body 2": None}  # where each was written
@@ -149,17 +142,17 @@ def test_merging_the_target_later_repoints_its_sources(app):
 def test_search_finds_moved_messages_in_the_target(any_app):
     source = make_ticket("Kettle arrived dented", "The gooseneck kettle is dented.")
     target = make_ticket("Where is my refund?", "I sent it back.")
-    assert [hit.ticket_id for hit in ticket_search.search("gooseneck")] == [source.id]
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI)
-    assert [hit.ticket_id for hit in ticket_search.search("gooseneck")] == [target.id]
-    assert [hit.ticket_id for hit in ticket_search.search("dented")] == [target.id, source.id]  # its subject stays
-    assert target.id in [hit.ticket_id for hit in ticket_search.search("merged")]  # the note, like any note
+    assert [hit.ticket_id for hit in search.search("gooseneck")] == [source.id]
+    merge.merge_tickets(source.id, target.id, by=CLI)
+    assert [hit.ticket_id for hit in search.search("gooseneck")] == [target.id]
+    assert [hit.ticket_id for hit in search.search("dented")] == [target.id, source.id]  # its subject stays
+    assert target.id in [hit.ticket_id for hit in search.search("merged")]  # the note, like any note
 
 
 def test_erasing_the_source_customer_blanks_what_they_wrote_in_the_target(app):
     source = make_ticket("Mine", "My address is 1 Long Lane.", email="ines@example.com")
     target = make_ticket("Theirs", "Their own words.", email="omar@example.com")
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI, different_requesters_ok=True)
+    merge.merge_tickets(source.id, target.id, by=CLI, different_requesters_ok=True)
     customer_privacy.erase_customer(source.requester_id, by=CLI)
     bodies = [m.body for m in thread(target.id) if not m.internal]
     assert "My address is 1 Long Lane." not in bodies and "Their own words." in bodies
@@ -181,7 +174,7 @@ def acknowledgement(ticket_id: int) -> OutboxEmail:
 
 def test_my_requests_sends_the_customer_to_the_target(client, pair):
     source, target = pair
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI)
+    merge.merge_tickets(source.id, target.id, by=CLI)
     landed = follow(client, acknowledgement(source.id))  # the link in the source's email
     assert landed.headers["Location"] == f"/help/requests/{source.id}"
     opened = client.get(f"/help/requests/{source.id}")
@@ -201,7 +194,7 @@ def test_across_requesters_the_sources_customer_reads_the_target_and_nobody_else
     source = make_ticket("Mine", "My words.", email="ines@example.com")
     target = make_ticket("Theirs", "Their words.", email="omar@example.com")
     stranger = make_ticket("Unrelated", "Nothing to do with it.", email="zoe@example.com")
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI, different_requesters_ok=True)
+    merge.merge_tickets(source.id, target.id, by=CLI, different_requesters_ok=True)
     follow(client, acknowledgement(source.id))
     assert client.get(f"/help/requests/{source.id}").headers["Location"] == f"/help/requests/{target.id}"
     assert "Their words." in client.get(f"/help/requests/{target.id}").get_data(as_text=True)
@@ -221,7 +214,7 @@ def raw_reply(to: str, text: str, sender: str = "ines@example.com") -> bytes:
 
 def test_email_replies_threaded_to_the_source_land_in_the_target(pair):
     source, target = pair
-    ticket_merge.merge_tickets(source.id, target.id, by=CLI)
+    merge.merge_tickets(source.id, target.id, by=CLI)
     raw = raw_reply(reply_tokens.reply_address(source.id), "Still dented, by the way.")
     received = inbound_email.receive(raw)
     assert (received.ticket_id, received.outcome) == (target.id, "replied")
@@ -279,7 +272,7 @@ def test_merge_from_the_ticket_page_with_a_review_and_a_confirmation(client, age
 def test_bad_merge_targets_get_clear_errors(client, agent_in, into, status, message):
     source = make_ticket("Kettle", "Dented.")
     closed = make_ticket("Done", "Long ago.")
-    ticket_updates.update_ticket(closed.id, {"status": "closed"}, expected_version=1, by=CLI)
+    updates.update_ticket(closed.id, {"status": "closed"}, expected_version=1, by=CLI)
     into = {"self": str(source.id), "closed": str(closed.id)}.get(into, into)
     before = snapshot()
     review = client.get(f"/console/tickets/{source.id}/merge?into={into}")

@@ -9,13 +9,13 @@ import pytest
 
 from app.extensions import db
 from app.models import SavedView
-from app.services import tickets
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake
+from app.services.tickets.intake import Requester, TicketRequest
 
 
 def make_ticket(n: int, **overrides):
-    return tickets.create_ticket(TicketRequest(**{
+    return intake.create_ticket(TicketRequest(**{
         "subject": f"Question {n}", "body": f"Body {n}", "channel": "help_center",
         "requester": Requester(email=f"c{n}@example.com"), **overrides}), by=CLI)
 

@@ -10,19 +10,20 @@ import pytest
 
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
-from app.services import customer_privacy, ticket_search, ticket_updates, ticket_views, tickets
+from app.services import customer_privacy
 from app.services.access import agents
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, lists, search, updates
+from app.services.tickets.intake import Requester, TicketRequest
 
 
 def make(subject: str, body: str, email: str = "ana@example.com") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
+    return intake.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
                                                requester=Requester(email=email)), by=CLI)
 
 
 def found(query: str) -> list[int]:
-    return [hit.ticket_id for hit in ticket_search.search(query)]
+    return [hit.ticket_id for hit in search.search(query)]
 
 
 def test_search_finds_subjects_messages_and_notes_and_follows_every_write(any_app):
@@ -36,10 +37,10 @@ def test_search_finds_subjects_messages_and_notes_and_follows_every_write(any_ap
     # SQLite folds accents; PostgreSQL's 'simple' configuration finds the word as written.
     assert found("café") == [mug.id]
     assert found("cafe") == ([mug.id] if db.engine.dialect.name == "sqlite" else [])
-    ticket_updates.reply_as_agent(mug.id, "Courier confirmed the breakage", agent=agent, internal=True, by=CLI)
+    updates.reply_as_agent(mug.id, "Courier confirmed the breakage", agent=agent, internal=True, by=CLI)
     assert found("courier") == [mug.id]
-    hit = ticket_search.search("courier")[0]
-    assert ticket_search.HIT_START in hit.snippet and "Courier" in hit.snippet
+    hit = search.search("courier")[0]
+    assert search.HIT_START in hit.snippet and "Courier" in hit.snippet
     assert found('" OR * NEAR(') == [] and found("") == []  # query syntax cannot get in
     customer_privacy.erase_customer(mug.requester_id, by=CLI)
     assert found("courier") == [] and found("mug") == []  # blanked text is not findable
@@ -53,11 +54,11 @@ def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
     db.session.add(Cart(customer_id=buying.requester_id, items=[{"sku": "A"}], item_count=1, currency="EUR",
                         total=Decimal("120"), updated_at=datetime.now(UTC), event_id="e1"))
     db.session.commit()
-    ids = lambda view, **kw: [r.ticket.id for r in ticket_views.list_tickets(  # noqa: E731
-        view, agent.id, filters=ticket_views.Filters(**kw)).rows]
+    ids = lambda view, **kw: [r.ticket.id for r in lists.list_tickets(  # noqa: E731
+        view, agent.id, filters=lists.Filters(**kw)).rows]
     assert ids("loyalty") == [loyal.id]
     assert ids("conversion_cart") == [buying.id]
-    assert ticket_views.view_counts(agent.id)["conversion_cart"] == 1
+    assert lists.view_counts(agent.id)["conversion_cart"] == 1
     assert ids("all", query="parcel") == [other.id, buying.id, loyal.id]
     assert ids("loyalty", query="parcel") == [loyal.id]
 
@@ -75,8 +76,8 @@ def test_postgres_falls_back_to_the_index_when_the_newest_first_walk_is_slow(pg_
     assert found("gooseneck") == [kettle.id]  # the walk answers
     assert db.session.scalar(db.text("SHOW statement_timeout")) == "0"  # and leaves no setting behind
     # A walk that would outlast its time (a rare word over millions of rows): cancelled, the index answers.
-    monkeypatch.setattr(ticket_search, "WALK_MS", 50)
-    monkeypatch.setattr(ticket_search, "_NEWEST", "SELECT id FROM {table}, pg_sleep(1), to_tsquery('simple', :q) q "
+    monkeypatch.setattr(search, "WALK_MS", 50)
+    monkeypatch.setattr(search, "_NEWEST", "SELECT id FROM {table}, pg_sleep(1), to_tsquery('simple', :q) q "
                         "WHERE to_tsvector('simple', {column}) @@ q ORDER BY id DESC LIMIT :n")
     assert found("gooseneck") == [kettle.id] and found("dented") == [kettle.id]
     assert db.session.scalar(db.text("SHOW statement_timeout")) == "0"  # the walk's settings went with it

@@ -10,16 +10,16 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketGroup, TicketMessage
-from app.services import ticket_updates, tickets
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
 
 def make_ticket(n: int = 1, **overrides) -> Ticket:
-    return tickets.create_ticket(TicketRequest(**{
+    return intake.create_ticket(TicketRequest(**{
         "subject": f"Question {n}", "body": f"Body {n}", "channel": "help_center",
         "requester": Requester(email=f"c{n}@example.com"), **overrides}), by=CLI)
 
@@ -50,11 +50,11 @@ def test_views_page_through_with_a_cursor(client, agent_in):
 
 
 def test_view_counts_come_from_their_own_endpoint_and_stop_at_the_cap(client, agent_in, monkeypatch):
-    from app.services import ticket_views
+    from app.services.tickets import lists
 
     for n in range(4):
         make_ticket(n)
-    monkeypatch.setattr(ticket_views, "COUNT_CAP", 3)
+    monkeypatch.setattr(lists, "COUNT_CAP", 3)
     page = client.get("/console/tickets?view=all").get_data(as_text=True)
     assert 'data-view-count="unassigned"></span>' in page  # nothing counted yet: the script asks
     counts = client.get("/console/tickets/counts").get_json()
@@ -69,21 +69,21 @@ def test_reply_and_properties_and_a_stale_form(client, agent_in, post_form):
     page = f"/console/tickets/{ticket.id}"
     assert client.get(page).status_code == 200
     response = post_form(f"{page}/reply", {"body": "On its way", "status_after": "pending"}, page=page)
-    assert response.status_code == 302 and tickets.get_ticket(ticket.id).status == "pending"
+    assert response.status_code == 302 and intake.get_ticket(ticket.id).status == "pending"
     assert post_form(f"{page}/reply", {"body": " "}, page=page).status_code == 400
-    ticket_updates.update_ticket(ticket.id, {"priority": "urgent"}, expected_version=2, by=CLI)
+    updates.update_ticket(ticket.id, {"priority": "urgent"}, expected_version=2, by=CLI)
     stale = post_form(f"{page}/properties", {"status": "open", "priority": "low", "type": "question",
                                              "assignee_id": str(agent_in.id), "group_id": "", "tags": "late",
                                              "version": "2"}, page=page)
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409 and "changed priority from Normal to Urgent" in html
-    assert 'value="late"' in html and tickets.get_ticket(ticket.id).priority == "urgent"  # kept, not saved
+    assert 'value="late"' in html and intake.get_ticket(ticket.id).priority == "urgent"  # kept, not saved
     version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
     saved = post_form(f"{page}/properties", {"status": "open", "priority": "low", "type": "question",
                                              "assignee_id": str(agent_in.id), "group_id": "", "tags": "late",
                                              "version": version}, page=page)
     assert saved.status_code == 302
-    state = tickets.get_ticket(ticket.id)
+    state = intake.get_ticket(ticket.id)
     assert (state.priority, state.assignee_id, state.status) == ("low", agent_in.id, "open")
 
 

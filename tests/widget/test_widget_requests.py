@@ -12,13 +12,13 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
 from app.models.base import utcnow
-from app.services import ticket_updates, tickets
 from app.services.access import visitor_tokens, widget_identity
-from app.services.attachment_store import Upload
 from app.services.customers import profiles
 from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.attachment_store import Upload
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
 URL = "/api/v1/widget/requests"
@@ -36,7 +36,7 @@ def ticket_for(customer_id: str, subject: str = "Broken mug") -> Ticket:
     """A ticket for the shop's customer, whose profile is made as the shop's events would."""
     profiles.resolve(customer_id, None, utcnow(), BatchCache())
     db.session.commit()
-    return tickets.create_ticket(TicketRequest(subject=subject, body="The mug came in pieces.", channel="api",
+    return intake.create_ticket(TicketRequest(subject=subject, body="The mug came in pieces.", channel="api",
                                                requester=Requester(external_id=customer_id)), by=CLI)
 
 
@@ -61,9 +61,9 @@ def agent(make_agent):
 def test_a_verified_customer_lists_and_opens_their_own_tickets_without_notes(client, agent):
     mine = ticket_for("cust-1")
     ticket_for("cust-2", "Late parcel")
-    ticket_updates.reply_as_agent(mine.id, "Internal: check the courier", agent=agent, internal=True, by=CLI,
+    updates.reply_as_agent(mine.id, "Internal: check the courier", agent=agent, internal=True, by=CLI,
                                   uploads=[Upload("claim-internal.pdf", io.BytesIO(PDF))])
-    ticket_updates.reply_as_agent(mine.id, "A new mug is on its way.", agent=agent, by=CLI,
+    updates.reply_as_agent(mine.id, "A new mug is on its way.", agent=agent, by=CLI,
                                   uploads=[Upload("label.pdf", io.BytesIO(PDF))])
     listed = client.get(URL, headers=bearer())
     assert listed.status_code == 200 and listed.headers["Cache-Control"] == "private, no-store"
@@ -103,7 +103,7 @@ def test_another_customers_ticket_is_404_like_a_missing_one(client):
 
 def test_a_reply_is_stored_once_for_a_retried_client_key_and_reopens(client, agent):
     ticket = ticket_for("cust-1")
-    ticket_updates.reply_as_agent(ticket.id, "Which colour was it?", agent=agent, by=CLI)
+    updates.reply_as_agent(ticket.id, "Which colour was it?", agent=agent, by=CLI)
     sent = [client.post(f"{URL}/{ticket.id}/replies", json={"body": "Blue, please.", "client_key": "k-1"},
                         headers=bearer()) for _ in range(2)]
     assert [r.status_code for r in sent] == [201, 201]
@@ -116,7 +116,7 @@ def test_a_reply_is_stored_once_for_a_retried_client_key_and_reopens(client, age
 
 def test_a_reply_to_a_closed_ticket_makes_one_follow_up(client, agent):
     ticket = ticket_for("cust-1")
-    ticket_updates.update_ticket(ticket.id, {"status": "closed"}, expected_version=ticket.version, by=CLI)
+    updates.update_ticket(ticket.id, {"status": "closed"}, expected_version=ticket.version, by=CLI)
     sent = [client.post(f"{URL}/{ticket.id}/replies", json={"body": "It broke again.", "client_key": "k-2"},
                         headers=bearer()).json for _ in range(2)]
     assert sent[0] == sent[1] and sent[0]["follow_up"] is True

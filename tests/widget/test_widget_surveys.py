@@ -8,14 +8,14 @@ import re
 
 from app.extensions import db
 from app.models import OutboxEmail, Survey
-from app.services import ticket_updates, tickets
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox
 from app.services.conversations.live_chat import StartRequest, send_visitor_message, start_conversation
 from app.services.feedback import surveys
 from app.services.platform.audit import CLI
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
 URL = "/api/v1/widget/surveys"
@@ -73,10 +73,10 @@ def test_the_answer_shows_escaped_on_the_conversation_page(client, admin):
 
 
 def test_the_email_link_answers_once_and_not_for_someone_else(client, make_agent):
-    ticket = tickets.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
+    ticket = intake.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
                                                  requester=Requester(email="ines@example.com")), by=CLI)
     agent = make_agent(name="Bea")
-    ticket_updates.reply_as_agent(ticket.id, "Sent a new one.", agent=agent, status_after="solved", by=CLI)
+    updates.reply_as_agent(ticket.id, "Sent a new one.", agent=agent, status_after="solved", by=CLI)
     email = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.kind == "csat_survey"))
     path, rating = LINK.search(email.text_body).groups()
     assert rating == "good"
@@ -100,13 +100,13 @@ def test_the_email_link_answers_once_and_not_for_someone_else(client, make_agent
 
 
 def test_a_link_opened_while_signed_in_as_another_customer_is_refused(client):
-    mine = tickets.create_ticket(TicketRequest(subject="Mine", body="Mine.", channel="help_center",
+    mine = intake.create_ticket(TicketRequest(subject="Mine", body="Mine.", channel="help_center",
                                                requester=Requester(email="ana@example.com")), by=CLI)
-    theirs = tickets.create_ticket(TicketRequest(subject="Theirs", body="Theirs.", channel="help_center",
+    theirs = intake.create_ticket(TicketRequest(subject="Theirs", body="Theirs.", channel="help_center",
                                                  requester=Requester(email="ben@example.com")), by=CLI)
     for ticket in (mine, theirs):
-        ticket = tickets.get_ticket(ticket.id)
-        ticket_updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
+        ticket = intake.get_ticket(ticket.id)
+        updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
     received = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.kind == "ticket_received",
                                                              OutboxEmail.to_address == "ana@example.com"))
     sign_in = SIGN_IN.search(received.text_body).group(1)

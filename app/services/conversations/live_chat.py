@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message
 from app.models.base import utcnow
 from app.models.conversation import MAX_BODY_CHARS
-from app.services import tickets
 from app.services.access import visitors
 from app.services.access.visitor_tokens import Visitor, check_id
 from app.services.conversations import assignment, message_store, outreach_answers
@@ -32,7 +31,8 @@ from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email
 from app.services.platform.locked_rows import get_row
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake
+from app.services.tickets.intake import Requester, TicketRequest
 
 MAX_ID_CHARS = 64
 MAX_RESUME = 500  # messages per join ack; a client further behind joins again from the last seq it got
@@ -215,7 +215,7 @@ def start_conversation(visitor: Visitor, request: StartRequest | None = None, fi
         return _existing_start(visitors.owned_profile_id(visitor), request.client_key)
     _announce_start(conversation, customer.id, first, note)
     if ticket is not None:
-        realtime.ticket_changed(tickets.ticket_payload(ticket), created=True)
+        realtime.ticket_changed(intake.ticket_payload(ticket), created=True)
     return conversation
 
 
@@ -223,7 +223,7 @@ def _ticket_for_left_message(conversation: Conversation, customer: Customer, bod
     """A message left while nobody was online is also a ticket (channel widget) that agents work
     and the customer follows in My requests; the conversation stays its chat-side record."""
     subject = " ".join(body.split())[:80]
-    return tickets.build_ticket(TicketRequest(
+    return intake.build_ticket(TicketRequest(
         subject=subject, body=body, channel="widget", requester=Requester(customer_id=customer.id),
         client_key=f"conversation-{conversation.id}"), by=Actor("customer", customer.id, conversation.contact_email),
         conversation_id=conversation.id)

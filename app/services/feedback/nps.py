@@ -16,13 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, Survey, Ticket
 from app.models.base import utcnow
-from app.services import tickets
 from app.services.customers.lifecycle_rules import nps_group
 from app.services.feedback import settings, surveys
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.shop_events import ingestion
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake
+from app.services.tickets.intake import Requester, TicketRequest
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class AnswerEffects:
         follow-up ticket reaches the ticket lists."""
         ingestion.announce(self.applied)
         if self.ticket is not None:
-            realtime.ticket_changed(tickets.ticket_payload(self.ticket), created=True)
+            realtime.ticket_changed(intake.ticket_payload(self.ticket), created=True)
 
 
 def record_answer(survey: Survey) -> AnswerEffects:
@@ -177,9 +177,9 @@ def _follow_up(survey: Survey, customer: Customer) -> Ticket | None:
     """A ticket on the customer for an agent to follow up (flushes); None when this survey has
     one already."""
     key = f"helpdesk-nps-{survey.id}"
-    if tickets.find_by_client_key(TICKET_CHANNEL, key) is not None:
+    if intake.find_by_client_key(TICKET_CHANNEL, key) is not None:
         return None
-    return tickets.build_ticket(TicketRequest(
+    return intake.build_ticket(TicketRequest(
         subject=f"Following up on your feedback (NPS {survey.score})",  # the customer reads it once answered
         body=f"Their comment: {survey.comment}" if survey.comment else "They left no comment.",
         channel=TICKET_CHANNEL, tags=("nps", "detractor"), requester=Requester(customer_id=customer.id),

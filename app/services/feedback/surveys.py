@@ -22,12 +22,12 @@ from app.extensions import db
 from app.models import Conversation, Customer, Message, Survey, Ticket
 from app.models.base import utcnow
 from app.models.survey import CSAT_RATINGS, NPS_SCALE
-from app.services import tickets
 from app.services.access import visitors
 from app.services.access.visitor_tokens import Visitor
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.platform import outbox, presence, realtime
 from app.services.platform.outbox import EmailDraft
+from app.services.tickets import intake
 
 if TYPE_CHECKING:
     from app.services.feedback.nps import AnswerEffects
@@ -96,7 +96,7 @@ def ask_after_ticket(ticket: Ticket) -> Survey | None:
     customer = db.session.get(Customer, ticket.requester_id)
     if customer is None or customer.erased_at is not None or not customer.email:
         return None
-    if not tickets.customer_can_read(ticket.id):
+    if not intake.customer_can_read(ticket.id):
         return None
     survey = ask_once("csat", f"ticket:{ticket.id}", customer, via="email", channel=ticket.channel,
                   ticket_id=ticket.id, agent_id=ticket.assignee_id)

@@ -7,12 +7,12 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Customer, OutreachDecision, Ticket
-from app.services import tickets
 from app.services.customers import placeholders
 from app.services.platform.audit import Actor
 from app.services.platform.outbox import EmailDraft
 from app.services.platform.outbox import queue_email as queue_outbox_email
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake
+from app.services.tickets.intake import Requester, TicketRequest
 
 
 def _subject(rule, customer: Customer) -> str:
@@ -23,7 +23,7 @@ def _subject(rule, customer: Customer) -> str:
 
 def open_ticket(rule, customer: Customer, decision_id: int, body: str) -> Ticket:
     """A ticket on the customer, created by the rule, for an agent to check in (flushes)."""
-    ticket = tickets.build_ticket(
+    ticket = intake.build_ticket(
         TicketRequest(subject=_subject(rule, customer), body=body, channel="api", tags=("outreach",),
                       requester=Requester(customer_id=customer.id), client_key=f"outreach-{decision_id}",
                       for_agents=True),

@@ -31,12 +31,12 @@ from app.models import (
     Ticket,
 )
 from app.models.base import UTCDateTime
-from app.services import sla
-from app.services.business_hours import is_open
 from app.services.customers import placeholders
 from app.services.outreach.audience import Rule, Visit, ago, audience_checks, compile_rule, in_holdout, visit_of
 from app.services.outreach.rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY
 from app.services.platform import presence, realtime
+from app.services.tickets import sla
+from app.services.tickets.business_hours import is_open
 
 FRESH_EVENT = timedelta(hours=1)  # an older event (imported history) triggers nothing
 
@@ -290,13 +290,13 @@ def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Vis
 def deliver(deliveries: list[Delivery]) -> None:
     """After the commit: the widget's popup to every tab of the visitor, the alert to consoles, a
     new ticket to the ticket lists."""
-    from app.services import tickets
+    from app.services.tickets import intake
 
     for d in deliveries:
         if d.kind == "ticket":  # inbox lists show the new ticket
             ticket = db.session.get(Ticket, d.facts["ticket_id"])
             if ticket is not None:
-                realtime.ticket_changed(tickets.ticket_payload(ticket), created=True)
+                realtime.ticket_changed(intake.ticket_payload(ticket), created=True)
         elif d.kind == "widget_message":
             realtime.proactive_message(d.customer_id, {"decision_id": d.decision_id, "body": d.body,
                                                        "author": d.author})

@@ -23,7 +23,7 @@ from app.services.errors import DomainError, NotFoundError
 from app.services.platform import audit
 from app.services.platform.audit import Actor
 from app.services.platform.settings_store import get_setting, put_setting
-from app.services.routing import _amount, _subset
+from app.services.tickets.routing import _amount, _subset
 
 MAX_PATTERN_CHARS = 300
 MAX_MESSAGE_CHARS = 500

@@ -17,10 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import Customer, Ticket, TicketAttachment, TicketMessage
 from app.models.base import utcnow
-from app.services import attachment_store
-from app.services.attachment_store import Limits, StoredFile, Upload
-from app.services.attachment_types import BY_CONTENT_TYPE, AttachmentError
 from app.services.errors import NotFoundError
+from app.services.tickets import attachment_store
+from app.services.tickets.attachment_store import Limits, StoredFile, Upload
+from app.services.tickets.attachment_types import BY_CONTENT_TYPE, AttachmentError
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "No such file."

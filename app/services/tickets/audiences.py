@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models import Cart, Customer, Ticket
 from app.services.platform.locked_rows import changed_in_flush
 
-# One bit per lifecycle view (app/services/ticket_views.py VIEWS' audience); never renumber: stored.
+# One bit per lifecycle view (app/services/tickets/lists.py VIEWS' audience); never renumber: stored.
 CONVERSION_CART = 1  # in conversion, with something in the cart
 LOYALTY = 2
 AT_RISK = 4  # at risk, or a VIP who churned

@@ -9,12 +9,12 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Customer, Ticket
 from app.models.ticket import MAX_BODY_CHARS
-from app.services import customer_requests, ticket_attachments, ticket_updates
 from app.services.access import sign_in_links, visitors
 from app.services.access.visitor_tokens import Visitor, check_id
-from app.services.customer_requests import PublicMessage
 from app.services.errors import DomainError, NotFoundError
-from app.services.ticket_attachments import Download
+from app.services.tickets import attachments, my_requests, updates
+from app.services.tickets.attachments import Download
+from app.services.tickets.my_requests import PublicMessage
 
 HELP_CENTER_LINK = timedelta(minutes=5)  # followed at once by the widget's own click
 
@@ -46,7 +46,7 @@ class RequestReply:
 
 
 def _summary(ticket: Ticket) -> RequestSummary:
-    return RequestSummary(ticket.id, ticket.subject, ticket.status, customer_requests.status_label(ticket.status),
+    return RequestSummary(ticket.id, ticket.subject, ticket.status, my_requests.status_label(ticket.status),
                           ticket.updated_at)
 
 
@@ -54,13 +54,13 @@ def _own_ticket(visitor: Visitor, ticket_id: int) -> tuple[Customer, Ticket]:
     customer = visitors.verified_customer(visitor)
     if customer is None:
         raise NotFoundError("No such request.")
-    return customer, customer_requests.my_ticket(customer, ticket_id)
+    return customer, my_requests.my_ticket(customer, ticket_id)
 
 
 def list_requests(visitor: Visitor) -> list[RequestSummary]:
     """Called by GET /api/v1/widget/requests: the verified customer's tickets, latest activity first."""
     customer = visitors.verified_customer(visitor)
-    return [] if customer is None else [_summary(t) for t in customer_requests.my_tickets(customer)]
+    return [] if customer is None else [_summary(t) for t in my_requests.my_tickets(customer)]
 
 
 def open_request(visitor: Visitor, ticket_id: int) -> RequestThread:
@@ -68,7 +68,7 @@ def open_request(visitor: Visitor, ticket_id: int) -> RequestThread:
     messages and their files (never internal notes). NotFoundError for another customer's ticket,
     as for a missing one."""
     _customer, ticket = _own_ticket(visitor, ticket_id)
-    return RequestThread(_summary(ticket), customer_requests.public_thread(ticket))
+    return RequestThread(_summary(ticket), my_requests.public_thread(ticket))
 
 
 def check_reply(body) -> str:
@@ -90,8 +90,8 @@ def reply(visitor: Visitor, ticket_id: int, body, *, client_key) -> RequestReply
     check_reply(body)
     check_id(client_key, "client_key", 64)
     customer, ticket = _own_ticket(visitor, ticket_id)
-    answered, message = ticket_updates.reply_as_customer(ticket.id, body, channel="widget", client_key=client_key,
-                                                         by=customer_requests.customer_actor(customer))
+    answered, message = updates.reply_as_customer(ticket.id, body, channel="widget", client_key=client_key,
+                                                         by=my_requests.customer_actor(customer))
     return RequestReply(_summary(answered), message.id, follow_up=answered.id != ticket.id)
 
 
@@ -100,7 +100,7 @@ def download(visitor: Visitor, ticket_id: int, attachment_id: int) -> Download:
     ticket, by the rules of My requests (ticket_attachments.customer_download). NotFoundError
     for anything else."""
     customer, _ticket = _own_ticket(visitor, ticket_id)
-    return ticket_attachments.customer_download(customer, ticket_id, attachment_id)
+    return attachments.customer_download(customer, ticket_id, attachment_id)
 
 
 def help_center_link(visitor: Visitor, ticket_id: int | None = None) -> str:

@@ -24,12 +24,13 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services import sla, ticket_attachments, ticket_audiences, ticket_search
 from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.feedback import surveys
 from app.services.platform import presence
-from app.services.tickets import get_ticket
+from app.services.tickets import attachments as ticket_attachments
+from app.services.tickets import audiences, search, sla
+from app.services.tickets.intake import get_ticket
 
 PAGE_SIZE = 50
 UNSOLVED = UNSOLVED_STATUSES
@@ -200,7 +201,7 @@ def sorts_for(view: str) -> dict[str, Sort]:
 
 
 def _in_audience(audience: str):
-    return Ticket.audiences.op("&")(ticket_audiences.BITS[audience]) != 0
+    return Ticket.audiences.op("&")(audiences.BITS[audience]) != 0
 
 
 def _filtered(query, view: str, agent_id: int):
@@ -254,7 +255,7 @@ def list_tickets(view: str, agent_id: int, *, filters: Filters = Filters(), afte
                           filters)
     snippets = None
     if filters.query and filters.query.strip():
-        hits = ticket_search.search(filters.query, limit=200)
+        hits = search.search(filters.query, limit=200)
         snippets = {hit.ticket_id: hit.snippet for hit in hits}
         statement = statement.where(Ticket.id.in_(list(snippets)))
         after = None

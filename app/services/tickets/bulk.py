@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Ticket
-from app.services import ticket_updates, tickets
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
-from app.services.ticket_updates import Conflict
+from app.services.tickets import intake, updates
+from app.services.tickets.updates import Conflict
 
 MAX_TICKETS = 200
 # What a bulk update may set; add_tags and remove_tags change the tags relative to each ticket's own.
@@ -62,9 +62,9 @@ def _check(ticket_ids, changes: dict) -> tuple[list[int], dict, tuple[str, ...],
     unknown = set(changes) - set(BULK_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be changed in bulk: {', '.join(sorted(unknown))}.")
-    add = tickets.normalise_tags(changes.get("add_tags"))
-    remove = tickets.normalise_tags(changes.get("remove_tags"))
-    fields = ticket_updates.validated({k: v for k, v in changes.items() if k not in ("add_tags", "remove_tags")})
+    add = intake.normalise_tags(changes.get("add_tags"))
+    remove = intake.normalise_tags(changes.get("remove_tags"))
+    fields = updates.validated({k: v for k, v in changes.items() if k not in ("add_tags", "remove_tags")})
     if not fields and not add and not remove:
         raise DomainError("Choose something to change: an assignee, a status, a priority, a group or tags.")
     return ids, fields, add, remove
@@ -84,7 +84,7 @@ def _conflicts(found: dict[int, Ticket], expected: dict[int, int], touched: set[
         ticket = found.get(ticket_id)
         if ticket is None or ticket.version <= version:
             continue
-        changes = [c for c in ticket_updates.conflicts_since(ticket, version) if c.field in touched]
+        changes = [c for c in updates.conflicts_since(ticket, version) if c.field in touched]
         if changes:
             clashes[ticket_id] = changes
     return clashes
@@ -93,10 +93,10 @@ def _conflicts(found: dict[int, Ticket], expected: dict[int, int], touched: set[
 def _tag_changes(ticket: Ticket, add: tuple[str, ...], remove: tuple[str, ...]) -> dict:
     if not add and not remove:
         return {}
-    current = ticket_updates.current_tags(ticket.id)
+    current = updates.current_tags(ticket.id)
     wanted = [t for t in current if t not in remove] + [t for t in add if t not in current and t not in remove]
-    if len(wanted) > tickets.MAX_TAGS:
-        raise DomainError(f"#{ticket.id} would have {len(wanted)} tags; a ticket takes at most {tickets.MAX_TAGS}. "
+    if len(wanted) > intake.MAX_TAGS:
+        raise DomainError(f"#{ticket.id} would have {len(wanted)} tags; a ticket takes at most {intake.MAX_TAGS}. "
                           "Nothing was changed.", field="add_tags")
     return {"tags": tuple(sorted(wanted))}
 
@@ -130,7 +130,7 @@ def bulk_update(ticket_ids, changes: dict, *, by: Actor, expected_versions: dict
             if ticket.merged_into_id is not None:
                 merged.append(ticket_id)
                 continue
-            changed = ticket_updates.apply_changes(ticket, {**fields, **_tag_changes(ticket, add, remove)}, by=by,
+            changed = updates.apply_changes(ticket, {**fields, **_tag_changes(ticket, add, remove)}, by=by,
                                                    details={"bulk": len(ids)})
             (updated if changed else unchanged).append(ticket_id)
             if "status" in changed:
@@ -140,7 +140,7 @@ def bulk_update(ticket_ids, changes: dict, *, by: Actor, expected_versions: dict
         raise
     db.session.commit()
     for ticket_id in updated:
-        realtime.ticket_changed(tickets.ticket_payload(found[ticket_id]))
+        realtime.ticket_changed(intake.ticket_payload(found[ticket_id]))
         if ticket_id in new_status:
             realtime.request_updated(found[ticket_id].requester_id, ticket_id, "status")
     return BulkResult(tuple(updated), tuple(unchanged), tuple(merged))

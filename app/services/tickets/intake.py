@@ -20,15 +20,16 @@ from app.models.ticket import (
     TICKET_PRIORITIES,
     TICKET_TYPES,
 )
-from app.services import routing, ticket_attachments
 from app.services.access import sign_in_links
 from app.services.access.visitor_tokens import check_id
-from app.services.attachment_store import Upload
 from app.services.customers import emails
 from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.locked_rows import get_row
+from app.services.tickets import attachments as ticket_attachments
+from app.services.tickets import routing
+from app.services.tickets.attachment_store import Upload
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_TAGS = 20

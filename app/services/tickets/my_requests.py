@@ -11,11 +11,12 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketAttachment, TicketMessage
-from app.services import ticket_attachments, ticket_updates, tickets
 from app.services.access.visitor_tokens import check_id
-from app.services.attachment_store import Upload
 from app.services.errors import NotFoundError
 from app.services.platform.audit import Actor
+from app.services.tickets import attachments as ticket_attachments
+from app.services.tickets import intake, updates
+from app.services.tickets.attachment_store import Upload
 
 # Statuses in the customer's words.
 CUSTOMER_STATUS = {"new": "Open", "open": "Open", "pending": "Awaiting your reply", "on_hold": "Open",
@@ -48,7 +49,7 @@ def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
     follow-up nobody has written to them on yet is not listed."""
     mine = or_(Ticket.requester_id == customer.id, Ticket.id.in_(_merged_in(customer)))
     return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None),
-                                                      tickets.has_public_message(Ticket.id))
+                                                      intake.has_public_message(Ticket.id))
                                    .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
@@ -60,8 +61,8 @@ def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFoundError("No such request.")
     if ticket.requester_id == customer.id and (
-            ticket.merged_into_id is not None or tickets.customer_can_read(ticket.id)):
-        return tickets.live_ticket(ticket.id)
+            ticket.merged_into_id is not None or intake.customer_can_read(ticket.id)):
+        return intake.live_ticket(ticket.id)
     if ticket.merged_into_id is None and db.session.scalar(
             select(Ticket.id).where(Ticket.merged_into_id == ticket.id, Ticket.requester_id == customer.id).limit(1)):
         return ticket
@@ -94,7 +95,7 @@ def reply(customer: Customer, ticket_id: int, body: str, *, client_key: str | No
     ticket = my_ticket(customer, ticket_id)
     if client_key is not None:
         check_id(client_key, "client_key", 64)
-    result, _message = ticket_updates.reply_as_customer(
+    result, _message = updates.reply_as_customer(
         ticket.id, body, channel=channel, client_key=client_key, uploads=uploads,
         by=customer_actor(customer))
     return result

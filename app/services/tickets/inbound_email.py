@@ -6,7 +6,7 @@ X-Original-To first, then In-Reply-To/References matching an email we sent about
 answer goes into that ticket only when it comes from the ticket's requester; from anyone else it
 starts a new ticket of their own (nobody writes into another customer's ticket by copying a header).
 A message delivered twice (the same Message-ID) is stored once. Attachments that pass the limits
-(app/services/attachment_types.py, HELPDESK_ATTACHMENT_*) are kept on the message; the others are
+(app/services/tickets/attachment_types.py, HELPDESK_ATTACHMENT_*) are kept on the message; the others are
 listed in an internal note on the ticket, with why.
 """
 
@@ -27,14 +27,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Customer, OutboxEmail, Ticket, TicketMessage
 from app.models.ticket import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
-from app.services import ticket_updates, tickets
-from app.services.attachment_store import Upload
-from app.services.email_quotes import html_to_text, strip_quoted
 from app.services.errors import DomainError
 from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email
 from app.services.platform.reply_tokens import ticket_from_address
-from app.services.tickets import Requester, TicketRequest
+from app.services.tickets import intake, updates
+from app.services.tickets.attachment_store import Upload
+from app.services.tickets.email_quotes import html_to_text, strip_quoted
+from app.services.tickets.intake import Requester, TicketRequest
 from app.text_input import clean_text
 
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|antw|res|enc)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -149,11 +149,11 @@ def receive(raw: bytes) -> Received:
     by = Actor("customer", None, sender)
     ticket_id = _threaded_ticket(message)
     if ticket_id is not None and _requester_email(ticket_id) == sender:
-        answered, _message = ticket_updates.reply_as_customer(ticket_id, body, channel="email", by=by, client_key=key,
+        answered, _message = updates.reply_as_customer(ticket_id, body, channel="email", by=by, client_key=key,
                                                               uploads=uploads, partial=True)
         return Received(answered.id, "replied")
     ticket_key = hashlib.sha256(key.encode()).hexdigest()[:48]
-    ticket = tickets.create_ticket(TicketRequest(
+    ticket = intake.create_ticket(TicketRequest(
         subject=_subject(message), body=body, channel="email", requester=Requester(email=sender, name=name or None),
         client_key=ticket_key), by=by, uploads=uploads, partial=True)
     first = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)

@@ -81,7 +81,7 @@ def _amount(value, name: str) -> str | None:
 
 def clean_conditions(raw: dict) -> dict:
     """Checked, normalised conditions; DomainError naming the field that is wrong."""
-    from app.services.tickets import normalise_tags
+    from app.services.tickets.intake import normalise_tags
 
     words = []
     for word in raw.get("words") or ():
@@ -104,7 +104,7 @@ def clean_conditions(raw: dict) -> dict:
 
 
 def clean_actions(raw: dict) -> dict:
-    from app.services.tickets import normalise_tags
+    from app.services.tickets.intake import normalise_tags
 
     actions: dict = {}
     group_id = raw.get("group_id")
@@ -229,7 +229,7 @@ def route_ticket(ticket: Ticket, body: str, customer: Customer, tags, *, keep: f
     """Called by tickets.build_ticket (after the first flush): apply the active rules to the new
     ticket, each change in its audit trail as the rule's. Fields in `keep` were chosen by whoever
     created the ticket and stay as they are."""
-    from app.services.tickets import record
+    from app.services.tickets.intake import record
 
     rules = active_rules()
     if not rules:

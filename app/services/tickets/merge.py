@@ -21,11 +21,11 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Customer, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
-from app.services import ticket_updates, tickets
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
-from app.services.tickets import record
+from app.services.tickets import intake, updates
+from app.services.tickets.intake import record
 
 
 class DifferentRequestersError(ConflictError):
@@ -61,7 +61,7 @@ def _pair(source_id: int, target_id: int, *, lock: bool) -> tuple[Ticket, Ticket
     found = {}
     for ident in (first, second):
         try:
-            found[ident] = tickets.get_ticket(ident, lock=lock)
+            found[ident] = intake.get_ticket(ident, lock=lock)
         except NotFoundError:
             raise NotFoundError(f"There is no ticket #{ident}.", field="into" if ident == target_id else None) from None
     return found[source_id], found[target_id]
@@ -104,14 +104,14 @@ def _move_messages(source: Ticket, target: Ticket) -> int:
 
 
 def _merge_tags(source: Ticket, target: Ticket, by: Actor) -> None:
-    before = ticket_updates.current_tags(target.id)
-    added = [t for t in ticket_updates.current_tags(source.id) if t not in before]
+    before = updates.current_tags(target.id)
+    added = [t for t in updates.current_tags(source.id) if t not in before]
     if not added:
         return
     after = tuple(sorted(before + tuple(added)))
-    if len(after) > tickets.MAX_TAGS:
+    if len(after) > intake.MAX_TAGS:
         raise DomainError(f"Merged, #{target.id} would have {len(after)} tags; a ticket takes at most "
-                          f"{tickets.MAX_TAGS}. Remove some first.", field="into")
+                          f"{intake.MAX_TAGS}. Remove some first.", field="into")
     db.session.add_all(TicketTag(ticket_id=target.id, tag=tag) for tag in added)
     record(target, by, "tags", ", ".join(before) or None, ", ".join(after))
 
@@ -147,7 +147,7 @@ def _merge(source: Ticket, target: Ticket, by: Actor) -> list[Ticket]:
           by)
     _note(source, f"{note}: this ticket's thread continues there.", by)
     old_status = source.status
-    ticket_updates.apply_field(source, "status", "closed")
+    updates.apply_field(source, "status", "closed")
     source.merged_into_id = target.id
     record(source, by, "status", old_status, "closed")
     record(source, by, "merged_into", None, f"#{target.id}", details={"messages": moved})
@@ -178,6 +178,6 @@ def merge_tickets(source_id: int, target_id: int, *, by: Actor, different_reques
         raise
     db.session.commit()
     for ticket in changed:
-        realtime.ticket_changed(tickets.ticket_payload(ticket))
+        realtime.ticket_changed(intake.ticket_payload(ticket))
         realtime.request_updated(ticket.requester_id, ticket.id, "merged")  # closed, or its thread grew
     return target

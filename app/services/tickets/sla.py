@@ -24,10 +24,10 @@ from app.models import Agent, BusinessCalendar, Customer, SlaPolicy, Ticket
 from app.models.base import utcnow
 from app.models.customer import FLAGS
 from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
-from app.services.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
 from app.services.platform import outbox
 from app.services.platform.audit import SYSTEM
 from app.services.platform.locked_rows import changed_in_flush
+from app.services.tickets.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
 
 log = logging.getLogger(__name__)
 DUE_SOON = timedelta(hours=1)
@@ -176,7 +176,7 @@ def _notify(ticket: Ticket, target: str) -> None:
 def mark_breaches(limit: int = BATCH) -> int:
     """The periodic job: mark the targets that passed unmet, audit each, email the assignee.
     Returns how many targets it marked."""
-    from app.services.tickets import record  # the ticket service imports this module
+    from app.services.tickets.intake import record  # the ticket service imports this module
 
     now, marked = utcnow(), 0
     due = db.session.scalars(select(Ticket).where(text(f"tickets.{UNSOLVED_SQL}"), Ticket.sla_due_at <= now)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from app.models import Agent
-from app.services import tickets
 from app.services.platform import presence, realtime
+from app.services.tickets import intake
 
 
 def view(sid: str, ticket_id: int | None) -> list[dict]:
     """A console socket now shows this ticket (None: no ticket). Tells the consoles showing both
     the old and the new ticket who is there now; returns the viewers of the new one."""
     if ticket_id is not None:
-        tickets.get_ticket(ticket_id)  # NotFoundError for a ticket that does not exist
+        intake.get_ticket(ticket_id)  # NotFoundError for a ticket that does not exist
     before = presence.set_viewing_ticket(sid, ticket_id)
     if before is not None and before != ticket_id:
         left(before)

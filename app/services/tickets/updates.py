@@ -12,13 +12,22 @@ from app.extensions import db
 from app.models import Agent, Conversation, Message, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.models.ticket import MAX_BODY_CHARS, TICKET_PRIORITIES, TICKET_STATUSES, TICKET_TYPES
-from app.services import ticket_attachments, ticket_mail, tickets
-from app.services.attachment_store import Upload
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.feedback import surveys
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
-from app.services.tickets import Requester, TicketRequest, check_agent, check_choice, check_group, check_text, record
+from app.services.tickets import attachments as ticket_attachments
+from app.services.tickets import intake, mail
+from app.services.tickets.attachment_store import Upload
+from app.services.tickets.intake import (
+    Requester,
+    TicketRequest,
+    check_agent,
+    check_choice,
+    check_group,
+    check_text,
+    record,
+)
 
 # What an agent's reply may set the status to ("submit as"); closed is final: a customer's reply
 # to a closed ticket makes a follow-up ticket instead.
@@ -87,7 +96,7 @@ def validated(changes: dict) -> dict:
     if "group_id" in checked:
         check_group(checked["group_id"])
     if "tags" in checked:
-        checked["tags"] = tuple(sorted(tickets.normalise_tags(checked["tags"])))
+        checked["tags"] = tuple(sorted(intake.normalise_tags(checked["tags"])))
     return checked
 
 
@@ -111,7 +120,7 @@ def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: A
     status change is also `request_updated` to the customer's verified widgets.
     TicketConflictError, saving nothing, when the ticket moved past expected_version."""
     changes = validated(changes)
-    ticket = tickets.get_ticket(ticket_id, lock=True)
+    ticket = intake.get_ticket(ticket_id, lock=True)
     if ticket.version != expected_version:
         conflicts = conflicts_since(ticket, expected_version)
         db.session.rollback()
@@ -125,7 +134,7 @@ def update_ticket(ticket_id: int, changes: dict, *, expected_version: int, by: A
         db.session.rollback()
         return ticket
     db.session.commit()
-    realtime.ticket_changed(tickets.ticket_payload(ticket))
+    realtime.ticket_changed(intake.ticket_payload(ticket))
     if "status" in changed:
         realtime.request_updated(ticket.requester_id, ticket.id, "status")
     return ticket
@@ -171,7 +180,7 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
     if status_after is not None:
         check_choice(status_after, REPLY_STATUSES, "status")
     with ticket_attachments.stored(uploads) as batch:
-        ticket = tickets.get_ticket(ticket_id, lock=True)
+        ticket = intake.get_ticket(ticket_id, lock=True)
         if ticket.status == "closed" and not internal:
             db.session.rollback()
             raise DomainError("This ticket is closed: the customer's next message starts a follow-up.", field="body")
@@ -187,9 +196,9 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
                 old = ticket.status
                 apply_field(ticket, "status", new_status)
                 record(ticket, by, "status", old, new_status)
-            ticket_mail.agent_reply(ticket, message, agent)
+            mail.agent_reply(ticket, message, agent)
         db.session.commit()
-    realtime.ticket_changed(tickets.ticket_payload(ticket))
+    realtime.ticket_changed(intake.ticket_payload(ticket))
     if not internal:  # a note is for agents only: the customer's widget hears nothing of it
         realtime.request_updated(ticket.requester_id, ticket.id, "agent_reply")
     return message
@@ -213,14 +222,14 @@ def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor, cli
     ticket the message went to. A retry with the same client_key
     returns the first answer."""
     with ticket_attachments.stored(uploads, partial=partial) as batch:
-        ticket = tickets.live_ticket(ticket_id, lock=True)
+        ticket = intake.live_ticket(ticket_id, lock=True)
         done = _answered(ticket.id, client_key)
         if done is not None:
             db.session.rollback()
             return ticket, done
         if ticket.status == "closed":
             db.session.rollback()
-            follow = tickets.find_by_client_key(ticket.channel, client_key and f"follow-{client_key}"[:64])
+            follow = intake.find_by_client_key(ticket.channel, client_key and f"follow-{client_key}"[:64])
             if follow is not None:
                 return follow, db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id)
                                                  .order_by(TicketMessage.id).limit(1))
@@ -234,7 +243,7 @@ def reply_as_customer(ticket_id: int, body: str, *, channel: str, by: Actor, cli
             apply_field(ticket, "status", "open")
             record(ticket, by, "status", old, "open")
         db.session.commit()
-    realtime.ticket_changed(tickets.ticket_payload(ticket))
+    realtime.ticket_changed(intake.ticket_payload(ticket))
     realtime.request_updated(ticket.requester_id, ticket.id, "customer_reply")  # the customer's other tabs
     return ticket, message
 
@@ -246,10 +255,10 @@ def _follow_up(closed: Ticket, body: str, *, by: Actor, client_key: str | None =
         subject=f"Follow-up: {closed.subject}"[:200], body=body, channel=closed.channel,
         requester=Requester(customer_id=closed.requester_id), priority=closed.priority, type=closed.type,
         group_id=closed.group_id, client_key=client_key and f"follow-{client_key}"[:64])
-    follow = tickets.build_ticket(request, by=by, attachments=attachments)
-    record(tickets.get_ticket(closed.id), by, "follow_up", None, f"#{follow.id}")
+    follow = intake.build_ticket(request, by=by, attachments=attachments)
+    record(intake.get_ticket(closed.id), by, "follow_up", None, f"#{follow.id}")
     record(follow, by, "follow_up_of", None, f"#{closed.id}")
-    follow = tickets.commit_new(follow, request)
+    follow = intake.commit_new(follow, request)
     message = db.session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == follow.id)
                                 .order_by(TicketMessage.id).limit(1))
     return follow, message
@@ -276,11 +285,11 @@ def ticket_from_conversation(conversation_id: int, *, agent: Agent, subject: str
     request = TicketRequest(subject=(subject or "").strip() or " ".join(opening.split())[:80], body=head.body,
                             channel="chat", requester=Requester(customer_id=conversation.customer_id),
                             client_key=f"conversation-{conversation_id}")
-    ticket = tickets.build_ticket(request, by=by, author_agent_id=head.author_agent_id, assignee_id=agent.id,
+    ticket = intake.build_ticket(request, by=by, author_agent_id=head.author_agent_id, assignee_id=agent.id,
                                   conversation_id=conversation_id)
     db.session.add_all(TicketMessage(
         ticket_id=ticket.id, author_type="customer" if m.author_type == "visitor" else "agent",
         author_agent_id=m.author_agent_id, body=m.body, internal=m.is_internal_note, channel="chat",
         created_at=m.created_at) for m in lines if m is not head)
     record(ticket, by, "conversation", None, f"chat #{conversation_id}")
-    return tickets.commit_new(ticket, request)
+    return intake.commit_new(ticket, request)

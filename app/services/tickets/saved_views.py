@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import SavedView, TicketGroup
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
-from app.services.ticket_views import VIEWS, Filters, sorts_for
-from app.services.tickets import check_choice
+from app.services.tickets.intake import check_choice
+from app.services.tickets.lists import VIEWS, Filters, sorts_for
 
 MAX_PER_AGENT = 30
 MAX_NAME_CHARS = 60
