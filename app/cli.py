@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.services import demo
+from app.demo import seed
 from app.services.access import agents, api_keys
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
@@ -41,9 +41,9 @@ def create_api_key(name: str) -> None:
 @helpdesk.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo shop; running it again changes nothing."""
-    report = demo.seed_demo()
+    report = seed.seed_demo()
     click.echo(f"Demo data ready ({report.agents_created} agents created, {report.events_accepted} customer events).")
-    click.echo(f"Console: sign in as {demo.DEMO_ADMIN_EMAIL} / {demo.DEMO_ADMIN_PASSWORD}")
+    click.echo(f"Console: sign in as {seed.DEMO_ADMIN_EMAIL} / {seed.DEMO_ADMIN_PASSWORD}")
 
 
 @helpdesk.command("inbound-email")

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
+from app.demo.knowledge_base import seed_knowledge_base
 from app.extensions import db
 from app.models import KbSearch
-from app.services.demo_knowledge_base import seed_knowledge_base
 from app.services.knowledge import articles
 from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI

@@ -12,9 +12,9 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from app import create_app
+from app.demo.knowledge_base import seed_knowledge_base
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbSearch
-from app.services.demo_knowledge_base import seed_knowledge_base
 from app.services.knowledge import articles as kb_articles
 from app.services.knowledge.articles import ArticleInput
 from app.services.platform.audit import CLI

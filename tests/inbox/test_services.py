@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from app.demo import seed
 from app.extensions import db
 from app.models import Conversation, Message
-from app.services import demo
 from app.services.conversations import inbox
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform.audit import CLI
 
 
 def test_demo_seed_makes_conversations_in_every_state_once(app):
-    first = demo.seed_demo()
-    second = demo.seed_demo()
+    first = seed.seed_demo()
+    second = seed.seed_demo()
     assert first.conversations_created == 5 and second.conversations_created == 0
     assigned = Conversation.assignee_id.is_not(None)
     # The year of buyers' chats (demo_lifecycle, all resolved) are history, not the inbox's five.

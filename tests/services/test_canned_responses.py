@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.demo import seed
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
-from app.services import demo
 from app.services.conversations import live_chat
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.knowledge import canned_responses as canned
@@ -227,7 +227,7 @@ def test_render_for_a_conversation_hides_other_agents_responses_and_unknown_conv
 
 
 def test_demo_seed_adds_team_and_own_responses_once(app):
-    first, second = demo.seed_demo(), demo.seed_demo()
+    first, second = seed.seed_demo(), seed.seed_demo()
     assert first.canned_responses_created >= 5 and second.canned_responses_created == 0
     team = {r.shortcut for r in canned.list_responses(TEAM)}
     assert {"hello", "shipping", "returns", "cart"} <= team

@@ -8,17 +8,17 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.demo import seed
+from app.demo.feedback import seed_feedback
 from app.extensions import db
 from app.models import Survey
 from app.models.base import utcnow
-from app.services import demo
-from app.services.demo_feedback import seed_feedback
 from app.services.reports.families import midnight
 from app.services.reports.support import support_report
 
 
 def test_the_demo_answers_spread_over_the_month_and_the_report_shows_them(app):
-    demo.seed_demo()
+    seed.seed_demo()
     answered = db.session.scalar(select(func.count()).select_from(Survey).where(Survey.answered_at.is_not(None)))
     assert seed_feedback() == 0  # nothing left to answer: a second seed changes nothing
     assert db.session.scalar(select(func.count()).select_from(Survey).where(Survey.answered_at.is_not(None))) \

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.demo.kb_activity import SEARCHES, seed_kb_activity
+from app.demo.knowledge_base import seed_knowledge_base
 from app.extensions import db
 from app.models import Article, ArticleVote, KbContact, KbSearch
-from app.services.demo_kb_activity import SEARCHES, seed_kb_activity
-from app.services.demo_knowledge_base import seed_knowledge_base
 
 
 def count(model, *where) -> int:

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.demo.outreach import IDLE_CART, RULES, VIP_BACK, seed_outreach
 from app.extensions import db
 from app.models import Customer, CustomerEvent, Order, OutreachDecision, OutreachRule
 from app.models.base import utcnow
-from app.services.demo_outreach import IDLE_CART, RULES, VIP_BACK, seed_outreach
 from app.services.outreach import audience, engine, timer
 
 

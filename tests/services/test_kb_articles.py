@@ -13,9 +13,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
+from app.demo.knowledge_base import STARTER_ARTICLES
 from app.extensions import db
 from app.models import Article, ArticleVote, KbArticleView, KbCategory, KbSearch
-from app.services.demo_knowledge_base import STARTER_ARTICLES
 from app.services.errors import ConflictError, DomainError, NotFoundError, StaleEditError
 from app.services.knowledge import articles, index_sync
 from app.services.knowledge import search as kb_search

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.demo import seed
 from app.extensions import db
 from app.models import Agent, AgentSession, Customer
-from app.services import demo
 from app.services.access import auth
 from tests.conftest import AGENT_PASSWORD
 
@@ -44,7 +44,7 @@ def test_email_is_unique_in_the_database(on_db):
 
 
 def test_deleting_an_agent_cascades_to_sessions(on_db):
-    agent = demo.agents.create_agent("c@example.com", "C", "agent", AGENT_PASSWORD, by=demo.CLI)
+    agent = seed.agents.create_agent("c@example.com", "C", "agent", AGENT_PASSWORD, by=seed.CLI)
     auth.sign_in(agent.email, AGENT_PASSWORD, ip_address="::1", user_agent=None)
     db.session.execute(db.delete(Agent).where(Agent.id == agent.id))
     db.session.commit()
@@ -52,10 +52,10 @@ def test_deleting_an_agent_cascades_to_sessions(on_db):
 
 
 def test_seed_demo_is_idempotent(on_db):
-    first = demo.seed_demo()
+    first = seed.seed_demo()
     count = db.session.scalar(db.select(db.func.count(Agent.id)))
-    second = demo.seed_demo()
-    assert first.agents_created == len(demo.DEMO_AGENTS) and second.agents_created == 0
+    second = seed.seed_demo()
+    assert first.agents_created == len(seed.DEMO_AGENTS) and second.agents_created == 0
     assert first.events_accepted > 30 and second.events_accepted == 0
     stages = set(db.session.scalars(db.select(Customer.stage)))
     assert stages == {"reach", "acquisition", "conversion", "retention", "loyalty"}

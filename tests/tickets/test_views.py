@@ -116,9 +116,9 @@ def test_a_chat_turned_into_a_ticket_from_the_conversation_page(client, agent_in
 
 
 def test_demo_tickets_are_seeded_once_in_several_states(app):
-    from app.services import demo
+    from app.demo import seed
 
-    first, second = demo.seed_demo(), demo.seed_demo()
+    first, second = seed.seed_demo(), seed.seed_demo()
     assert (first.tickets_created, second.tickets_created) == (7, 0)
     rows = db.session.execute(db.select(Ticket.status, Ticket.channel).order_by(Ticket.id)).all()
     assert {status for status, _ in rows} == {"new", "open", "pending", "on_hold", "solved", "closed"}

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from app.demo.customers import PRODUCTS
+from app.demo.outreach import FIRST_NAMES, LAST_NAMES, SAFE_AGE, _basket, _Person
 from app.extensions import db
 from app.models import Agent, Conversation, Customer, Message, Survey
 from app.models.base import utcnow
 from app.services.customers.lifecycle_rules import nps_group
-from app.services.demo_customers import PRODUCTS
-from app.services.demo_outreach import FIRST_NAMES, LAST_NAMES, SAFE_AGE, _basket, _Person
 from app.services.shop_events.ingestion import ingest_events
 
 BUYERS = 320

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.demo import (
+    canned_responses,
+    conversations,
+    feedback,
+    kb_activity,
+    knowledge_base,
+    lifecycle,
+    outreach,
+    routing,
+    sla,
+    tickets,
+)
+from app.demo.customers import demo_events
 from app.extensions import db
 from app.models import Agent
 from app.models.base import utcnow
-from app.services import (
-    demo_canned_responses,
-    demo_conversations,
-    demo_feedback,
-    demo_kb_activity,
-    demo_knowledge_base,
-    demo_lifecycle,
-    demo_outreach,
-    demo_routing,
-    demo_sla,
-    demo_tickets,
-)
 from app.services.access import agents
-from app.services.demo_customers import demo_events
 from app.services.platform.audit import CLI
 from app.services.shop_events.ingestion import ingest_events
 
@@ -60,15 +60,15 @@ def seed_demo() -> SeedReport:
     if result.rejected:
         raise RuntimeError(f"demo events rejected: {result.rejected}")
     # Live chats after the customers exist, through the chat services (skipped for those who have one).
-    chats = demo_conversations.seed_conversations()
-    replies = demo_canned_responses.seed_canned_responses()
-    demo_routing.seed_routing()  # before the tickets, so that they are routed as they arrive
-    demo_sla.seed_sla()  # and measured from the start
-    made = demo_tickets.seed_tickets()
-    demo_knowledge_base.seed_knowledge_base()
-    demo_kb_activity.seed_kb_activity()  # after the articles: the searches are run against them
-    demo_outreach.seed_outreach()  # after the customers: its alerts and check-ins include them
-    demo_lifecycle.seed_lifecycle_history()  # a year of buyers: the lifecycle and loyalty reports' shape
-    demo_feedback.seed_feedback()  # last: CSAT on the chats and tickets above, then the reports' figures
+    chats = conversations.seed_conversations()
+    replies = canned_responses.seed_canned_responses()
+    routing.seed_routing()  # before the tickets, so that they are routed as they arrive
+    sla.seed_sla()  # and measured from the start
+    made = tickets.seed_tickets()
+    knowledge_base.seed_knowledge_base()
+    kb_activity.seed_kb_activity()  # after the articles: the searches are run against them
+    outreach.seed_outreach()  # after the customers: its alerts and check-ins include them
+    lifecycle.seed_lifecycle_history()  # a year of buyers: the lifecycle and loyalty reports' shape
+    feedback.seed_feedback()  # last: CSAT on the chats and tickets above, then the reports' figures
     return SeedReport(agents_created=created, events_accepted=result.accepted, conversations_created=chats,
                       canned_responses_created=replies, tickets_created=made)

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, or_, select
 
+from app.demo.customers import PRODUCTS
 from app.extensions import db
 from app.models import AnonymousVisitor, Conversation, Customer, CustomerEvent, Message, OutreachDecision, OutreachRule
 from app.models.base import utcnow
 from app.services.customers import placeholders
-from app.services.demo_customers import PRODUCTS
 from app.services.outreach import audience
 from app.services.outreach.rules import RuleSpec, save_rule
 from app.services.platform.audit import Actor
