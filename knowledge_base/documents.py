@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from knowledge_base.analysis import Weighted
-from knowledge_base.scoring import FIELD_WEIGHTS
+from knowledge_base.weights import FIELD_WEIGHTS
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 
 from knowledge_base.documents import ArticleDocument
 from knowledge_base.schema import SCHEMA_VERSION, schema_for
-from knowledge_base.scoring import weighting
+from knowledge_base.weights import weighting
 
 INDEX_NAME = f"kb_v{SCHEMA_VERSION}"
 # Whoosh's in-memory sort buffer. A few edits need little; a full rebuild that outgrows the buffer

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge_base import scoring
+from knowledge_base import weights as scoring
 from knowledge_base.analysis import TextAnalyzer, fold
 from knowledge_base.spelling import Vocabulary
 from knowledge_base.synonyms import Synonyms

@@ -10,9 +10,9 @@ from whoosh import query as q
 
 from knowledge_base import snippets
 from knowledge_base.analysis import WORD, analyzer_for
+from knowledge_base.bm25 import Scorer
 from knowledge_base.index import Generation, KnowledgeIndex
 from knowledge_base.query import plan
-from knowledge_base.ranking import Scorer
 from knowledge_base.spelling import Vocabulary
 from knowledge_base.synonyms import DEFAULT_SYNONYMS, Synonyms
 

@@ -1,10 +1,10 @@
-"""Search quality on the relevance set: floors for hit@1, hit@5 and MRR per language (knowledge_base.relevance)."""
+"""Search quality on the relevance set: floors for hit@1, hit@5 and MRR per language (knowledge_base.evaluation)."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge_base import relevance
+from knowledge_base import evaluation
 from knowledge_base.search import search
 from tests.knowledge_base.conftest import LANGUAGES, RELEVANCE_SET, starter_articles
 
@@ -18,11 +18,11 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def questions() -> list[relevance.Question]:
-    return relevance.load(RELEVANCE_SET)
+def questions() -> list[evaluation.Question]:
+    return evaluation.load(RELEVANCE_SET)
 
 
-def describe(metrics: relevance.Metrics) -> str:
+def describe(metrics: evaluation.Metrics) -> str:
     lines = [f"{metrics.as_dict()}; {len(metrics.misses)} questions not answered first:"]
     lines += [f"  {question!r}: wanted {answer}, got {top}" for question, answer, top in metrics.misses]
     return "\n".join(lines)
@@ -31,7 +31,7 @@ def describe(metrics: relevance.Metrics) -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_relevance_floor(starter_index, questions, language):
     asked = [question for question in questions if question.language == language]
-    metrics = relevance.evaluate(asked, lambda question: [
+    metrics = evaluation.evaluate(asked, lambda question: [
         hit.slug for hit in search(starter_index, question.text, language=question.language,
                                    with_snippets=False).hits])
     assert metrics.questions == len(asked) > 0
@@ -54,9 +54,9 @@ def test_every_starter_article_answers_some_question(questions, language):
 
 
 def test_evaluate_counts_ranks():
-    asked = [relevance.Question("a", "en", frozenset({"x"})), relevance.Question("b", "en", frozenset({"y", "z"})),
-             relevance.Question("c", "en", frozenset({"w"}))]
+    asked = [evaluation.Question("a", "en", frozenset({"x"})), evaluation.Question("b", "en", frozenset({"y", "z"})),
+             evaluation.Question("c", "en", frozenset({"w"}))]
     ranked = {"a": ["x", "y"], "b": ["q", "r", "z"], "c": ["q"]}
-    metrics = relevance.evaluate(asked, lambda question: ranked[question.text])
+    metrics = evaluation.evaluate(asked, lambda question: ranked[question.text])
     assert metrics.as_dict() == {"questions": 3, "hit_at_1": 0.333, "hit_at_5": 0.667, "mrr": 0.444}
     assert metrics.misses == [("b", "y/z", ["q", "r", "z"]), ("c", "w", ["q"])]
