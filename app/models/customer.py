@@ -76,7 +76,7 @@ class Customer(db.Model):
     rfm_recency: Mapped[int] = mapped_column(default=0, nullable=False)
     rfm_frequency: Mapped[int] = mapped_column(default=0, nullable=False)
     rfm_monetary: Mapped[int] = mapped_column(default=0, nullable=False)
-    # The lifecycle views this customer's tickets are in (bits of services.ticket_audiences, which
+    # The lifecycle views this customer's tickets are in (bits of services.tickets.audiences, which
     # keeps it and the copy on each ticket right).
     audiences: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
 

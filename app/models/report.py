@@ -1,5 +1,5 @@
 """Pre-aggregated daily figures for the console's reports: one row per UTC day, metric and key,
-rebuilt per day from the source tables by services.report_figures, so that a report over months
+rebuilt per day from the source tables by services.reports.daily_figures, so that a report over months
 reads a few thousand small rows instead of every ticket and event."""
 
 from __future__ import annotations

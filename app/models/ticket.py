@@ -104,7 +104,7 @@ class Ticket(db.Model):
     # tombstones), and SQLite could drop such a column again only by copying the tickets table,
     # which cascades deletes into the thread and loses the search triggers.
     merged_into_id: Mapped[int | None] = mapped_column(index=True)
-    # The requester's lifecycle views, copied from customers.audiences (services.ticket_audiences):
+    # The requester's lifecycle views, copied from customers.audiences (services.tickets.audiences):
     # a lifecycle view tests a bit of the row its index led to, not a customer and a cart per row.
     audiences: Mapped[int] = mapped_column(default=0, server_default="0", nullable=False)
 

@@ -56,7 +56,7 @@ def request_sign_in(email: str) -> None:
 
 def send_sign_in_link(email: str) -> None:
     """A job: email a sign-in link when the address belongs to a customer (verified:
-    customer_emails.py); nothing when it does not. One commit."""
+    customers/emails.py); nothing when it does not. One commit."""
     customer = emails.find_by_address(email)  # a profile that only claimed the address: no link
     if customer is None:
         return

@@ -4,7 +4,7 @@ commands over Socket.IO, "Your requests" and surveys over HTTP, outreach answers
 A token speaks for an anonymous visitor id and, when the shop's server signed it (user_hash), for
 a customer id too. It acts for:
 - a verified customer: the profile with that customer id, and nothing filed under an email the
-  browser claimed (emails are facts about a profile, never keys to one: customer_emails.py);
+  browser claimed (emails are facts about a profile, never keys to one: customers/emails.py);
 - an anonymous visitor: the profile its visitor id is linked to, while that profile is anonymous.
   Once the visitor has been identified (merged into a customer), the visitor id alone reaches
   nothing of theirs: that history needs the customer's proof.

@@ -161,7 +161,7 @@ def _profile_for_chat(visitor: Visitor, answers: dict, email: str | None) -> Cus
     IdentityRequiredError for an anonymous token on a customer's visitor id). Chatting is
     engagement (the brief's acquisition stage), so it is reassessed; a name and email from the
     pre-chat form fill the profile's when it has none (they never overwrite, and the email stays
-    a claim: customer_emails.py)."""
+    a claim: customers/emails.py)."""
     now = utcnow()
     customer = visitors.profile_to_act_for(visitor)
     customer.engaged_at = min(customer.engaged_at or now, now)

@@ -48,7 +48,7 @@ def _identify(customer: Customer, event: dict, _cache: BatchCache) -> None:
         if field in props and claim(customer, field, new):
             setattr(customer, field, props[field].strip().lower() if field == "email" else props[field])
     # Any sender may give a contact address; only the shop's word makes it the customer's own
-    # (customer_emails.py): a page's identify is signed for the customer id, not for the email.
+    # (customers/emails.py): a page's identify is signed for the customer id, not for the email.
     if "email" in props and speaks_for_shop(event.get("source")) and claim(customer, "verified_email", new):
         customer.verified_email = props["email"].strip().lower()
     for key, value in (props.get("traits") or {}).items():

@@ -2,7 +2,7 @@
 
 The shop's server (the events API with its key), the demo's seeding and the helpdesk's own survey
 facts speak for the shop: their word decides whose an order is (orders.py) and which email is a
-customer's (customer_emails.py). Anything else, the pages' "browser" above all, only claims. An
+customer's (customers/emails.py). Anything else, the pages' "browser" above all, only claims. An
 allow-list, so that a new source is untrusted until someone decides otherwise.
 """
 

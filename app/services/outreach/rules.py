@@ -1,6 +1,6 @@
 """Outreach rules as admins write them: checked (a bad pattern, an audience nobody can be in, a
 rule without limits are refused with the reason), stored, audited. The engine
-(outreach_engine.py) reads them; this module never sends anything."""
+(outreach/engine.py) reads them; this module never sends anything."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What every family of the reports' daily figures shares: the row it yields, the UTC day of a
-timestamp in SQL, and the duration buckets (services.report_figures rebuilds, the *_report
+timestamp in SQL, and the duration buckets (services.reports.daily_figures rebuilds, the *_report
 services read)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reports › Support: conversations and tickets per day, first-response and resolution times
 (median and p90), SLA attainment, CSAT per day and by stage, agent and channel. Read from the
-daily figures only (services.report_figures), so a year of a large shop costs a few thousand rows.
+daily figures only (services.reports.daily_figures), so a year of a large shop costs a few thousand rows.
 """
 
 from __future__ import annotations

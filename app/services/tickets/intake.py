@@ -116,7 +116,7 @@ def check_agent(agent_id: int | None) -> int | None:
 
 def _requester(requester: Requester) -> Customer:
     """The requester's profile: by id, by the shop's id, or by email (the profile the address
-    belongs to, a new one when none: customer_emails.py)."""
+    belongs to, a new one when none: customers/emails.py)."""
     if requester.customer_id is not None:
         customer = db.session.get(Customer, requester.customer_id)
     elif requester.external_id is not None:
