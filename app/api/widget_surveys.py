@@ -12,6 +12,7 @@ from app.api.blueprint import Blueprint
 from app.api.schemas import MAX_ID
 from app.extensions import csrf
 from app.models.survey import CSAT_RATINGS, SURVEY_KINDS
+from app.services import survey_answers
 from app.services.access import visitor_tokens
 from app.services.errors import NotFoundError
 from app.services.feedback import surveys
@@ -80,6 +81,6 @@ def post_answer(body: dict, survey_id: int):
     comment. The same answer again is accepted as it stands; a different second answer is a 409."""
     if not 0 < survey_id <= MAX_ID:
         raise NotFoundError(surveys.NOT_FOUND)
-    survey = surveys.answer_as_visitor(g.visitor, survey_id,
+    survey = survey_answers.answer_as_visitor(g.visitor, survey_id,
                                        Answer(body["rating"], body["score"], body["comment"]))
     return surveys.payload(survey)

@@ -9,6 +9,7 @@ from flask import request
 from app.help_center.forms import SurveyForm
 from app.help_center.my_requests import _customer, _page
 from app.help_center.views import bp
+from app.services import survey_answers
 from app.services.errors import ConflictError, DomainError
 from app.services.feedback import surveys
 from app.services.feedback.surveys import Answer
@@ -31,8 +32,9 @@ def survey(survey_id: int, signature: str):
         form.rating.data = request.args["rating"]
     if request.method == "POST" and form.validate_on_submit():
         try:
-            answered = surveys.answer_by_link(survey_id, signature, Answer(form.rating.data, None, form.comment.data),
-                                              signed_in_customer_id=_signed_in_id())
+            answer = Answer(form.rating.data, None, form.comment.data)
+            answered = survey_answers.answer_by_link(survey_id, signature, answer,
+                                                     signed_in_customer_id=_signed_in_id())
         except ConflictError as exc:
             return _page("help_center/survey_done.html", 409, survey=surveys.by_link(survey_id, signature),
                          again=True, error=exc.message)

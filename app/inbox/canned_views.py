@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
-from app.services.knowledge import canned_responses as canned
+from app.services.conversations import canned as composer
 
 
 def _summary(response) -> dict:
@@ -18,7 +18,7 @@ def _summary(response) -> dict:
 def canned_list(conversation_id: int):
     """GET ?q=: the team's and the agent's own responses matching q (shortcut or title), each with
     a one-line preview filled for this conversation; 404 for an unknown conversation."""
-    found = canned.suggestions(conversation_id, current_user, request.args.get("q", "", type=str))
+    found = composer.suggestions(conversation_id, current_user, request.args.get("q", "", type=str))
     return jsonify({"responses": [{**_summary(s.response), "preview": s.preview} for s in found]})
 
 
@@ -26,7 +26,7 @@ def canned_list(conversation_id: int):
 def canned_text(conversation_id: int, response_id: int):
     """GET: one response's text for this conversation's customer and the signed-in agent, and the
     placeholders that had no value (`missing`). Another agent's response is a 404."""
-    response, rendered = canned.render_for_conversation(response_id, conversation_id, current_user)
+    response, rendered = composer.render_for_conversation(response_id, conversation_id, current_user)
     return jsonify({**_summary(response), "text": rendered.text, "missing": list(rendered.missing)})
 
 

@@ -3,14 +3,14 @@ card and on the journey map, and the group as a badge beside the stage."""
 
 from __future__ import annotations
 
-from app.services.feedback import surveys
+from app.services import survey_answers
 from app.services.feedback.surveys import Answer
 from tests.api.test_widget_nps import asked  # noqa: F401  (fixture)
 from tests.services.test_nps import buyer, visitor
 
 
 def test_the_customer_page_shows_the_answer_and_the_detractor_badge(client, admin, asked):  # noqa: F811
-    survey = surveys.answer_as_visitor(visitor(), asked, Answer(score=3, comment="<b>Late</b> again"))
+    survey = survey_answers.answer_as_visitor(visitor(), asked, Answer(score=3, comment="<b>Late</b> again"))
     html = client.get(f"/console/customers/{survey.customer_id}").get_data(as_text=True)
     assert '<span class="badge badge--flag-detractor">Detractor</span>' in html
     card = html[html.index('id="customer-nps"'):html.index('id="customer-history"')]

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.demo import seed
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
+from app.services.conversations import canned as composer
 from app.services.conversations import live_chat
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.knowledge import canned_responses as canned
@@ -212,18 +213,18 @@ def chat(app):
 def test_render_for_a_conversation_uses_its_customer_and_the_agent(people, chat):
     body = "Hi {{customer.first_name}}, {{cart.total}} in the cart; order {{order.last_number}}. {{agent.first_name}}"
     response = canned.create_response(_draft(body=body), owner_id=TEAM, by=CLI)
-    _, rendered = canned.render_for_conversation(response.id, chat.id, people["agent"])
+    _, rendered = composer.render_for_conversation(response.id, chat.id, people["agent"])
     name = people["agent"].display_name.split()[0]
     assert rendered.text == f"Hi Lena, 25.00 EUR in the cart; order cust-lena-order-1. {name}"
-    [suggestion] = canned.suggestions(chat.id, people["agent"], "ship")
+    [suggestion] = composer.suggestions(chat.id, people["agent"], "ship")
     assert suggestion.preview.startswith("Hi Lena, 25.00 EUR")
 
 
 def test_render_for_a_conversation_hides_other_agents_responses_and_unknown_conversations(people, targets, chat):
     with pytest.raises(NotFoundError):
-        canned.render_for_conversation(targets["other"].id, chat.id, people["agent"])
+        composer.render_for_conversation(targets["other"].id, chat.id, people["agent"])
     with pytest.raises(NotFoundError):
-        canned.render_for_conversation(targets["team"].id, chat.id + 1, people["agent"])
+        composer.render_for_conversation(targets["team"].id, chat.id + 1, people["agent"])
 
 
 def test_demo_seed_adds_team_and_own_responses_once(app):

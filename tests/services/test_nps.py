@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
+from app.services import survey_answers
 from app.services.access import agents, visitor_tokens, widget_identity
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations.live_chat import StartRequest, start_conversation
@@ -113,7 +114,7 @@ def test_once_per_period_even_when_dismissed_and_the_question_follows_the_visit_
 def test_an_answered_question_does_not_follow_the_visitor(any_app):
     buyer()
     (question,) = asked(widget(any_app))
-    surveys.answer_as_visitor(visitor(), question["id"], Answer(score=9))
+    survey_answers.answer_as_visitor(visitor(), question["id"], Answer(score=9))
     assert asked(widget(any_app, tab=2)) == []
 
 
@@ -200,7 +201,7 @@ def follow_ups() -> list[Ticket]:
 def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once(any_app):
     customer_id = buyer().id
     survey_id = ask(any_app)
-    answered = surveys.answer_as_visitor(visitor(), survey_id, Answer(score=3, comment="  Slow delivery  "))
+    answered = survey_answers.answer_as_visitor(visitor(), survey_id, Answer(score=3, comment="  Slow delivery  "))
     assert (answered.score, answered.comment, answered.answered_via) == (3, "Slow delivery", "widget")
     customer = db.session.get(Customer, customer_id)
     assert (customer.nps_score, customer.stage) == (3, "retention")
@@ -215,10 +216,10 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
     tags = db.session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
     assert set(tags) == {"nps", "detractor"}
     # The same answer again (a retry) counts once; a different one is refused.
-    again = surveys.answer_as_visitor(visitor(), survey_id, Answer(score=3, comment="Slow delivery"))
+    again = survey_answers.answer_as_visitor(visitor(), survey_id, Answer(score=3, comment="Slow delivery"))
     assert again.answered_at == answered.answered_at
     with pytest.raises(ConflictError):
-        surveys.answer_as_visitor(visitor(), survey_id, Answer(score=10))
+        survey_answers.answer_as_visitor(visitor(), survey_id, Answer(score=10))
     assert len(follow_ups()) == 1 and db.session.get(Customer, customer_id).nps_score == 3
     assert db.session.scalar(select(func.count()).select_from(CustomerEvent)
                              .where(CustomerEvent.type == "nps_submitted")) == 1
@@ -227,7 +228,7 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
 def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(any_app):
     customer_id = buyer().id
     db.session.get(Customer, customer_id).email = "mia@example.com"
-    surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
+    survey_answers.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
     (ticket,) = follow_ups()
     agent = agents.create_agent("bea@example.com", "Bea", "agent", AGENT_PASSWORD, by=CLI)
     customer = db.session.get(Customer, customer_id)
@@ -248,7 +249,7 @@ def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(a
 @pytest.mark.parametrize("score,flag,stage", [(10, "promoter", "loyalty"), (7, "passive", "retention")])
 def test_a_promoter_or_passive_answer_sets_the_flag_and_opens_no_ticket(any_app, score, flag, stage):
     customer_id = buyer().id
-    surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=score))
+    survey_answers.answer_as_visitor(visitor(), ask(any_app), Answer(score=score))
     customer = db.session.get(Customer, customer_id)
     assert customer.flags == [flag] and customer.stage == stage and follow_ups() == []
 
@@ -256,7 +257,7 @@ def test_a_promoter_or_passive_answer_sets_the_flag_and_opens_no_ticket(any_app,
 def test_no_follow_up_ticket_when_the_setting_is_off(any_app):
     buyer()
     settings.save(FeedbackSettings(nps_detractor_ticket=False), by=ADMIN)
-    surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=0))
+    survey_answers.answer_as_visitor(visitor(), ask(any_app), Answer(score=0))
     assert follow_ups() == [] and "detractor" in db.session.scalar(select(Customer)).flags
 
 
@@ -264,7 +265,7 @@ def test_the_newest_answer_wins_over_an_older_one_from_the_shop(any_app):
     customer_id = buyer().id
     ingest_events([event("nps_submitted", {"score": 10}, customer="cust-1", when=when(5))])
     assert db.session.get(Customer, customer_id).is_promoter
-    surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=5))
+    survey_answers.answer_as_visitor(visitor(), ask(any_app), Answer(score=5))
     customer = db.session.get(Customer, customer_id)
     assert customer.flags == ["detractor"] and customer.nps_score == 5
 
@@ -274,7 +275,7 @@ def test_an_outreach_rule_on_nps_submitted_fires_for_a_detractor(any_app):
         name="Detractor alert", trigger={"kind": "event", "event": "nps_submitted"},
         audience={"flags": ["detractor"]}, action={"kind": "agent_alert", "body": "Unhappy customer"}), by=ADMIN)
     customer_id = buyer().id
-    surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
+    survey_answers.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
     decision = db.session.scalar(select(OutreachDecision).where(OutreachDecision.rule_id == rule.id))
     assert decision is not None and decision.customer_id == customer_id and decision.outcome == "shown"
 
@@ -288,7 +289,7 @@ def test_answers_outside_the_scale_are_refused_and_nothing_is_stored(any_app, an
     customer_id = buyer().id
     survey_id = ask(any_app)
     with pytest.raises(DomainError) as refused:
-        surveys.answer_as_visitor(visitor(), survey_id, answer)
+        survey_answers.answer_as_visitor(visitor(), survey_id, answer)
     assert refused.value.field == field
     assert not db.session.get(Survey, survey_id).answered and follow_ups() == []
     assert db.session.get(Customer, customer_id).nps_score is None
@@ -299,19 +300,19 @@ def test_another_visitors_survey_is_not_found(any_app):
     buyer("cust-2")
     survey_id = ask(any_app)
     with pytest.raises(NotFoundError):
-        surveys.answer_as_visitor(visitor("cust-2"), survey_id, Answer(score=9))
+        survey_answers.answer_as_visitor(visitor("cust-2"), survey_id, Answer(score=9))
     with pytest.raises(NotFoundError):
-        surveys.answer_as_visitor(Visitor(anonymous_id="anon-cust-1"), survey_id, Answer(score=9))
+        survey_answers.answer_as_visitor(Visitor(anonymous_id="anon-cust-1"), survey_id, Answer(score=9))
     assert not db.session.get(Survey, survey_id).answered
 
 
 def test_the_customer_page_reads_the_answers_newest_first(any_app):
     customer_id = buyer().id
     first = ask(any_app)
-    surveys.answer_as_visitor(visitor(), first, Answer(score=6, comment="Meh"))
+    survey_answers.answer_as_visitor(visitor(), first, Answer(score=6, comment="Meh"))
     settle(first, days=100)
     second = ask(any_app)
-    surveys.answer_as_visitor(visitor(), second, Answer(score=9))
+    survey_answers.answer_as_visitor(visitor(), second, Answer(score=9))
     answers = nps.customer_answers(customer_id)
     assert [(a.survey_id, a.score, a.group, a.comment) for a in answers] == [
         (second, 9, "promoter", None), (first, 6, "detractor", "Meh")]
@@ -320,7 +321,7 @@ def test_the_customer_page_reads_the_answers_newest_first(any_app):
 def test_the_export_holds_the_answers_and_erasure_clears_the_comments(any_app):
     customer_id = buyer().id
     survey_id = ask(any_app)
-    surveys.answer_as_visitor(visitor(), survey_id, Answer(score=4, comment="Too slow"))
+    survey_answers.answer_as_visitor(visitor(), survey_id, Answer(score=4, comment="Too slow"))
     document = export_customer(customer_id, by=ADMIN)
     assert [(s["kind"], s["score"], s["comment"]) for s in document["surveys"]] == [("nps", 4, "Too slow")]
     assert erase_customer(customer_id, by=ADMIN)["survey_comments_blanked"] == 1

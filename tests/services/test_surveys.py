@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db, socketio
 from app.models import Customer, OutboxEmail, Survey
+from app.services import survey_answers
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox
@@ -95,18 +96,18 @@ def test_an_answer_counts_once_and_shows_on_the_journey(any_app):
     inbox.set_status(conversation.id, "resolved", by=CLI)
     survey = surveys.for_conversation(conversation.id)
     with pytest.raises(NotFoundError):
-        surveys.answer_as_visitor(Visitor(anonymous_id="someone-else"), survey.id, Answer("good"))
+        survey_answers.answer_as_visitor(Visitor(anonymous_id="someone-else"), survey.id, Answer("good"))
     with pytest.raises(DomainError) as refused:
-        surveys.answer_as_visitor(visitor, survey.id, Answer("great"))
+        survey_answers.answer_as_visitor(visitor, survey.id, Answer("great"))
     assert refused.value.field == "rating"
     with pytest.raises(DomainError):
-        surveys.answer_as_visitor(visitor, survey.id, Answer(None, 9))
-    answered = surveys.answer_as_visitor(visitor, survey.id, Answer("bad", None, "  Took two days.  "))
+        survey_answers.answer_as_visitor(visitor, survey.id, Answer(None, 9))
+    answered = survey_answers.answer_as_visitor(visitor, survey.id, Answer("bad", None, "  Took two days.  "))
     assert (answered.rating, answered.comment, answered.answered_via) == ("bad", "Took two days.", "widget")
-    again = surveys.answer_as_visitor(visitor, survey.id, Answer("bad", None, "Took two days."))
+    again = survey_answers.answer_as_visitor(visitor, survey.id, Answer("bad", None, "Took two days."))
     assert again.answered_at == answered.answered_at  # a retry: nothing changes
     with pytest.raises(ConflictError):
-        surveys.answer_as_visitor(visitor, survey.id, Answer("good"))
+        survey_answers.answer_as_visitor(visitor, survey.id, Answer("good"))
     stored = db.session.get(Survey, survey.id)
     db.session.refresh(stored)
     assert (stored.rating, stored.comment) == ("bad", "Took two days.")
@@ -127,6 +128,7 @@ def test_the_email_link_is_the_key_and_refuses_another_signed_in_customer(any_ap
     with pytest.raises(NotFoundError):
         surveys.by_link(survey.id + 1, signature)
     with pytest.raises(PermissionDeniedError):
-        surveys.answer_by_link(survey.id, signature, Answer("good"), signed_in_customer_id=survey.customer_id + 100)
-    answered = surveys.answer_by_link(survey.id, signature, Answer("good"))
+        survey_answers.answer_by_link(survey.id, signature, Answer("good"),
+                                      signed_in_customer_id=survey.customer_id + 100)
+    answered = survey_answers.answer_by_link(survey.id, signature, Answer("good"))
     assert answered.answered_via == "email" and answered.rating == "good"

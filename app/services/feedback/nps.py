@@ -2,7 +2,8 @@
 recommend us?" (0 to 10, with a comment) at most once per period (Settings › Feedback). The answer
 becomes the customer's nps_submitted fact: the lifecycle recomputes their stage and promoter,
 passive or detractor flag, and outreach rules triggered by that event run; a detractor's answer
-opens a follow-up ticket when the setting says so. Answering itself goes through surveys.py."""
+opens a follow-up ticket when the setting says so. What an answer does is a use case across
+domains, in app/services/survey_answers.py."""
 
 from __future__ import annotations
 
@@ -14,15 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
-from app.models import AnonymousVisitor, Conversation, Customer, Survey, Ticket
+from app.models import Conversation, Customer, Survey
 from app.models.base import utcnow
 from app.services.customers.lifecycle_rules import nps_group
 from app.services.feedback import settings, surveys
 from app.services.platform import realtime
-from app.services.platform.audit import Actor
-from app.services.shop_events import ingestion
-from app.services.tickets import intake
-from app.services.tickets.intake import Requester, TicketRequest
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +29,7 @@ ASKED_STAGES = ("retention", "loyalty")
 # counts: once it stops following them, the next question waits for the next period.
 FOLLOWS_FOR = timedelta(minutes=30)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-EVENT_SOURCE = "survey"
-TICKET_CHANNEL = "api"
-NPS_ACTOR = Actor("system", label="NPS follow-up")
+EVENT_SOURCE = "survey"  # the source of the nps_submitted facts answers become (survey_answers.py)
 LATEST = 20  # answers on the customer page
 
 
@@ -122,68 +117,6 @@ def _ask(customer_id: int, period: int, now: datetime) -> Survey | None:
     if customer is None or (last is not None and last.asked_at > now - timedelta(days=period)):
         return None
     return surveys.ask_once("nps", period_key(customer_id, now, period), customer, via="widget", channel="nps")
-
-
-# --- what an answer does -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerEffects:
-    """What an NPS answer changed besides the survey row, to announce after its commit."""
-
-    applied: ingestion.Applied
-    ticket: Ticket | None = None
-
-    def announce(self) -> None:
-        """After the commit: watching agents see the customer change, outreach is delivered, the
-        follow-up ticket reaches the ticket lists."""
-        ingestion.announce(self.applied)
-        if self.ticket is not None:
-            realtime.ticket_changed(intake.ticket_payload(self.ticket), created=True)
-
-
-def record_answer(survey: Survey) -> AnswerEffects:
-    """Called by surveys.py when an NPS answer is stored, in its transaction (flushes only).
-
-    The answer is ingested as the customer's nps_submitted event, with an id made from the
-    survey's ("helpdesk-survey-<id>"), so it can be applied once only; the newest answer wins, the
-    lifecycle sets the stage and the group's flag, and event-triggered outreach rules run. Then,
-    for a detractor (0 to 6) while the setting is on, a ticket for an agent to follow up, one per
-    survey. Routing sees the detractor flag already."""
-    customer = db.session.get(Customer, survey.customer_id)
-    applied = ingestion.stage_events([_fact(survey, customer)], source=EVENT_SOURCE)
-    ticket = None
-    if nps_group(survey.score) == "detractor" and settings.current().nps_detractor_ticket:
-        ticket = _follow_up(survey, customer)
-    return AnswerEffects(applied, ticket)
-
-
-def _fact(survey: Survey, customer: Customer) -> dict:
-    """The answer as the shop would send it: an nps_submitted event naming the customer."""
-    properties = {"score": survey.score, "survey_id": survey.id}
-    if survey.comment:
-        properties["comment"] = survey.comment
-    event = {"id": f"helpdesk-survey-{survey.id}", "type": "nps_submitted",
-             "timestamp": survey.answered_at.isoformat(), "properties": properties}
-    if customer.external_id is not None:
-        event["customer_id"] = customer.external_id
-    else:  # an anonymous profile that the widget's token owns has a visitor id
-        event["anonymous_id"] = db.session.scalar(select(AnonymousVisitor.anonymous_id).where(
-            AnonymousVisitor.customer_id == customer.id).order_by(AnonymousVisitor.id).limit(1))
-    return event
-
-
-def _follow_up(survey: Survey, customer: Customer) -> Ticket | None:
-    """A ticket on the customer for an agent to follow up (flushes); None when this survey has
-    one already."""
-    key = f"helpdesk-nps-{survey.id}"
-    if intake.find_by_client_key(TICKET_CHANNEL, key) is not None:
-        return None
-    return intake.build_ticket(TicketRequest(
-        subject=f"Following up on your feedback (NPS {survey.score})",  # the customer reads it once answered
-        body=f"Their comment: {survey.comment}" if survey.comment else "They left no comment.",
-        channel=TICKET_CHANNEL, tags=("nps", "detractor"), requester=Requester(customer_id=customer.id),
-        client_key=key, for_agents=True), by=NPS_ACTOR)
 
 
 # --- reading -----------------------------------------------------------------------------------

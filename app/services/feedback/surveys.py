@@ -1,5 +1,6 @@
 """Feedback surveys: asking CSAT after a chat is resolved or a ticket solved, and taking the answer
-once (CSAT or NPS, whose asking is in nps.py), from the widget or from the link in an email.
+once (CSAT or NPS, whose asking is in nps.py), from the widget or from the link in an email
+(answering, with what an NPS answer does, is app/services/survey_answers.py).
 
 Asking writes the survey row (and its email, if any) in the caller's transaction: one survey per
 chat or ticket, so resolving, reopening and resolving again asks once. The answer is written
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
@@ -22,15 +22,11 @@ from app.extensions import db
 from app.models import Conversation, Customer, Message, Survey, Ticket
 from app.models.base import utcnow
 from app.models.survey import CSAT_RATINGS, NPS_SCALE
-from app.services.access import visitors
+from app.services.access import customer_reads, visitors
 from app.services.access.visitor_tokens import Visitor
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
-from app.services.platform import outbox, presence, realtime
+from app.services.platform import outbox, presence
 from app.services.platform.outbox import EmailDraft
-from app.services.tickets import intake
-
-if TYPE_CHECKING:
-    from app.services.feedback.nps import AnswerEffects
 
 QUESTIONS = {
     "csat": "How would you rate the support you received?",
@@ -96,7 +92,7 @@ def ask_after_ticket(ticket: Ticket) -> Survey | None:
     customer = db.session.get(Customer, ticket.requester_id)
     if customer is None or customer.erased_at is not None or not customer.email:
         return None
-    if not intake.customer_can_read(ticket.id):
+    if not customer_reads.customer_can_read(ticket.id):
         return None
     survey = ask_once("csat", f"ticket:{ticket.id}", customer, via="email", channel=ticket.channel,
                   ticket_id=ticket.id, agent_id=ticket.assignee_id)
@@ -172,22 +168,12 @@ def visitor_surveys(visitor: Visitor, conversation_id: int) -> list[Survey]:
                                                         Survey.customer_id == customer_id)))
 
 
-def answer_as_visitor(visitor: Visitor, survey_id: int, answer: Answer) -> Survey:
-    """Called by the widget: the visitor answers one of their own surveys (404 for another's)."""
-    customer_id = visitors.owned_profile_id(visitor)
-    if customer_id is None:
-        raise NotFoundError(NOT_FOUND)
-    return _answer(survey_id, answer, via="widget", customer_id=customer_id)
-
-
-def answer_by_link(survey_id: int, signature: str, answer: Answer, *,
-                   signed_in_customer_id: int | None = None) -> Survey:
-    """Called by the email's survey page."""
-    survey = by_link(survey_id, signature, signed_in_customer_id=signed_in_customer_id)
-    return _answer(survey.id, answer, via="email", customer_id=survey.customer_id)
-
-
-def _answer(survey_id: int, answer: Answer, *, via: str, customer_id: int) -> Survey:
+def answered_by(survey_id: int, answer: Answer, *, via: str, customer_id: int) -> tuple[Survey, bool]:
+    """Write a customer's answer into their survey (locked; flushes, the caller commits).
+    Returns (survey, True) when written now, (survey, False) for the same answer again (a retry:
+    the transaction is rolled back, nothing changes). NotFoundError for another's survey,
+    DomainError for an answer that does not fit, ConflictError for a different second answer;
+    each after a rollback."""
     survey = db.session.scalar(select(Survey).where(Survey.id == survey_id, Survey.customer_id == customer_id)
                                .with_for_update().execution_options(populate_existing=True))
     if survey is None:
@@ -201,31 +187,12 @@ def _answer(survey_id: int, answer: Answer, *, via: str, customer_id: int) -> Su
     if survey.answered:
         db.session.rollback()
         if (survey.rating, survey.score, survey.comment) == (answer.rating, answer.score, answer.comment):
-            return survey  # the same answer again: a retry
+            return survey, False
         raise ConflictError("This survey was answered already: thank you, your first answer counts.")
     survey.rating, survey.score, survey.comment = answer.rating, answer.score, answer.comment
     survey.answered_at, survey.answered_via = utcnow(), via
-    try:
-        effects = _effects(survey)
-    except Exception:
-        db.session.rollback()  # the answer is not stored without what it does
-        raise
-    db.session.commit()
-    realtime.survey_answered(payload(survey))
-    if effects is not None:
-        effects.announce()
-    return survey
-
-
-def _effects(survey: Survey) -> AnswerEffects | None:
-    """What an answer does besides being stored, in its transaction: an NPS answer becomes the
-    customer's nps_submitted fact (and may open a follow-up ticket). Returns what to announce
-    after the commit, or None."""
-    if survey.kind != "nps":
-        return None
-    from app.services.feedback import nps
-
-    return nps.record_answer(survey)
+    db.session.flush()
+    return survey, True
 
 
 # --- reading -----------------------------------------------------------------------------------

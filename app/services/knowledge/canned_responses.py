@@ -10,20 +10,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.database import contains_pattern
 from app.extensions import db
-from app.models import Agent, CannedResponse, Conversation
+from app.models import Agent, CannedResponse
 from app.models.canned_response import MAX_SHORTCUT_CHARS, MAX_TITLE_CHARS
 from app.models.conversation import MAX_BODY_CHARS
-from app.services.conversations.live_chat import NOT_FOUND as NO_CONVERSATION
 from app.services.customers import placeholders
 from app.services.customers.placeholders import Rendered
-from app.services.customers.queries import customer_context
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, StaleEditError
 from app.services.platform import audit
 from app.services.platform.audit import Actor
@@ -33,7 +30,6 @@ NOT_FOUND = "No such canned response."
 SHORTCUT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 STALE = ("Someone changed this response after you opened it. Your text is kept below: "
          "save again to replace their version.")
-PREVIEW_CHARS = 140
 MAX_MATCHES = 200  # scanned per search before ranking; a team has far fewer responses
 
 
@@ -44,14 +40,6 @@ class Draft:
     title: str
     shortcut: str
     body: str
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One line of the composer's picker: the response and its text filled for the conversation."""
-
-    response: CannedResponse
-    preview: str
 
 
 def normalise_shortcut(text: str | None) -> str:
@@ -241,32 +229,3 @@ def render(response_or_body: CannedResponse | str, context: Mapping[str, str | N
     """Fill a response's (or a body's) placeholders from `context` (placeholders.values_for)."""
     body = response_or_body.body if isinstance(response_or_body, CannedResponse) else response_or_body
     return placeholders.render(body, context)
-
-
-def conversation_context(conversation_id: int, agent: Agent) -> dict[str, str | None]:
-    """The placeholder values for this conversation's customer, written by `agent`."""
-    conversation = db.session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFoundError(NO_CONVERSATION)
-    context = customer_context(conversation.customer_id, order_limit=1)  # NotFoundError once erased
-    return placeholders.values_for(customer=context.customer, cart=context.cart,
-                                   last_order=context.orders[0] if context.orders else None, agent=agent,
-                                   shop_name=current_app.config["HELPDESK_SHOP_NAME"])
-
-
-def suggestions(conversation_id: int, agent: Agent, query: str = "") -> list[Suggestion]:
-    """Called by the composer's picker: the matching responses, each previewed as it would read."""
-    context = conversation_context(conversation_id, agent)
-    found = usable_responses(agent, query)
-    return [Suggestion(r, _preview(render(r, context).text)) for r in found]
-
-
-def _preview(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= PREVIEW_CHARS else line[:PREVIEW_CHARS - 1].rstrip() + "…"
-
-
-def render_for_conversation(response_id: int, conversation_id: int, agent: Agent) -> tuple[CannedResponse, Rendered]:
-    """Called when the agent picks a response: its text for this conversation's customer and this agent."""
-    response = get_usable(response_id, agent)
-    return response, render(response, conversation_context(conversation_id, agent))

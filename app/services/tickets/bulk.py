@@ -12,7 +12,7 @@ from app.models import Ticket
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
-from app.services.tickets import intake, updates
+from app.services.tickets import intake, tagging, updates
 from app.services.tickets.updates import Conflict
 
 MAX_TICKETS = 200
@@ -62,8 +62,8 @@ def _check(ticket_ids, changes: dict) -> tuple[list[int], dict, tuple[str, ...],
     unknown = set(changes) - set(BULK_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be changed in bulk: {', '.join(sorted(unknown))}.")
-    add = intake.normalise_tags(changes.get("add_tags"))
-    remove = intake.normalise_tags(changes.get("remove_tags"))
+    add = tagging.normalise_tags(changes.get("add_tags"))
+    remove = tagging.normalise_tags(changes.get("remove_tags"))
     fields = updates.validated({k: v for k, v in changes.items() if k not in ("add_tags", "remove_tags")})
     if not fields and not add and not remove:
         raise DomainError("Choose something to change: an assignee, a status, a priority, a group or tags.")
@@ -95,8 +95,8 @@ def _tag_changes(ticket: Ticket, add: tuple[str, ...], remove: tuple[str, ...]) 
         return {}
     current = updates.current_tags(ticket.id)
     wanted = [t for t in current if t not in remove] + [t for t in add if t not in current and t not in remove]
-    if len(wanted) > intake.MAX_TAGS:
-        raise DomainError(f"#{ticket.id} would have {len(wanted)} tags; a ticket takes at most {intake.MAX_TAGS}. "
+    if len(wanted) > tagging.MAX_TAGS:
+        raise DomainError(f"#{ticket.id} would have {len(wanted)} tags; a ticket takes at most {tagging.MAX_TAGS}. "
                           "Nothing was changed.", field="add_tags")
     return {"tags": tuple(sorted(wanted))}
 

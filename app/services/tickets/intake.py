@@ -3,7 +3,6 @@ through to create a ticket, reply in it and change it, so audit and status rules
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Agent, Customer, Ticket, TicketEvent, TicketGroup, TicketMessage, TicketTag
+from app.models import Agent, Customer, Ticket, TicketGroup, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.models.ticket import (
     MAX_BODY_CHARS,
@@ -30,9 +29,9 @@ from app.services.platform.locked_rows import get_row
 from app.services.tickets import attachments as ticket_attachments
 from app.services.tickets import routing
 from app.services.tickets.attachment_store import Upload
+from app.services.tickets.history import record
+from app.services.tickets.tagging import normalise_tags
 
-TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-MAX_TAGS = 20
 NOT_FOUND = "No such ticket."
 # Requests the customer made themselves get a "we received your request" email with a link.
 ACKNOWLEDGED_CHANNELS = ("help_center", "widget", "email")
@@ -81,22 +80,6 @@ def check_choice(value: str, choices: tuple[str, ...], name: str) -> str:
     return value
 
 
-def normalise_tags(tags) -> tuple[str, ...]:
-    """Lowercase, de-duplicated tags; DomainError for one that is not letters, digits, - and _."""
-    cleaned = []
-    for tag in tags or ():
-        tag = str(tag).strip().lower().replace(" ", "-")
-        if not tag:
-            continue
-        if not TAG.match(tag):
-            raise DomainError(f"“{tag[:40]}” is not a tag: use letters, digits, - and _ (up to 40).", field="tags")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise DomainError(f"A ticket takes at most {MAX_TAGS} tags.", field="tags")
-    return tuple(cleaned)
-
-
 def check_group(group_id: int | None) -> int | None:
     if group_id is not None and db.session.get(TicketGroup, group_id) is None:
         raise DomainError("Choose an existing group.", field="group_id")
@@ -134,13 +117,6 @@ def _requester(requester: Requester) -> Customer:
 # --- create ----------------------------------------------------------------------------------
 
 
-def record(ticket: Ticket, by: Actor, field_name: str, old=None, new=None, details: dict | None = None) -> None:
-    db.session.add(TicketEvent(ticket_id=ticket.id, actor_type=by.type, actor_id=by.id, actor_label=by.label,
-                               field=field_name, old_value=None if old is None else str(old)[:255],
-                               new_value=None if new is None else str(new)[:255], version=ticket.version,
-                               details=details, created_at=utcnow()))
-
-
 def _check_request(request: TicketRequest) -> tuple[str, str]:
     subject = check_text(request.subject, "subject", MAX_SUBJECT_CHARS)
     body = check_text(request.body, "body", MAX_BODY_CHARS)
@@ -158,18 +134,6 @@ def find_by_client_key(channel: str, client_key: str | None) -> Ticket | None:
     if client_key is None:
         return None
     return db.session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.client_key == client_key))
-
-
-def has_public_message(ticket_id):
-    """EXISTS a message for the customer's eyes on the ticket (an id, or Ticket.id in a query): a
-    follow-up the helpdesk opened for agents (its first message an internal note) has none until
-    an agent writes to them."""
-    return select(TicketMessage.id).where(TicketMessage.ticket_id == ticket_id,
-                                          TicketMessage.internal.is_(False)).exists()
-
-
-def customer_can_read(ticket_id: int) -> bool:
-    return bool(db.session.scalar(select(has_public_message(ticket_id))))
 
 
 def build_ticket(request: TicketRequest, *, by: Actor, author_agent_id: int | None = None,

@@ -24,8 +24,8 @@ from app.models.base import utcnow
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
-from app.services.tickets import intake, updates
-from app.services.tickets.intake import record
+from app.services.tickets import intake, tagging, updates
+from app.services.tickets.history import record
 
 
 class DifferentRequestersError(ConflictError):
@@ -109,9 +109,9 @@ def _merge_tags(source: Ticket, target: Ticket, by: Actor) -> None:
     if not added:
         return
     after = tuple(sorted(before + tuple(added)))
-    if len(after) > intake.MAX_TAGS:
+    if len(after) > tagging.MAX_TAGS:
         raise DomainError(f"Merged, #{target.id} would have {len(after)} tags; a ticket takes at most "
-                          f"{intake.MAX_TAGS}. Remove some first.", field="into")
+                          f"{tagging.MAX_TAGS}. Remove some first.", field="into")
     db.session.add_all(TicketTag(ticket_id=target.id, tag=tag) for tag in added)
     record(target, by, "tags", ", ".join(before) or None, ", ".join(after))
 

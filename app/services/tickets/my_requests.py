@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketAttachment, TicketMessage
+from app.services.access import customer_reads
 from app.services.access.visitor_tokens import check_id
 from app.services.errors import NotFoundError
 from app.services.platform.audit import Actor
@@ -49,7 +50,7 @@ def my_tickets(customer: Customer, limit: int = PAGE) -> list[Ticket]:
     follow-up nobody has written to them on yet is not listed."""
     mine = or_(Ticket.requester_id == customer.id, Ticket.id.in_(_merged_in(customer)))
     return list(db.session.scalars(select(Ticket).where(mine, Ticket.merged_into_id.is_(None),
-                                                      intake.has_public_message(Ticket.id))
+                                                      customer_reads.has_public_message(Ticket.id))
                                    .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
@@ -61,7 +62,7 @@ def my_ticket(customer: Customer, ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFoundError("No such request.")
     if ticket.requester_id == customer.id and (
-            ticket.merged_into_id is not None or intake.customer_can_read(ticket.id)):
+            ticket.merged_into_id is not None or customer_reads.customer_can_read(ticket.id)):
         return intake.live_ticket(ticket.id)
     if ticket.merged_into_id is None and db.session.scalar(
             select(Ticket.id).where(Ticket.merged_into_id == ticket.id, Ticket.requester_id == customer.id).limit(1)):

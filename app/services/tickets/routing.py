@@ -22,9 +22,11 @@ from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.customers import emails
 from app.services.errors import DomainError, NotFoundError
-from app.services.platform import presence
+from app.services.platform import audit, presence
 from app.services.platform.audit import Actor
 from app.services.platform.locked_rows import get_locked
+from app.services.tickets.history import record
+from app.services.tickets.tagging import normalise_tags
 
 MAX_WORDS = 30
 ROUND_ROBIN = "round_robin"
@@ -81,8 +83,6 @@ def _amount(value, name: str) -> str | None:
 
 def clean_conditions(raw: dict) -> dict:
     """Checked, normalised conditions; DomainError naming the field that is wrong."""
-    from app.services.tickets.intake import normalise_tags
-
     words = []
     for word in raw.get("words") or ():
         word = " ".join(str(word).lower().split())
@@ -104,8 +104,6 @@ def clean_conditions(raw: dict) -> dict:
 
 
 def clean_actions(raw: dict) -> dict:
-    from app.services.tickets.intake import normalise_tags
-
     actions: dict = {}
     group_id = raw.get("group_id")
     if group_id not in (None, ""):
@@ -229,8 +227,6 @@ def route_ticket(ticket: Ticket, body: str, customer: Customer, tags, *, keep: f
     """Called by tickets.build_ticket (after the first flush): apply the active rules to the new
     ticket, each change in its audit trail as the rule's. Fields in `keep` were chosen by whoever
     created the ticket and stay as they are."""
-    from app.services.tickets.intake import record
-
     rules = active_rules()
     if not rules:
         return
@@ -290,8 +286,6 @@ def clean_spec(spec: RuleSpec) -> RuleSpec:
 
 def save_rule(spec: RuleSpec, *, rule_id: int | None = None, by: Actor) -> RoutingRule:
     """Create or change a rule (new rules go last). One commit, audited."""
-    from app.services.platform import audit
-
     spec = clean_spec(spec)
     if rule_id is None:
         last = db.session.scalar(select(db.func.max(RoutingRule.position))) or 0
@@ -320,8 +314,6 @@ def all_rules() -> list[RoutingRule]:
 
 def move_rule(rule_id: int, direction: int, *, by: Actor) -> None:
     """Swap a rule with its neighbour above (-1) or below (+1)."""
-    from app.services.platform import audit
-
     rules = all_rules()
     index = next((i for i, r in enumerate(rules) if r.id == rule_id), None)
     if index is None:
@@ -336,8 +328,6 @@ def move_rule(rule_id: int, direction: int, *, by: Actor) -> None:
 
 
 def delete_rule(rule_id: int, *, by: Actor) -> None:
-    from app.services.platform import audit
-
     rule = get_rule(rule_id)
     audit.record("routing.rule_deleted", actor=by, target=rule, details={"name": rule.name})
     db.session.delete(rule)

@@ -28,6 +28,7 @@ from app.services.platform import outbox
 from app.services.platform.audit import SYSTEM
 from app.services.platform.locked_rows import changed_in_flush
 from app.services.tickets.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
+from app.services.tickets.history import record
 
 log = logging.getLogger(__name__)
 DUE_SOON = timedelta(hours=1)
@@ -176,8 +177,6 @@ def _notify(ticket: Ticket, target: str) -> None:
 def mark_breaches(limit: int = BATCH) -> int:
     """The periodic job: mark the targets that passed unmet, audit each, email the assignee.
     Returns how many targets it marked."""
-    from app.services.tickets.intake import record  # the ticket service imports this module
-
     now, marked = utcnow(), 0
     due = db.session.scalars(select(Ticket).where(text(f"tickets.{UNSOLVED_SQL}"), Ticket.sla_due_at <= now)
                              .order_by(Ticket.sla_due_at, Ticket.id).limit(limit))

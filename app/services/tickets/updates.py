@@ -17,8 +17,9 @@ from app.services.feedback import surveys
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.tickets import attachments as ticket_attachments
-from app.services.tickets import intake, mail
+from app.services.tickets import intake, mail, tagging
 from app.services.tickets.attachment_store import Upload
+from app.services.tickets.history import record
 from app.services.tickets.intake import (
     Requester,
     TicketRequest,
@@ -26,7 +27,6 @@ from app.services.tickets.intake import (
     check_choice,
     check_group,
     check_text,
-    record,
 )
 
 # What an agent's reply may set the status to ("submit as"); closed is final: a customer's reply
@@ -96,7 +96,7 @@ def validated(changes: dict) -> dict:
     if "group_id" in checked:
         check_group(checked["group_id"])
     if "tags" in checked:
-        checked["tags"] = tuple(sorted(intake.normalise_tags(checked["tags"])))
+        checked["tags"] = tuple(sorted(tagging.normalise_tags(checked["tags"])))
     return checked
 
 
