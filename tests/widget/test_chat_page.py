@@ -53,7 +53,9 @@ def test_the_page_carries_the_allowed_origins_and_no_inline_script(app, client):
     html = client.get("/widget/chat").get_data(as_text=True)
     assert """data-origins='["https://shop.example", "http://localhost:5001"]'""" in html
     assert re.findall(r"<script[^>]*>", html) == [
-        '<script src="/static/vendor/socket.io.min.js" defer>', '<script src="/static/js/widget_texts.js" defer>',
+        '<script src="/static/vendor/socket.io.min.js" defer>',
+        '<script src="/static/js/shared/uuid.js" defer>', '<script src="/static/js/shared/visitor_token.js" defer>',
+        '<script src="/static/js/widget_texts.js" defer>',
         '<script src="/static/js/widget_requests.js" defer>',
         '<script src="/static/js/widget_articles.js" defer>',
         '<script src="/static/js/widget_survey.js" defer>', '<script src="/static/js/widget_chat.js" defer>']

@@ -31,7 +31,8 @@ def test_the_card_follows_the_shop_language_of_the_catalogue(client, lang, expec
 def test_the_card_is_a_radio_group_of_eleven_scores_without_inline_script(app, client):
     app.config["HELPDESK_ALLOWED_ORIGINS"] = SHOPS
     html = client.get("/widget/nps").get_data(as_text=True)
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/widget_nps.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/js/shared/visitor_token.js" defer>', '<script src="/static/js/widget_nps.js" defer>']
     assert "style=" not in html and """data-origins='["https://shop.example", "http://localhost:5001"]'""" in html
     assert re.findall(r'type="radio" name="score" id="nps-score-(\d+)" value="\1"', html) == [str(n) for n in range(11)]
     assert '<legend class="nps__question" data-text="question">' in html

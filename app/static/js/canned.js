@@ -2,7 +2,8 @@
 // opens one list fetched from the console and filtered as you type; arrows move, Enter inserts,
 // Escape closes. The chosen response's text, filled on the server for this conversation's customer
 // and the signed-in agent, goes into the reply box with .value / setRangeText: nothing is sent by
-// itself, and no HTML is ever parsed here (every label is textContent).
+// itself, and no HTML is ever parsed here (every label is textContent). The list itself is
+// js/shared/search_dropdown.js's.
 (function () {
   "use strict";
 
@@ -18,46 +19,38 @@
   const list = root.querySelector("[data-canned-list]");
   const status = root.querySelector("[data-canned-status]");
   const SLASH = /^\/(\S*)$/; // the whole reply is "/" and a shortcut being typed
-  const DELAY_MS = 120;
+  const shared = window.helpdeskShared.searchDropdown;
 
   let mode = null; // null (closed), "button" (search box) or "slash" (typed in the reply)
-  let items = [];
-  let active = -1;
-  let latest = 0; // number of the newest list request: older answers are dropped
-  let timer = null;
   let dismissed = false; // Escape closed the "/" list: it stays closed until the reply changes
   let choosing = false; // a chosen response is being fetched: a second Enter must not insert it twice
-
-  // The status line is a live region: `hint` is read out after the text but not shown (the panel's
-  // footer shows the keys).
-  function say(text, isError, hint) {
-    status.classList.toggle("is-error", Boolean(isError));
-    status.textContent = text;
-    if (hint) {
-      const hidden = document.createElement("span");
-      hidden.className = "visually-hidden";
-      hidden.textContent = hint;
-      status.appendChild(hidden);
-    }
-  }
 
   function owner() {
     return mode === "slash" ? textarea : search;
   }
 
+  const texts = {
+    offline: "No connection: canned responses could not be loaded. Try again.",
+    failed: function (status) {
+      if (status === 404) return "That canned response or this conversation no longer exists.";
+      return "Canned responses could not be loaded (error " + status + "). Try again.";
+    }
+  };
+
   function getJSON(address) {
-    const options = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
-    return fetch(address, options).then(function (response) {
-      if (response.redirected || response.status === 401) {
-        throw new Error("You are signed out. Sign in again in another tab, then try again: your reply stays here.");
-      }
-      if (response.status === 404) throw new Error("That canned response or this conversation no longer exists.");
-      if (!response.ok) throw new Error("Canned responses could not be loaded (error " + response.status + "). Try again.");
-      return response.json();
-    }, function () {
-      throw new Error("No connection: canned responses could not be loaded. Try again.");
-    });
+    return shared.getJSON(address, texts);
   }
+
+  const dropdown = shared.create({
+    list: list, status: status, owner: owner, option: option, found: show, delay: 120,
+    isOpen: function () { return Boolean(mode); },
+    load: function (query) {
+      return getJSON(url + "?q=" + encodeURIComponent(query)).then(function (data) { return data.responses || []; });
+    }
+  });
+  // The status line is a live region: `hint` is read out after the text but not shown (the panel's
+  // footer shows the keys).
+  const say = dropdown.say;
 
   function open(newMode) {
     mode = newMode;
@@ -68,7 +61,7 @@
       search.value = "";
       search.setAttribute("aria-expanded", "true");
       search.focus();
-      fetchList("");
+      dropdown.search("");
     } else {
       textarea.setAttribute("aria-controls", list.id);
       textarea.setAttribute("aria-autocomplete", "list");
@@ -79,33 +72,15 @@
     if (!mode) return;
     const was = mode;
     mode = null;
-    items = [];
-    active = -1;
-    latest += 1;
-    clearTimeout(timer);
+    dropdown.cancel();
+    dropdown.fill([]);
     panel.hidden = true;
-    list.hidden = true;
-    list.replaceChildren();
     toggle.setAttribute("aria-expanded", "false");
     search.setAttribute("aria-expanded", "false");
     [search, textarea].forEach(function (el) { el.removeAttribute("aria-activedescendant"); });
     textarea.removeAttribute("aria-controls");
     textarea.removeAttribute("aria-autocomplete");
     if (refocus) (was === "button" ? toggle : textarea).focus();
-  }
-
-  function load(query) {
-    clearTimeout(timer);
-    timer = setTimeout(function () { fetchList(query); }, DELAY_MS);
-  }
-
-  function fetchList(query) {
-    const mine = ++latest;
-    getJSON(url + "?q=" + encodeURIComponent(query)).then(function (data) {
-      if (mine === latest && mode) show(data.responses || [], query);
-    }).catch(function (error) {
-      if (mine === latest) say(error.message, true);
-    });
   }
 
   function option(item, index) {
@@ -134,50 +109,33 @@
   }
 
   function show(found, query) {
-    items = found;
-    active = -1;
-    list.replaceChildren.apply(list, found.map(option));
-    list.hidden = found.length === 0;
-    move(found.length ? 0 : -1, false);
+    dropdown.fill(found);
     if (!found.length) {
       const none = query ? "No canned response matches \u201c" + query + "\u201d." : "No canned responses yet.";
       say(mode === "slash" ? none + " Press Escape to write a reply that starts with /." : none, false);
     } else {
+      dropdown.move(0);
       const count = found.length === 1 ? "1 canned response" : found.length + " canned responses";
       say(count, false, ": up and down arrows choose, Enter inserts, Escape closes.");
     }
   }
 
-  function move(index, announce) {
-    const options = list.children;
-    if (options[active]) {
-      options[active].setAttribute("aria-selected", "false");
-      options[active].classList.remove("is-active");
-    }
-    active = index;
-    if (index < 0 || !options[index]) { owner().removeAttribute("aria-activedescendant"); return; }
-    options[index].setAttribute("aria-selected", "true");
-    options[index].classList.add("is-active");
-    owner().setAttribute("aria-activedescendant", options[index].id);
-    options[index].scrollIntoView({ block: "nearest" });
+  // Arrow keys: the next or previous response.
+  function step(delta) {
+    const index = dropdown.step(delta), items = dropdown.items();
     // A reply box is no combobox: screen readers may not follow aria-activedescendant there, so say it.
-    if (announce && mode === "slash") say(items[index].title + ", " + (index + 1) + " of " + items.length, false);
+    if (index >= 0 && mode === "slash") say(items[index].title + ", " + (index + 1) + " of " + items.length, false);
   }
 
   function insert(text, replaceAll) {
-    if (replaceAll) {
-      textarea.value = text;
-      textarea.setSelectionRange(text.length, text.length);
-    } else {
-      const start = textarea.selectionStart;
-      const glue = start > 0 && !/\s/.test(textarea.value.charAt(start - 1)) ? " " : ""; // not "waiting.Let"
-      textarea.setRangeText(glue + text, start, textarea.selectionEnd, "end");
-    }
+    if (!replaceAll) { shared.insertAtCursor(textarea, text); return; }
+    textarea.value = text;
+    textarea.setSelectionRange(text.length, text.length);
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
   function choose(index) {
-    const item = items[index];
+    const item = dropdown.items()[index];
     if (!item || choosing) return;
     choosing = true;
     const fromSlash = mode === "slash";
@@ -199,9 +157,9 @@
   function onKey(event) {
     if (!mode || event.isComposing || event.target !== owner()) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (items.length) move((active + (event.key === "ArrowDown" ? 1 : -1) + items.length) % items.length, true);
+      step(event.key === "ArrowDown" ? 1 : -1);
     } else if (event.key === "Enter" && !event.shiftKey) {
-      choose(active); // never the composer's Enter-sends, even with no match
+      choose(dropdown.active()); // never the composer's Enter-sends, even with no match
     } else if (event.key === "Escape") {
       dismissed = mode === "slash";
       close(true);
@@ -221,7 +179,7 @@
     }
     if (dismissed || mode === "button") return;
     if (mode !== "slash") open("slash");
-    load(match[1]);
+    dropdown.searchSoon(match[1]);
   }
 
   // Capture on the form: these keys are handled before inbox.js's Enter-sends on the reply box.
@@ -232,8 +190,7 @@
   });
   form.addEventListener("submit", function () { if (!mode) say("", false); });
   textarea.addEventListener("input", onReplyInput);
-  list.addEventListener("mousedown", function (event) { event.preventDefault(); }); // focus stays where it is
-  search.addEventListener("input", function () { load(search.value); });
+  search.addEventListener("input", function () { dropdown.searchSoon(search.value); });
   toggle.addEventListener("click", function () {
     if (mode === "button") { close(true); return; }
     close(false);

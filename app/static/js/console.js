@@ -49,7 +49,7 @@
     socket.on("error", function (payload) {
       if (payload && payload.code === "unauthorized") window.location.reload();
     });
-    window.helpdeskConsole = { socket: socket, me: me, uuid: uuid, liveRegion: liveRegion };
+    window.helpdeskConsole = { socket: socket, me: me, liveRegion: liveRegion };
     presenceSwitch(socket);
     unreadBadge(socket);
     notifications(socket);
@@ -86,14 +86,6 @@
       while (box.children.length > 3) box.firstElementChild.remove();
       window.setTimeout(function () { card.remove(); }, 5 * 60 * 1000);
     });
-  }
-
-  // A random id for a command a page may retry (client_msg_id, client_key).
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
   // A region of the page kept fresh by fetching the page again and swapping the element with this

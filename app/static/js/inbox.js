@@ -189,7 +189,7 @@
     const body = input.value;
     if (!body.trim()) { say("Write a message first.", true); input.focus(); return; }
     if (!socket.connected) { say("Not connected: the message was not sent. Try again when Live.", true); return; }
-    const payload = { conversation_id: conversationId, client_msg_id: window.helpdeskConsole.uuid(), body: body,
+    const payload = { conversation_id: conversationId, client_msg_id: window.helpdeskShared.uuid(), body: body,
                       internal: internal.checked };
     say("Sending…", false);
     typing(socket, false);

@@ -3,7 +3,8 @@
 // arrows move, Enter chooses, Escape closes and gives focus back to the button. A public article goes
 // into the reply box as "Title: URL" at the cursor (nothing is sent by itself); an internal one is
 // for agents only, so it is opened in a new tab to read and nothing is inserted. Every label is
-// textContent: no HTML from the server is ever parsed here.
+// textContent: no HTML from the server is ever parsed here. The list itself is
+// js/shared/search_dropdown.js's.
 (function () {
   "use strict";
 
@@ -17,41 +18,29 @@
   const list = root.querySelector("[data-kb-list]");
   const status = root.querySelector("[data-kb-status]");
   const announce = root.querySelector("[data-kb-announce]");
-  const DELAY_MS = 150;
+  const shared = window.helpdeskShared.searchDropdown;
 
   let isOpen = false;
-  let items = [];
-  let active = -1;
-  let latest = 0; // number of the newest request: older answers are dropped
-  let timer = null;
 
-  // `hint` is read out after the text but not shown (the panel's footer shows the keys).
-  function say(text, isError, hint) {
-    status.classList.toggle("is-error", Boolean(isError));
-    status.textContent = text;
-    if (hint) {
-      const hidden = document.createElement("span");
-      hidden.className = "visually-hidden";
-      hidden.textContent = hint;
-      status.appendChild(hidden);
+  const texts = {
+    offline: "No connection: the knowledge base could not be searched. Try again.",
+    failed: function (status, data) {
+      const message = data.error && data.error.message;
+      return message || "The knowledge base could not be searched (error " + status + ").";
     }
-  }
+  };
 
-  function getJSON(address) {
-    const options = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
-    return fetch(address, options).then(function (response) {
-      if (response.redirected || response.status === 401) {
-        throw new Error("You are signed out. Sign in again in another tab, then try again: your reply stays here.");
-      }
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) return data;
-        const message = data.error && data.error.message;
-        throw new Error(message || "The knowledge base could not be searched (error " + response.status + ").");
-      });
-    }, function () {
-      throw new Error("No connection: the knowledge base could not be searched. Try again.");
-    });
-  }
+  const dropdown = shared.create({
+    list: list, status: status, option: option, found: show, delay: 150,
+    owner: function () { return search; },
+    blank: function () { show([], null); say("Type a question or a few words.", false); },
+    isOpen: function () { return isOpen; },
+    load: function (query) {
+      return shared.getJSON(url + "?q=" + encodeURIComponent(query), texts).then(function (data) { return data.articles || []; });
+    }
+  });
+  // `hint` is read out after the text but not shown (the panel's footer shows the keys).
+  const say = dropdown.say;
 
   function open() {
     // One picker at a time: the canned responses' list (same bar on the chat page) closes first.
@@ -64,29 +53,18 @@
     announce.textContent = "";
     say("Type a question or a few words.", false);
     search.focus();
-    if (search.value.trim()) fetchList(search.value);
+    if (search.value.trim()) dropdown.search(search.value);
   }
 
   function close(refocus) {
     if (!isOpen) return;
     isOpen = false;
-    latest += 1;
-    clearTimeout(timer);
+    dropdown.cancel();
     show([], null);
     panel.hidden = true;
     toggle.setAttribute("aria-expanded", "false");
     search.setAttribute("aria-expanded", "false");
     if (refocus) toggle.focus();
-  }
-
-  function fetchList(query) {
-    const mine = ++latest;
-    if (!query.trim()) { show([], null); say("Type a question or a few words.", false); return; }
-    getJSON(url + "?q=" + encodeURIComponent(query)).then(function (data) {
-      if (mine === latest && isOpen) show(data.articles || [], query);
-    }).catch(function (error) {
-      if (mine === latest) say(error.message, true);
-    });
   }
 
   function option(item, index) {
@@ -119,14 +97,10 @@
   }
 
   function show(found, query) {
-    items = found;
-    active = -1;
-    list.replaceChildren.apply(list, found.map(option));
-    list.hidden = found.length === 0;
-    search.removeAttribute("aria-activedescendant");
+    dropdown.fill(found);
     if (query === null) return;
     if (found.length) {
-      move(0);
+      dropdown.move(0);
       say(found.length === 1 ? "1 article" : found.length + " articles", false,
           ": up and down arrows choose, Enter inserts a link, Escape closes.");
     } else {
@@ -134,29 +108,8 @@
     }
   }
 
-  function move(index) {
-    const options = list.children;
-    if (options[active]) {
-      options[active].setAttribute("aria-selected", "false");
-      options[active].classList.remove("is-active");
-    }
-    active = index;
-    if (!options[index]) { search.removeAttribute("aria-activedescendant"); return; }
-    options[index].setAttribute("aria-selected", "true");
-    options[index].classList.add("is-active");
-    search.setAttribute("aria-activedescendant", options[index].id);
-    options[index].scrollIntoView({ block: "nearest" });
-  }
-
-  function insert(text) {
-    const start = textarea.selectionStart;
-    const glue = start > 0 && !/\s/.test(textarea.value.charAt(start - 1)) ? " " : "";
-    textarea.setRangeText(glue + text, start, textarea.selectionEnd, "end");
-    textarea.dispatchEvent(new Event("input", { bubbles: true }));
-  }
-
   function choose(index) {
-    const item = items[index];
+    const item = dropdown.items()[index];
     if (!item) return;
     if (item.internal) { // agents only: never into a reply the customer could read
       window.open(item.url, "_blank", "noopener");
@@ -164,7 +117,7 @@
       return;
     }
     close(false);
-    insert(item.title + ": " + item.url);
+    shared.insertAtCursor(textarea, item.title + ": " + item.url);
     textarea.focus();
     announce.textContent = "Inserted a link to \u201c" + item.title + "\u201d: check your reply, then send.";
   }
@@ -176,9 +129,9 @@
     } else if (event.target !== search) {
       return;
     } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (items.length) move((active + (event.key === "ArrowDown" ? 1 : -1) + items.length) % items.length);
+      dropdown.step(event.key === "ArrowDown" ? 1 : -1);
     } else if (event.key === "Enter") {
-      choose(active); // never the form's submit (a reply, a ticket), even with no match
+      choose(dropdown.active()); // never the form's submit (a reply, a ticket), even with no match
     } else {
       return;
     }
@@ -187,11 +140,7 @@
   }
 
   root.addEventListener("keydown", onKey);
-  list.addEventListener("mousedown", function (event) { event.preventDefault(); }); // focus stays in the search
-  search.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () { fetchList(search.value); }, DELAY_MS);
-  });
+  search.addEventListener("input", function () { dropdown.searchSoon(search.value); });
   toggle.addEventListener("click", function () {
     if (isOpen) close(true);
     else open();

@@ -12,7 +12,7 @@
   function open(button) {
     customerId = Number(button.getAttribute("data-reach-out"));
     opener = button;
-    key = window.helpdeskConsole.uuid(); // a retry from this dialog (no answer) starts no second chat
+    key = window.helpdeskShared.uuid(); // a retry from this dialog (no answer) starts no second chat
     dialog.querySelector("[data-reach-out-name]").textContent = button.getAttribute("data-visitor-name");
     status.textContent = "";
     dialog.showModal();

@@ -45,6 +45,9 @@
     return new URL(script.src, w.location.href).origin;
   }
 
+  // A copy of js/shared/uuid.js, on purpose: this is the one file a shop's page loads (one script
+  // tag, no extra request, nothing else of ours on their page), so it cannot load the shared one.
+  // Keep the two the same.
   function uuid() {
     var c = w.crypto;
     if (c && typeof c.randomUUID === "function") return c.randomUUID(); // secure contexts only

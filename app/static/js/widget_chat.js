@@ -1,7 +1,7 @@
 // The widget's chat, inside the iframe that /widget.js opens on a shop's page (docs/widget-protocol.md).
 // The shop page says who the visitor is by postMessage ({type: "helpdesk:init", anonymous_id,
 // customer_id?, user_hash?, page_url, page_title}); only the parent frame on an allowed origin is
-// listened to. Then: a visitor token (POST /api/v1/widget/session), the /chat socket (also while the
+// listened to. Then: a visitor token (js/shared/visitor_token.js), the /chat socket (also while the
 // chat is closed: the visitor counts as on the site, and an agent can reach out), and the current
 // conversation's id and last seq in localStorage, so a reload resumes it. Views: home (earlier
 // conversations, and a verified customer's "Your requests"), chat (one conversation, or a new one),
@@ -19,24 +19,35 @@
   var list = $("[data-log]"), scroller = $("[data-scroll]"), status = $("[data-status]"), form = $("[data-composer]");
   var input = form.querySelector("textarea"), typingLine = $("[data-typing]"), subtitle = $("[data-subtitle]");
   var prechat = $("[data-prechat]"), prechatFields = $("[data-prechat-fields]");
-  var parentOrigin = null, placed = null, identity = null, token = null, socket = null, storeKey = null, page = {};
+  var uuid = w.helpdeskShared.uuid;
+  var parentOrigin = null, placed = null, identity = null, socket = null, storeKey = null, page = {};
   var conversation = null; // {id, seq}: seq is the highest one received, kept for the next visit
   var last = 0; // the highest seq on screen: what a (re)join asks to follow
   var shown = {}, pending = {}, bubbles = {}, inflight = {};
   var starting = false, startKey = null, isOpen = false, unread = 0, readSent = 0, typingSentAt = 0;
   var agentReadSeq = 0, typingTimer = null, config = null, earlier = [], view = "chat";
   var offer = null; // an outreach rule's message, shown until the visitor answers it: {decision_id, body, author}
+  // The visitor token: the socket's auth, and widget_requests.js's and widget_survey.js's HTTP calls.
+  var tokens = w.helpdeskShared.visitorToken.create({
+    identity: function () { return identity; },
+    // The shop's user_hash does not prove the customer: chat on as the anonymous visitor, under
+    // this frame's own visitor id for that page id if it has one (newVisitor), and from now on.
+    unverified: function (refused) {
+      useIdentity({ anonymous_id: ownVisitor(refused.anonymous_id) || refused.anonymous_id });
+      return identity;
+    }
+  });
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key] === undefined ? "" : values[key]; });
   }
   d.querySelectorAll("[data-text]").forEach(function (el) { el.textContent = t[el.getAttribute("data-text")]; });
   d.querySelectorAll("[data-label]").forEach(function (el) { el.setAttribute("aria-label", t[el.getAttribute("data-label")]); });
-  var survey = w.HelpdeskSurvey.create({ t: t, token: visitorToken, scrollDown: function () { scrollDown(); } });
+  var survey = w.HelpdeskSurvey.create({ t: t, token: tokens.get, scrollDown: function () { scrollDown(); } });
   var replyForm = $("[data-reply-form]");
   var requests = w.HelpdeskRequests.create({
     t: t, lang: lang, fill: fill, uuid: uuid, say: say, bubble: bubble, scrollDown: scrollDown, show: show,
-    token: visitorToken,
+    token: tokens.get,
     view: function () { return view; },
     // identity loses customer_id when the shop's user_hash did not prove it (requestToken)
     verified: function () { return Boolean(identity && identity.customer_id); }
@@ -51,11 +62,6 @@
     if (!store) return;
     if (conversation) store.setItem(storeKey, JSON.stringify(conversation));
     else store.removeItem(storeKey);
-  }
-
-  function uuid() {
-    if (w.crypto && w.crypto.randomUUID) return w.crypto.randomUUID();
-    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
   }
 
   function say(message) { status.textContent = message || ""; }
@@ -328,7 +334,7 @@
       if (ack.ok) return render(ack.message);
       var code = ack.error.code;
       if (code === "not_found") { forget(); flush(); }
-      else if (code === "unauthorized") { token = null; socket.disconnect(); connect(); }
+      else if (code === "unauthorized") { tokens.forget(); socket.disconnect(); connect(); }
       else if (code === "rate_limited") { say(fill(t.limited, { s: ack.error.retry_after })); w.setTimeout(flush, ack.error.retry_after * 1000); }
       else if (code !== "internal") refused(id);
       else w.setTimeout(flush, RETRY_MS);
@@ -437,29 +443,8 @@
 
   // --- Connection --------------------------------------------------------------------------
 
-  function requestToken(body) {
-    return w.fetch("/api/v1/widget/session", {
-      method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-    }).then(function (response) {
-      if (response.status === 403 && body.customer_id) {
-        // The shop's user_hash does not prove the customer: chat on as the anonymous visitor.
-        useIdentity({ anonymous_id: ownVisitor(body.anonymous_id) || body.anonymous_id });
-        return requestToken(identity);
-      }
-      if (!response.ok) throw new Error("session " + response.status);
-      return response.json().then(function (answer) { return answer.token; });
-    });
-  }
-
-  // The token for widget_requests.js's HTTP calls; renew after a 401 (it expired since).
-  function visitorToken(renew) {
-    if (token && !renew) return Promise.resolve(token);
-    return requestToken(identity).then(function (fresh) { token = fresh; return fresh; });
-  }
-
   function connect() {
-    var ready = token ? Promise.resolve(token) : requestToken(identity);
-    ready.then(function (fresh) { token = fresh; socket.connect(); })
+    tokens.get(false).then(function () { socket.connect(); })
       .catch(function () { say(t.unavailable); w.setTimeout(connect, RETRY_MS); });
   }
 
@@ -511,7 +496,7 @@
     var pageId = identity.anonymous_id, id = uuid();
     try { if (store) store.setItem(ownVisitorKey(pageId), id); } catch (blocked) { /* this page only */ }
     useIdentity({ anonymous_id: id });
-    token = null;
+    tokens.forget();
     socket.once("connect", then);
     socket.disconnect();
     connect();
@@ -526,14 +511,14 @@
     }
     page = { url: typeof data.page_url === "string" ? data.page_url.slice(0, 2048) : undefined,
              title: typeof data.page_title === "string" ? data.page_title.slice(0, 255) : undefined };
-    socket = w.io("/chat", { autoConnect: false, auth: function (cb) { cb({ token: token, page_url: page.url, page_title: page.title }); } });
+    socket = w.io("/chat", { autoConnect: false, auth: function (cb) { cb({ token: tokens.current(), page_url: page.url, page_title: page.title }); } });
     socket.on("connect", connected);
     socket.on("disconnect", function () { say(t.offline); });
     socket.on("connect_error", function () {
       // A refusal (expired token) is not retried by the client itself; a network error is.
-      if (!socket.active) { token = null; w.setTimeout(connect, RETRY_MS); }
+      if (!socket.active) { tokens.forget(); w.setTimeout(connect, RETRY_MS); }
     });
-    socket.on("error", function (data) { if (data && data.code === "unauthorized") token = null; });
+    socket.on("error", function (data) { if (data && data.code === "unauthorized") tokens.forget(); });
     socket.on("message_created", render);
     socket.on("conversation_started", onStarted);
     socket.on("proactive_message", onProactive);

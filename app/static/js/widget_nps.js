@@ -3,7 +3,7 @@
 // us?", 0 to 10 as a radio group, an optional comment, Send, then thanks. The shop page says who
 // the visitor is and which survey by postMessage ({type: "helpdesk:init", anonymous_id,
 // customer_id?, user_hash?, survey_id}); only the parent frame on an allowed origin is listened to.
-// The card gets its own visitor token (POST /api/v1/widget/session) and answers over HTTP
+// The card gets its own visitor token (js/shared/visitor_token.js) and answers over HTTP
 // (Authorization: Bearer, never a cookie). To the shop page it says only its height
 // (helpdesk:nps_size) and that it is done (helpdesk:nps_close); the page tells it when another tab
 // answered (helpdesk:nps_answered), and it then closes unless it is the one that answered.
@@ -35,7 +35,9 @@
   function $(selector) { return d.querySelector(selector); }
   var card = $("[data-nps]"), form = $("[data-nps-form]"), comment = $("#nps-comment"), error = $("[data-error]");
   var sendButton = $("[data-send]"), thanks = $("[data-thanks]");
-  var parentOrigin = null, identity = null, token = null, surveyId = null;
+  var parentOrigin = null, identity = null, surveyId = null;
+  // Unproven customer (403): answers as the page's anonymous visitor (visitor_token.js's default).
+  var tokens = w.helpdeskShared.visitorToken.create({ identity: function () { return identity; } });
   var state = "asking"; // then "sending", and "done" once answered
 
   d.querySelectorAll("[data-text]").forEach(function (el) { el.textContent = t[el.getAttribute("data-text")]; });
@@ -45,23 +47,8 @@
   function size() { tell({ type: "helpdesk:nps_size", height: Math.ceil(card.getBoundingClientRect().height) }); }
   function close() { tell({ type: "helpdesk:nps_close" }); }
 
-  function requestToken(body) {
-    return w.fetch("/api/v1/widget/session", {
-      method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-    }).then(function (response) {
-      if (response.status === 403 && body.customer_id) return requestToken({ anonymous_id: body.anonymous_id });
-      if (!response.ok) throw new Error("session " + response.status);
-      return response.json().then(function (answer) { return answer.token; });
-    });
-  }
-
-  function visitorToken(renew) {
-    if (token && !renew) return Promise.resolve(token);
-    return requestToken(identity).then(function (fresh) { token = fresh; return fresh; });
-  }
-
   function post(body, renewed) {
-    return visitorToken(renewed).then(function (bearer) {
+    return tokens.get(renewed).then(function (bearer) {
       return w.fetch("/api/v1/widget/surveys/" + surveyId + "/answer", {
         method: "POST", credentials: "omit", body: JSON.stringify(body),
         headers: { "Content-Type": "application/json", Authorization: "Bearer " + bearer }
