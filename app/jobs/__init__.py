@@ -1,7 +1,8 @@
 """Background and periodic work behind one interface: in a thread here, or on Redis with RQ.
 
-Services call `enqueue("package.module:function", **kwargs)` after their commit. Periodic jobs
-are listed in PERIODIC_JOBS; the scheduler enqueues each one once per interval, even when
+Services call `enqueue("package.module:function", **kwargs)` after their commit. Work is always
+named by such a string, never imported: this package sits below the services that use it. Periodic
+jobs are listed in PERIODIC_JOBS; the scheduler enqueues each one once per interval, even when
 several processes run a scheduler, because each slot is claimed in Redis first.
 """
 
@@ -38,6 +39,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # The reports' daily figures of the last month, rebuilt (pages rebuild today's themselves).
     PeriodicJob("rebuild_report_figures", "app.services.reports.daily_figures:rebuild_recent", 3600),
 )
+# The outreach rules' timer (time-based triggers) runs beside the scheduler, as a thread of its own.
+# Like the jobs above it is named, not imported: this package runs the services' work and sits
+# below them (docs/architecture.md).
+OUTREACH_TIMER = "app.services.outreach.timer:OutreachTimer"
 
 
 def init_app(app: Flask) -> None:

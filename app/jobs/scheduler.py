@@ -6,7 +6,9 @@ import logging
 import threading
 import time
 
-from app.jobs import PERIODIC_JOBS, PeriodicJob, backend_for
+from werkzeug.utils import import_string
+
+from app.jobs import OUTREACH_TIMER, PERIODIC_JOBS, PeriodicJob, backend_for
 from app.jobs.backends import RQBackend
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,6 @@ def start_in_process(app) -> Scheduler | None:
 
 def start_outreach_timer(app):
     """The outreach rules' timer (time-based triggers), in a daemon thread."""
-    from app.services.outreach.timer import OutreachTimer
-
-    timer = OutreachTimer(app)
+    timer = import_string(OUTREACH_TIMER)(app)
     timer.start()
     return timer

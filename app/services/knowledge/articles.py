@@ -23,6 +23,7 @@ from app.services.errors import ConflictError, DomainError, NotFoundError, Stale
 from app.services.platform import audit
 from app.services.platform.audit import Actor
 from knowledge_base import rendering, transfer
+from knowledge_base.analysis import fold
 from knowledge_base.transfer import MAX_TAG_CHARS, MAX_TAGS, ArticleFile, ArticleFileError
 
 NOT_FOUND = "No such article."
@@ -54,8 +55,6 @@ class ImportReport:
 
 def slugify(text: str) -> str:
     """A URL slug for a name: "Shipping and delivery" -> "shipping-and-delivery" (accents dropped)."""
-    from knowledge_base.analysis import fold
-
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:120] or "general"
 
 

@@ -32,10 +32,11 @@ from app.models import (
 )
 from app.models.base import UTCDateTime
 from app.services.customers import placeholders
+from app.services.outreach import actions
 from app.services.outreach.audience import Rule, Visit, ago, audience_checks, compile_rule, in_holdout, visit_of
 from app.services.outreach.rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY
 from app.services.platform import presence, realtime
-from app.services.tickets import sla
+from app.services.tickets import intake, sla
 from app.services.tickets.business_hours import is_open
 
 FRESH_EVENT = timedelta(hours=1)  # an older event (imported history) triggers nothing
@@ -271,8 +272,6 @@ def _render(rule: Rule, customer: Customer, visit: Visit) -> str:
 
 def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Visit) -> Delivery | None:
     """Do what the rule says: in the transaction for tickets and email, as a Delivery for sockets."""
-    from app.services.outreach import actions
-
     kind = rule.action["kind"]
     if kind == "follow_up_ticket":
         ticket = actions.open_ticket(rule, customer, decision_id, body)
@@ -290,8 +289,6 @@ def _act(rule: Rule, customer: Customer, decision_id: int, body: str, visit: Vis
 def deliver(deliveries: list[Delivery]) -> None:
     """After the commit: the widget's popup to every tab of the visitor, the alert to consoles, a
     new ticket to the ticket lists."""
-    from app.services.tickets import intake
-
     for d in deliveries:
         if d.kind == "ticket":  # inbox lists show the new ticket
             ticket = db.session.get(Ticket, d.facts["ticket_id"])

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Cart, Customer, OutreachDecision, RealtimeConnection
 from app.models.base import utcnow
 from app.models.customer import FLAGS
-from app.services.outreach.audience import Rule, Visit, language_of
+from app.services.outreach.audience import Rule, Visit, language_of, visit_of
 from app.services.outreach.engine import Candidate, Delivery, current_rules, decide, deliver
 from app.services.platform import presence
 
@@ -131,8 +131,6 @@ def _on_site_candidates(rules: list[Rule], now: datetime) -> tuple[list[Candidat
 def _first_order_candidates(rules: list[Rule], now: datetime) -> list[Candidate]:
     """Customers whose first order is N days old (or up to two days more, after downtime), without
     this rule's decision yet."""
-    from app.services.outreach.audience import visit_of
-
     candidates = []
     for rule in rules:
         due = now - timedelta(days=rule.trigger["days"])
