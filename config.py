@@ -144,7 +144,7 @@ class Config:
         # list's script fetches fresh ones from /console/tickets/counts).
         self.HELPDESK_VIEW_COUNTS_MAX_AGE_S = float(_env("HELPDESK_VIEW_COUNTS_MAX_AGE_S", "30"))
         # Ticket attachments (docs/attachments.md): the largest file, how many one message takes,
-        # and the file types accepted, by extension, among those app/services/tickets/attachment_types.py
+        # and the file types accepted, by extension, among those app/services/tickets/attachments/types.py
         # knows how to recognise from their content. Upload forms raise MAX_CONTENT_LENGTH to fit.
         self.HELPDESK_ATTACHMENT_MAX_BYTES = _env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 10_485_760)
         self.HELPDESK_ATTACHMENTS_PER_MESSAGE = _env_int("HELPDESK_ATTACHMENTS_PER_MESSAGE", 5)

@@ -76,10 +76,11 @@ def _init_extensions(app: Flask) -> None:
     realtime_setup.init_app(app)
     jobs.init_app(app)
     from app.services.knowledge import index_sync
-    from app.services.tickets import audiences, sla
+    from app.services.tickets import audiences
+    from app.services.tickets.sla import targets
 
     index_sync.init_app(app)  # the search index follows every commit that touches an article
-    sla.install()  # every ticket's SLA targets follow its changes, whoever makes them
+    targets.install()  # every ticket's SLA targets follow its changes, whoever makes them
     audiences.install()  # and its lifecycle views follow its requester's stage and cart
 
 

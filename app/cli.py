@@ -49,13 +49,13 @@ def seed_demo() -> None:
 @helpdesk.command("inbound-email")
 def inbound_email_command() -> None:
     """Read one raw email on standard input (a mail server's pipe) and thread it into a ticket."""
-    from app.services.tickets import inbound_email
+    from app.services.tickets.email import inbound
 
     raw = click.get_binary_stream("stdin").read(current_app.config["HELPDESK_INBOUND_MAX_BYTES"] + 1)
     if len(raw) > current_app.config["HELPDESK_INBOUND_MAX_BYTES"]:
         raise click.ClickException("The email is larger than HELPDESK_INBOUND_MAX_BYTES.")
     try:
-        received = inbound_email.receive(raw)
+        received = inbound.receive(raw)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"{received.outcome}: ticket #{received.ticket_id}")

@@ -8,9 +8,9 @@ from flask import Flask, Response, abort, current_app, request, send_file
 from flask_wtf.file import MultipleFileField
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.services.tickets.attachment_store import Limits, Upload, human_size
-from app.services.tickets.attachment_types import TYPES
-from app.services.tickets.attachments import Download
+from app.services.tickets.attachments.files import Download
+from app.services.tickets.attachments.store import Limits, Upload, human_size
+from app.services.tickets.attachments.types import TYPES
 
 # A sandboxed, empty origin: even a file a browser chose to render could run nothing and load nothing.
 DOWNLOAD_CSP = "sandbox; default-src 'none'"

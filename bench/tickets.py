@@ -66,7 +66,7 @@ class TicketLoader:
 
     @staticmethod
     def targets(created: datetime, status: str) -> dict:
-        """SLA columns as app/services/tickets/sla.py leaves them: answered within the hour, due in two days."""
+        """SLA columns as app/services/tickets/sla/targets.py leaves them: answered within the hour, due in two days."""
         resolution = created + timedelta(hours=48)
         unsolved = status not in ("solved", "closed")
         return {"sla_policy_id": None, "first_response_due_at": created + timedelta(hours=4),

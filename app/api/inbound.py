@@ -1,5 +1,5 @@
 """POST /api/v1/inbound/email: raw emails from the mail server (its pipe, or an inbound-email
-service's webhook), threaded into tickets (app/services/tickets/inbound_email.py)."""
+service's webhook), threaded into tickets (app/services/tickets/email/inbound.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from app.api.auth import protect
 from app.api.blueprint import Blueprint
-from app.services.tickets import inbound_email
+from app.services.tickets.email import inbound
 
 bp = Blueprint("api_inbound", __name__, url_prefix="/api/v1", description="Inbound email.")
 protect(bp)
@@ -32,4 +32,4 @@ def receive_email():
     or In-Reply-To) from the ticket's requester is added to that ticket, with the quoted text cut;
     anything else opens a ticket on channel email. Idempotent on the email's Message-ID."""
     request.max_content_length = current_app.config["HELPDESK_INBOUND_MAX_BYTES"]
-    return inbound_email.receive(request.get_data(cache=False))
+    return inbound.receive(request.get_data(cache=False))

@@ -15,9 +15,9 @@ from app.console.routing_views import Checkboxes, _label, _options, flag_options
 from app.models.customer import STAGES
 from app.models.ticket import TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
-from app.services.tickets import sla_settings
-from app.services.tickets.business_hours import WEEKDAYS
-from app.services.tickets.sla_settings import PolicySpec
+from app.services.tickets.sla import settings
+from app.services.tickets.sla.business_hours import WEEKDAYS
+from app.services.tickets.sla.settings import PolicySpec
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
                      strict=True))
@@ -59,10 +59,10 @@ def _show_error(form: FlaskForm, exc: DomainError) -> None:
 
 
 def _page(status: int = 200, calendar_errors: dict | None = None, calendar_values: dict | None = None):
-    row = sla_settings.shop_calendar_row()
+    row = settings.shop_calendar_row()
     values = calendar_values or {"timezone": row.timezone, "holidays": "\n".join(row.holidays),
                                  **{day: row.hours.get(day) for day in WEEKDAYS}}
-    return render_template("console/settings/sla.html", policies=sla_settings.all_policies(), form=FlaskForm(),
+    return render_template("console/settings/sla.html", policies=settings.all_policies(), form=FlaskForm(),
                            values=values, errors=calendar_errors or {}, days=DAY_NAMES, label=_label,
                            timezones=sorted(available_timezones())), status
 
@@ -83,7 +83,7 @@ def save_calendar():
     values = {"timezone": request.form.get("timezone", ""), "holidays": request.form.get("holidays", ""),
               **{day: list(span) if span else None for day, span in hours.items()}}
     try:
-        sla_settings.save_calendar(values["timezone"], hours, values["holidays"], by=current_actor())
+        settings.save_calendar(values["timezone"], hours, values["holidays"], by=current_actor())
     except DomainError as exc:
         return _page(exc.status, {exc.field or "timezone": exc.message}, values)
     flash("Business hours saved. Open tickets' SLA targets are being recalculated.", "success")
@@ -101,7 +101,7 @@ def sla_policy(policy_id: int | None = None):
         if policy_id is None:
             return _edit_page(PolicyForm(data={"active": True}), None)
         try:
-            policy = sla_settings.get_policy(policy_id)
+            policy = settings.get_policy(policy_id)
         except NotFoundError:
             abort(404)
         return _edit_page(PolicyForm(data={
@@ -112,7 +112,7 @@ def sla_policy(policy_id: int | None = None):
     if not form.validate_on_submit():
         return _edit_page(form, policy_id, 400)
     try:
-        sla_settings.save_policy(_spec(form), policy_id=policy_id, by=current_actor())
+        settings.save_policy(_spec(form), policy_id=policy_id, by=current_actor())
     except NotFoundError:
         abort(404)
     except DomainError as exc:
@@ -129,10 +129,10 @@ def sla_policy_action(policy_id: int, action: str):
         return redirect(url_for("console.sla_page"))
     try:
         if action == "delete":
-            sla_settings.delete_policy(policy_id, by=current_actor())
+            settings.delete_policy(policy_id, by=current_actor())
             flash("SLA policy deleted.", "success")
         else:
-            sla_settings.move_policy(policy_id, -1 if action == "up" else 1, by=current_actor())
+            settings.move_policy(policy_id, -1 if action == "up" else 1, by=current_actor())
     except NotFoundError:
         abort(404)
     return redirect(url_for("console.sla_page"))

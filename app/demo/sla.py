@@ -7,8 +7,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import BusinessCalendar, SlaPolicy
 from app.services.platform.audit import CLI
-from app.services.tickets import sla_settings
-from app.services.tickets.sla_settings import PolicySpec
+from app.services.tickets.sla import settings
+from app.services.tickets.sla.settings import PolicySpec
 
 HOURS = {day: ("08:00", "20:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
 HOLIDAYS = "2026-12-25 Christmas\n2026-12-26 Boxing Day\n2027-01-01 New Year"
@@ -24,7 +24,7 @@ POLICIES = (
 def seed_sla() -> None:
     """Shop hours Monday to Saturday 08:00–20:00 in Amsterdam, and four policies."""
     if db.session.scalar(select(BusinessCalendar.id).limit(1)) is None:
-        sla_settings.save_calendar("Europe/Amsterdam", HOURS, HOLIDAYS, by=CLI)
+        settings.save_calendar("Europe/Amsterdam", HOURS, HOLIDAYS, by=CLI)
     if db.session.scalar(select(SlaPolicy.id).limit(1)) is None:
         for spec in POLICIES:
-            sla_settings.save_policy(spec, by=CLI)
+            settings.save_policy(spec, by=CLI)

@@ -8,8 +8,9 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Agent, Customer, Ticket, TicketGroup, TicketMessage
 from app.services.platform.audit import CLI, Actor
-from app.services.tickets import intake, sla, updates
+from app.services.tickets import intake, updates
 from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets.sla import targets
 
 # (client key, customer external id or email, channel, subject, body, priority, group, tags,
 #  [(who, text)] replies: "a" Bea, "c" the customer, then the final status)
@@ -60,8 +61,8 @@ def seed_tickets() -> int:
             _age(ticket.id, timedelta(days=7))
         created += 1
     if created:
-        sla.recompute_open_tickets()
-        sla.mark_breaches()
+        targets.recompute_open_tickets()
+        targets.mark_breaches()
     return created
 
 

@@ -14,8 +14,8 @@ from app.safe_redirect import safe_target
 from app.services.access import sign_in_links
 from app.services.access.sign_in_links import LinkError
 from app.services.errors import DomainError, NotFoundError
-from app.services.tickets import attachments
 from app.services.tickets import my_requests as customer_requests
+from app.services.tickets.attachments import files
 from app.uploads import accepts_files, send_attachment, uploads_from
 
 SESSION_KEY = "customer_session"
@@ -141,7 +141,7 @@ def attachment(ticket_id: int, attachment_id: int):
     """A file on a public message of the customer's own request; 404, as for a file that does not
     exist, for another customer's request and for agents' notes."""
     try:
-        download = attachments.customer_download(_customer(), ticket_id, attachment_id)
+        download = files.customer_download(_customer(), ticket_id, attachment_id)
     except NotFoundError:
         return _page("help_center/not_found.html", 404)
     return send_attachment(download)

@@ -33,7 +33,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # The outbox's sender (a no-op while HELPDESK_EMAIL_DELIVERY=outbox keeps mail in the console).
     PeriodicJob("deliver_outbox", "app.services.platform.email_sender:deliver_outbox", 10),
     # SLA targets that passed unmet: marked, audited, the assignee told.
-    PeriodicJob("mark_sla_breaches", "app.services.tickets.sla:mark_breaches", 60),
+    PeriodicJob("mark_sla_breaches", "app.services.tickets.sla.targets:mark_breaches", 60),
     # Knowledge-base index entries a failed or lost write left behind: compared with the database.
     PeriodicJob("reconcile_kb_index", "app.services.knowledge.index_sync:reconcile", 600),
     # The reports' daily figures of the last month, rebuilt (pages rebuild today's themselves).

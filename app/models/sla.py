@@ -19,7 +19,7 @@ class BusinessCalendar(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", nullable=False)
-    # {"mon": ["09:00", "17:00"], …}: a weekday missing is closed. Validated by services/tickets/sla_settings.py.
+    # {"mon": ["09:00", "17:00"], …}: a weekday missing is closed. Validated by services/tickets/sla/settings.py.
     hours: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     holidays: Mapped[list] = mapped_column(JSON, default=list, nullable=False)  # ["2026-12-25 Christmas", …]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -88,7 +88,7 @@ class Ticket(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Service level (app/services/tickets/sla.py keeps these right on every flush): the policy that
+    # Service level (app/services/tickets/sla/targets.py keeps these right on every flush): the policy that
     # matched, each target's due time and when it was breached, and the next deadline still open.
     # No foreign key: SQLite adds one only by copying the table; deleting a policy clears it here.
     sla_policy_id: Mapped[int | None] = mapped_column()

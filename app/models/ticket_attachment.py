@@ -1,5 +1,5 @@
 """Files attached to a ticket's messages: the row says what the file is; the bytes live under
-HELPDESK_DATA_DIR/attachments/ by a random storage key (app/services/tickets/attachment_store.py)."""
+HELPDESK_DATA_DIR/attachments/ by a random storage key (app/services/tickets/attachments/store.py)."""
 
 from __future__ import annotations
 

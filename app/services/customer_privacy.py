@@ -30,7 +30,8 @@ from app.services.access import revocation
 from app.services.customers.queries import CustomerContext, customer_context, get_customer, profile_document
 from app.services.platform import audit, realtime
 from app.services.platform.audit import Actor
-from app.services.tickets import attachment_store, attachments
+from app.services.tickets.attachments import files as attachments
+from app.services.tickets.attachments import store
 
 EXPORT_FORMAT = "helpdesk.customer-export/1"
 
@@ -208,7 +209,7 @@ def erase_customer(customer_id: int, *, by: Actor) -> dict:
     _blank_profile(customer, utcnow())
     audit.record("customer.erased", actor=by, target=customer, details=counts)
     db.session.commit()
-    attachment_store.delete(files)  # after the commit: a failed erasure keeps every file
+    store.delete(files)  # after the commit: a failed erasure keeps every file
     revocation.end_chat_sockets(sockets, rooms)  # an open widget must not hear the erased conversations
     realtime.customer_updated(customer_id, cart_changed=True)
     return counts

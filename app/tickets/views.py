@@ -15,8 +15,9 @@ from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import presence
-from app.services.tickets import attachments, intake, lists, saved_views, search, updates
 from app.services.tickets import groups as ticket_groups
+from app.services.tickets import intake, lists, saved_views, search, updates
+from app.services.tickets.attachments import files
 from app.services.tickets.intake import Requester, TicketRequest
 from app.services.tickets.updates import TicketConflictError
 from app.tickets.forms import (
@@ -185,7 +186,7 @@ def reply(ticket_id: int):
 @login_required
 def attachment(ticket_id: int, attachment_id: int):
     """A file in the ticket's thread (notes' included) as a download; 404 when it is not this ticket's."""
-    return send_attachment(attachments.agent_download(ticket_id, attachment_id))
+    return send_attachment(files.agent_download(ticket_id, attachment_id))
 
 
 @bp.route("/<int:ticket_id>/properties", methods=["POST"])

@@ -45,7 +45,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['calendar_id'], ['business_calendars.id'], name=op.f('fk_sla_policies_calendar_id_business_calendars'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_policies'))
     )
-    # Plain ADD COLUMNs, no foreign key (app/services/tickets/sla_settings.py clears a deleted policy's
+    # Plain ADD COLUMNs, no foreign key (app/services/tickets/sla/settings.py clears a deleted policy's
     # id): SQLite adds a constraint only by copying the table, which would rewrite every ticket.
     op.add_column('tickets', sa.Column('sla_policy_id', sa.Integer(), nullable=True))
     for name in ('first_response_due_at', 'resolution_due_at', 'first_response_breached_at', 'resolution_breached_at',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.tickets.email_quotes import html_to_text, strip_quoted
+from app.services.tickets.email.quotes import html_to_text, strip_quoted
 
 GMAIL = "Blue, please.\n\nOn Wed, 2 Dec 2026 at 10:00, Demo Shop <support@shop.test> wrote:\n> Which colour?\n"
 GMAIL_WRAPPED = "Blue.\n\nOn Wed, 2 Dec 2026 at 10:00, Demo Shop Support Team\n<support@shop.test> wrote:\n> Which?\n"

@@ -21,7 +21,8 @@ from app.services.errors import NotFoundError
 from app.services.platform.audit import CLI
 from app.services.shop_events.browser import BrowserEventsSchema, record_browser_events
 from app.services.shop_events.ingestion import ingest_events
-from app.services.tickets import inbound_email, widget_requests
+from app.services.tickets import widget_requests
+from app.services.tickets.email import inbound as inbound_email
 from app.services.tickets.intake import Requester, TicketRequest, create_ticket
 from tests.support.shop_events import event, identify
 

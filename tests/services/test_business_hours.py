@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.services.tickets.business_hours import Calendar, add_business_minutes, business_minutes_between
+from app.services.tickets.sla.business_hours import Calendar, add_business_minutes, business_minutes_between
 
 WEEKDAYS_9_TO_5 = Calendar("Europe/Amsterdam", {day: (9 * 60, 17 * 60) for day in range(5)},
                            frozenset({date(2026, 12, 25)}))

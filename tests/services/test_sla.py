@@ -13,21 +13,22 @@ from app.models import OutboxEmail, Ticket, TicketEvent
 from app.models.base import utcnow
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.tickets import intake, lists, sla, sla_settings, updates
+from app.services.tickets import intake, lists, updates
 from app.services.tickets.intake import Requester, TicketRequest
-from app.services.tickets.sla_settings import PolicySpec
+from app.services.tickets.sla import settings, targets
+from app.services.tickets.sla.settings import PolicySpec
 
 ALWAYS = {day: ("00:00", "24:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 @pytest.fixture
 def policies(app):
-    sla_settings.save_calendar("UTC", ALWAYS, "", by=CLI)
-    vip = sla_settings.save_policy(PolicySpec("VIP", flags=["vip"], first_response_minutes=30,
+    settings.save_calendar("UTC", ALWAYS, "", by=CLI)
+    vip = settings.save_policy(PolicySpec("VIP", flags=["vip"], first_response_minutes=30,
                                               resolution_minutes=240), by=CLI)
-    urgent = sla_settings.save_policy(PolicySpec("Urgent", priorities=["urgent"], first_response_minutes=60,
+    urgent = settings.save_policy(PolicySpec("Urgent", priorities=["urgent"], first_response_minutes=60,
                                                  resolution_minutes=480), by=CLI)
-    standard = sla_settings.save_policy(PolicySpec("Standard", first_response_minutes=240,
+    standard = settings.save_policy(PolicySpec("Standard", first_response_minutes=240,
                                                    resolution_minutes=2880), by=CLI)
     return {"vip": vip, "urgent": urgent, "standard": standard}
 
@@ -41,7 +42,7 @@ def new_ticket(n: int = 1, **overrides) -> Ticket:
 def backdate(ticket: Ticket, minutes: int) -> Ticket:
     ticket.created_at = utcnow() - timedelta(minutes=minutes)
     db.session.commit()
-    sla.recompute_open_tickets()
+    targets.recompute_open_tickets()
     return db.session.get(Ticket, ticket.id)
 
 
@@ -65,7 +66,7 @@ def test_a_priority_change_picks_the_policy_again_and_replies_move_the_deadline(
     updates.reply_as_agent(ticket.id, "On it", agent=agent, by=CLI)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.first_response_at is not None and ticket.sla_due_at == ticket.resolution_due_at
-    assert [c.state for c in sla.clocks(ticket, sla.to_calendar(sla.shop_calendar()))] == ["met", "running"]
+    assert [c.state for c in targets.clocks(ticket, targets.to_calendar(targets.shop_calendar()))] == ["met", "running"]
     updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
     assert db.session.get(Ticket, ticket.id).sla_due_at is None  # solved: nothing is due
 
@@ -83,8 +84,8 @@ def test_the_job_marks_breaches_once_and_tells_the_assignee(policies, make_agent
     updates.update_ticket(late.id, {"assignee_id": agent.id}, expected_version=1, by=CLI)
     backdate(db.session.get(Ticket, late.id), 300)
     on_time = new_ticket(2)
-    assert sla.mark_breaches() == 1
-    assert sla.mark_breaches() == 0  # marked once
+    assert targets.mark_breaches() == 1
+    assert targets.mark_breaches() == 0  # marked once
     late = db.session.get(Ticket, late.id)
     assert late.first_response_breached_at is not None and late.resolution_breached_at is None
     assert db.session.get(Ticket, on_time.id).first_response_breached_at is None
@@ -109,7 +110,7 @@ def test_the_sla_view_lists_breached_and_due_soon_by_deadline(policies, make_age
 def test_due_order_pages_through_tickets_without_a_deadline_last(policies, make_agent):
     agent = make_agent()
     with_deadline = [new_ticket(n) for n in range(3)]
-    sla_settings.delete_policy(policies["standard"].id, by=CLI)  # later tickets get no policy
+    settings.delete_policy(policies["standard"].id, by=CLI)  # later tickets get no policy
     without = [new_ticket(n) for n in range(3, 6)]
     seen, cursor = [], None
     while True:
@@ -129,16 +130,16 @@ def test_without_a_policy_nothing_is_due(app):
 
 def test_bad_policies_and_calendars_are_refused(app):
     with pytest.raises(DomainError, match="Set a first-response target"):
-        sla_settings.save_policy(PolicySpec("Nothing"), by=CLI)
+        settings.save_policy(PolicySpec("Nothing"), by=CLI)
     with pytest.raises(DomainError, match="cannot be shorter"):
-        sla_settings.save_policy(PolicySpec("Odd", first_response_minutes=60, resolution_minutes=30), by=CLI)
+        settings.save_policy(PolicySpec("Odd", first_response_minutes=60, resolution_minutes=30), by=CLI)
     with pytest.raises(DomainError, match="Unknown stages"):
-        sla_settings.save_policy(PolicySpec("Odd", stages=["gold"], first_response_minutes=60), by=CLI)
+        settings.save_policy(PolicySpec("Odd", stages=["gold"], first_response_minutes=60), by=CLI)
     with pytest.raises(DomainError, match="time zone"):
-        sla_settings.save_calendar("Mars/Olympus", ALWAYS, "", by=CLI)
+        settings.save_calendar("Mars/Olympus", ALWAYS, "", by=CLI)
     with pytest.raises(DomainError, match="at least one day"):
-        sla_settings.save_calendar("UTC", {}, "", by=CLI)
+        settings.save_calendar("UTC", {}, "", by=CLI)
     with pytest.raises(DomainError, match="closes after it opens"):
-        sla_settings.save_calendar("UTC", {"mon": ("17:00", "09:00")}, "", by=CLI)
+        settings.save_calendar("UTC", {"mon": ("17:00", "09:00")}, "", by=CLI)
     with pytest.raises(DomainError, match="Line 2"):
-        sla_settings.save_calendar("UTC", ALWAYS, "2026-12-25 Christmas\n25/12/2026", by=CLI)
+        settings.save_calendar("UTC", ALWAYS, "2026-12-25 Christmas\n25/12/2026", by=CLI)

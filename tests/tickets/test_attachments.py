@@ -16,9 +16,10 @@ from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketAttachment, TicketMessage
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.tickets import intake, mail, updates
-from app.services.tickets.attachment_store import Upload, clean_filename
-from app.services.tickets.attachment_types import AttachmentError
+from app.services.tickets import intake, updates
+from app.services.tickets.attachments.store import Upload, clean_filename
+from app.services.tickets.attachments.types import AttachmentError
+from app.services.tickets.email import outgoing
 from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 
@@ -199,7 +200,7 @@ def test_nothing_stays_on_disk_when_the_transaction_fails(app, make_agent, monke
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is gone")
 
-    monkeypatch.setattr(mail, "agent_reply", broken)
+    monkeypatch.setattr(outgoing, "agent_reply", broken)
     with pytest.raises(RuntimeError):
         updates.reply_as_agent(ticket.id, "Label", agent=agent, by=CLI,
                                       uploads=[Upload("label.pdf", io.BytesIO(PDF))])

@@ -15,7 +15,8 @@ from app.services import customer_privacy
 from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.platform import reply_tokens
 from app.services.platform.audit import CLI, Actor
-from app.services.tickets import inbound_email, intake, lists, merge, search, updates
+from app.services.tickets import intake, lists, merge, search, updates
+from app.services.tickets.email import inbound
 from app.services.tickets.intake import Requester, TicketRequest
 from app.services.tickets.merge import DifferentRequestersError
 from tests.support.html import csrf_from
@@ -216,10 +217,10 @@ def test_email_replies_threaded_to_the_source_land_in_the_target(pair):
     source, target = pair
     merge.merge_tickets(source.id, target.id, by=CLI)
     raw = raw_reply(reply_tokens.reply_address(source.id), "Still dented, by the way.")
-    received = inbound_email.receive(raw)
+    received = inbound.receive(raw)
     assert (received.ticket_id, received.outcome) == (target.id, "replied")
     assert thread(target.id)[-1].body == "Still dented, by the way."
-    assert inbound_email.receive(raw).outcome == "duplicate"
+    assert inbound.receive(raw).outcome == "duplicate"
     assert db.session.scalar(db.select(db.func.count(Ticket.id))) == 2  # no follow-up for the closed source
 
 

@@ -17,7 +17,7 @@ from app.services.customers import profiles
 from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
 from app.services.tickets import intake, updates
-from app.services.tickets.attachment_store import Upload
+from app.services.tickets.attachments.store import Upload
 from app.services.tickets.intake import Requester, TicketRequest
 from tests.support.html import csrf_from
 

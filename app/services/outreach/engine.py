@@ -36,8 +36,9 @@ from app.services.outreach import actions
 from app.services.outreach.audience import Rule, Visit, ago, audience_checks, compile_rule, in_holdout, visit_of
 from app.services.outreach.rules import DEFAULT_VISITOR_CAP_HOURS, SETTINGS_KEY
 from app.services.platform import presence, realtime
-from app.services.tickets import intake, sla
-from app.services.tickets.business_hours import is_open
+from app.services.tickets import intake
+from app.services.tickets.sla import targets
+from app.services.tickets.sla.business_hours import is_open
 
 FRESH_EVENT = timedelta(hours=1)  # an older event (imported history) triggers nothing
 
@@ -187,7 +188,8 @@ def _eligible(candidate: Candidate, now: datetime, calendar) -> tuple[bool, list
 
 def _eligible_now(candidates: list[Candidate], now: datetime) -> list[tuple[Candidate, list[str]]]:
     """The candidates the rule may act on now, each with its audience checks in words."""
-    calendar = sla.to_calendar(sla.shop_calendar()) if any(c.rule.business_hours_only for c in candidates) else None
+    hours_only = any(c.rule.business_hours_only for c in candidates)
+    calendar = targets.to_calendar(targets.shop_calendar()) if hours_only else None
     eligible = []
     for candidate in candidates:
         ok, labels = _eligible(candidate, now, calendar)

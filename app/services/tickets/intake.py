@@ -26,9 +26,9 @@ from app.services.errors import DomainError, NotFoundError, TooLongError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.platform.locked_rows import get_row
-from app.services.tickets import attachments as ticket_attachments
 from app.services.tickets import routing
-from app.services.tickets.attachment_store import Upload
+from app.services.tickets.attachments import files as ticket_attachments
+from app.services.tickets.attachments.store import Upload
 from app.services.tickets.history import record
 from app.services.tickets.tagging import normalise_tags
 

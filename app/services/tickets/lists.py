@@ -28,9 +28,10 @@ from app.services.customers.queries import CustomerContext, customer_context
 from app.services.errors import DomainError, NotFoundError
 from app.services.feedback import surveys
 from app.services.platform import presence
-from app.services.tickets import attachments as ticket_attachments
-from app.services.tickets import audiences, search, sla
+from app.services.tickets import audiences, search
+from app.services.tickets.attachments import files as ticket_attachments
 from app.services.tickets.intake import get_ticket
+from app.services.tickets.sla import targets
 
 PAGE_SIZE = 50
 UNSOLVED = UNSOLVED_STATUSES
@@ -89,7 +90,7 @@ VIEWS = {
     "unassigned": View("Unassigned", UNSOLVED, "nobody"),
     "open": View("All open", ("new", "open")),
     "pending": View("Pending and on hold", ("pending", "on_hold")),
-    "sla": View("SLA breached or due soon", UNSOLVED, sort="due", due_within=sla.DUE_SOON),
+    "sla": View("SLA breached or due soon", UNSOLVED, sort="due", due_within=targets.DUE_SOON),
     "solved": View("Solved", ("solved",)),
     "all": View("All tickets", None),
     "conversion_cart": View("Buying now, cart loaded", UNSOLVED, audience="conversion_cart"),
@@ -105,7 +106,7 @@ class TicketRow:
     requester: Customer
     assignee_name: str | None
     group_name: str | None
-    clock: sla.Clock | None = None  # the most urgent SLA target still open
+    clock: targets.Clock | None = None  # the most urgent SLA target still open
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class TicketView:
     context: CustomerContext | None  # None once the customer was erased
     team: list[presence.TeamMember]
     groups: list[TicketGroup]
-    clocks: list[sla.Clock]
+    clocks: list[targets.Clock]
     policy_name: str | None
     survey: Survey | None = None  # CSAT, once the ticket was solved
 
@@ -260,17 +261,17 @@ def list_tickets(view: str, agent_id: int, *, filters: Filters = Filters(), afte
         statement = statement.where(Ticket.id.in_(list(snippets)))
         after = None
     rows = _page_rows(statement, sort, after, limit)
-    calendar, now = sla.to_calendar(sla.shop_calendar()), utcnow()
+    calendar, now = targets.to_calendar(targets.shop_calendar()), utcnow()
     page = [TicketRow(t, c, a, g, _most_urgent(t, calendar, now)) for t, c, a, g in rows[:limit]]
     more = len(rows) > limit and snippets is None
     return TicketPage(rows=page, next_cursor=_cursor(page[-1].ticket, sort) if more else None,
                       counts=cached_view_counts(agent_id, counts) if counts else {}, snippets=snippets, sort=sort_key)
 
 
-def _most_urgent(ticket: Ticket, calendar, now: datetime) -> sla.Clock | None:
+def _most_urgent(ticket: Ticket, calendar, now: datetime) -> targets.Clock | None:
     if ticket.sla_due_at is None:
         return None
-    running = [c for c in sla.clocks(ticket, calendar, now) if c.state != "met"]
+    running = [c for c in targets.clocks(ticket, calendar, now) if c.state != "met"]
     return min(running, key=lambda c: c.due_at, default=None)
 
 
@@ -327,7 +328,7 @@ def ticket_view(ticket_id: int) -> TicketView:
         context = None
     policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     return TicketView(ticket=ticket, thread=thread, trail=trail, tags=tags, context=context, team=presence.team(),
-                      groups=groups, clocks=sla.clocks(ticket, sla.to_calendar(sla.shop_calendar())),
+                      groups=groups, clocks=targets.clocks(ticket, targets.to_calendar(targets.shop_calendar())),
                       policy_name=policy.name if policy else None, survey=surveys.for_ticket(ticket.id))
 
 

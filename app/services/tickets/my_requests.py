@@ -15,9 +15,9 @@ from app.services.access import customer_reads
 from app.services.access.visitor_tokens import check_id
 from app.services.errors import NotFoundError
 from app.services.platform.audit import Actor
-from app.services.tickets import attachments as ticket_attachments
 from app.services.tickets import intake, updates
-from app.services.tickets.attachment_store import Upload
+from app.services.tickets.attachments import files as ticket_attachments
+from app.services.tickets.attachments.store import Upload
 
 # Statuses in the customer's words.
 CUSTOMER_STATUS = {"new": "Open", "open": "Open", "pending": "Awaiting your reply", "on_hold": "Open",

@@ -16,9 +16,10 @@ from app.services.errors import ConflictError, DomainError, NotFoundError
 from app.services.feedback import surveys
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
-from app.services.tickets import attachments as ticket_attachments
-from app.services.tickets import intake, mail, tagging
-from app.services.tickets.attachment_store import Upload
+from app.services.tickets import intake, tagging
+from app.services.tickets.attachments import files as ticket_attachments
+from app.services.tickets.attachments.store import Upload
+from app.services.tickets.email import outgoing
 from app.services.tickets.history import record
 from app.services.tickets.intake import (
     Requester,
@@ -196,7 +197,7 @@ def reply_as_agent(ticket_id: int, body: str, *, agent: Agent, internal: bool = 
                 old = ticket.status
                 apply_field(ticket, "status", new_status)
                 record(ticket, by, "status", old, new_status)
-            mail.agent_reply(ticket, message, agent)
+            outgoing.agent_reply(ticket, message, agent)
         db.session.commit()
     realtime.ticket_changed(intake.ticket_payload(ticket))
     if not internal:  # a note is for agents only: the customer's widget hears nothing of it

@@ -12,8 +12,9 @@ from app.models.ticket import MAX_BODY_CHARS
 from app.services.access import sign_in_links, visitors
 from app.services.access.visitor_tokens import Visitor, check_id
 from app.services.errors import DomainError, NotFoundError
-from app.services.tickets import attachments, my_requests, updates
-from app.services.tickets.attachments import Download
+from app.services.tickets import my_requests, updates
+from app.services.tickets.attachments import files
+from app.services.tickets.attachments.files import Download
 from app.services.tickets.my_requests import PublicMessage
 
 HELP_CENTER_LINK = timedelta(minutes=5)  # followed at once by the widget's own click
@@ -100,7 +101,7 @@ def download(visitor: Visitor, ticket_id: int, attachment_id: int) -> Download:
     ticket, by the rules of My requests (ticket_attachments.customer_download). NotFoundError
     for anything else."""
     customer, _ticket = _own_ticket(visitor, ticket_id)
-    return attachments.customer_download(customer, ticket_id, attachment_id)
+    return files.customer_download(customer, ticket_id, attachment_id)
 
 
 def help_center_link(visitor: Visitor, ticket_id: int | None = None) -> str:

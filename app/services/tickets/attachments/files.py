@@ -18,9 +18,9 @@ from app.extensions import db
 from app.models import Customer, Ticket, TicketAttachment, TicketMessage
 from app.models.base import utcnow
 from app.services.errors import NotFoundError
-from app.services.tickets import attachment_store
-from app.services.tickets.attachment_store import Limits, StoredFile, Upload
-from app.services.tickets.attachment_types import BY_CONTENT_TYPE, AttachmentError
+from app.services.tickets.attachments import store
+from app.services.tickets.attachments.store import Limits, StoredFile, Upload
+from app.services.tickets.attachments.types import BY_CONTENT_TYPE, AttachmentError
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "No such file."
@@ -56,17 +56,17 @@ def _store_all(uploads: Sequence[Upload], *, partial: bool) -> Batch:
     try:
         for upload in uploads:
             if len(files) >= allowed.per_message:
-                refused.append(f"“{attachment_store.clean_filename(upload.filename)}”: more than "
+                refused.append(f"“{store.clean_filename(upload.filename)}”: more than "
                                f"{allowed.per_message} files in one message.")
                 continue
             try:
-                files.append(attachment_store.store(upload, allowed))
+                files.append(store.store(upload, allowed))
             except AttachmentError as exc:
                 if not partial:
                     raise
                 refused.append(exc.message)
     except BaseException:
-        attachment_store.delete(f.storage_key for f in files)
+        store.delete(f.storage_key for f in files)
         raise
     return Batch(tuple(files), tuple(refused))
 
@@ -98,7 +98,7 @@ def _discard_uncommitted(files: Sequence[StoredFile]) -> None:
     except SQLAlchemyError:  # the database is gone: keep the files rather than lose committed ones
         log.warning("could not check attachments after a failed transaction", exc_info=True)
         return
-    attachment_store.delete(key for key in keys if key not in kept)
+    store.delete(key for key in keys if key not in kept)
 
 
 def attach(batch: Batch, message: TicketMessage) -> list[TicketAttachment]:
@@ -140,7 +140,7 @@ def _download(statement) -> Download:
     row = db.session.scalar(statement)
     if row is None:
         raise NotFoundError(NOT_FOUND)
-    path = attachment_store.path_for(row.storage_key)
+    path = store.path_for(row.storage_key)
     if not path.is_file():
         log.warning("attachment file missing", extra={"attachment_id": row.id, "storage_key": row.storage_key})
         raise NotFoundError(NOT_FOUND)

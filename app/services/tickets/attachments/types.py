@@ -133,7 +133,7 @@ def _what_it_is(head: bytes, path: str) -> str | None:
 
 
 def detect(path: str, filename: str, allowed: Collection[str]) -> FileType:
-    """Called by app/services/tickets/attachment_store.py once a file is written: its type, when its
+    """Called by app/services/tickets/attachments/store.py once a file is written: its type, when its
     extension is allowed and its content is what the extension says; AttachmentError otherwise."""
     ext = extension(filename)
     with open(path, "rb") as file:

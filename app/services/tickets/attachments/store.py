@@ -1,6 +1,6 @@
 """Attachment files on disk, under HELPDESK_DATA_DIR/attachments/: checked while they are written
 (size, then type), written atomically (a temporary file, fsync, os.replace), named by a random key,
-found and deleted by that key. No database here: app/services/tickets/attachments.py keeps the rows."""
+found and deleted by that key. No database here: app/services/tickets/attachments/files.py keeps the rows."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import BinaryIO
 from flask import current_app
 
 from app.models.ticket_attachment import MAX_FILENAME_CHARS
-from app.services.tickets.attachment_types import AttachmentError, accepted_description, detect
+from app.services.tickets.attachments.types import AttachmentError, accepted_description, detect
 
 log = logging.getLogger(__name__)
 DIRECTORY = "attachments"
@@ -114,7 +114,7 @@ def _copy(source: BinaryIO, target, limit: int, filename: str) -> tuple[int, str
 
 
 def store(upload: Upload, limits: Limits) -> StoredFile:
-    """Called by app/services/tickets/attachments.py: write the upload under a new key, then check
+    """Called by app/services/tickets/attachments/files.py: write the upload under a new key, then check
     its type; AttachmentError (and nothing left on disk) when it is too large, empty or refused."""
     filename = clean_filename(upload.filename)
     folder = directory()

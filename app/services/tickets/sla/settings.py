@@ -19,12 +19,12 @@ from app.models.ticket import TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import audit
 from app.services.platform.audit import Actor
-from app.services.tickets.business_hours import WEEKDAYS
+from app.services.tickets.sla.business_hours import WEEKDAYS
 
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 MAX_HOLIDAYS = 366
 MAX_TARGET_MINUTES = 60 * 24 * 90  # 90 days of business time
-RECOMPUTE = "app.services.tickets.sla:recompute_open_tickets"
+RECOMPUTE = "app.services.tickets.sla.targets:recompute_open_tickets"
 
 
 @dataclass(frozen=True)

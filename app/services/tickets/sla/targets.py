@@ -27,8 +27,8 @@ from app.models.ticket import UNSOLVED_SQL, UNSOLVED_STATUSES
 from app.services.platform import outbox
 from app.services.platform.audit import SYSTEM
 from app.services.platform.locked_rows import changed_in_flush
-from app.services.tickets.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
 from app.services.tickets.history import record
+from app.services.tickets.sla.business_hours import WEEKDAYS, Calendar, add_business_minutes, business_minutes_between
 
 log = logging.getLogger(__name__)
 DUE_SOON = timedelta(hours=1)

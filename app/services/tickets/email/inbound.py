@@ -6,7 +6,7 @@ X-Original-To first, then In-Reply-To/References matching an email we sent about
 answer goes into that ticket only when it comes from the ticket's requester; from anyone else it
 starts a new ticket of their own (nobody writes into another customer's ticket by copying a header).
 A message delivered twice (the same Message-ID) is stored once. Attachments that pass the limits
-(app/services/tickets/attachment_types.py, HELPDESK_ATTACHMENT_*) are kept on the message; the others are
+(app/services/tickets/attachments/types.py, HELPDESK_ATTACHMENT_*) are kept on the message; the others are
 listed in an internal note on the ticket, with why.
 """
 
@@ -32,8 +32,8 @@ from app.services.platform.audit import Actor
 from app.services.platform.email_address import is_email
 from app.services.platform.reply_tokens import ticket_from_address
 from app.services.tickets import intake, updates
-from app.services.tickets.attachment_store import Upload
-from app.services.tickets.email_quotes import html_to_text, strip_quoted
+from app.services.tickets.attachments.store import Upload
+from app.services.tickets.email.quotes import html_to_text, strip_quoted
 from app.services.tickets.intake import Requester, TicketRequest
 from app.text_input import clean_text
 
