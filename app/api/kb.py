@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from app.api.blueprint import Blueprint
 from app.extensions import csrf, limiter
 from app.services.knowledge import search as kb_search
-from knowledge_base.query import MAX_QUERY_CHARS
+from app.services.knowledge.search import MAX_QUERY_CHARS
 
 bp = Blueprint("kb_api", __name__, url_prefix="/api/v1/kb",
                description="Search the published articles of the help center. Public, rate limited.")
