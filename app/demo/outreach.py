@@ -285,9 +285,27 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
     # As they were at the moment of the decisions: before the orders that follow them.
     customers = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(ids.values())))}
     log = _Log(rows, rng)
-    later: list[dict] = []  # what happened after the decisions: orders, carts, visits
+    # What happened after the decisions (orders, carts, visits), in the order the rules come.
+    later = _idle_carts(log, shoppers, customers, ids, rng, now)
+    _returning_readers(log, readers, customers, ids, rng)
+    later += _vip_alerts(log, regulars, ids, rng, now)
+    accepted += _ingest(later)
+    _first_order_check_ins(log, rng, now)
+    db.session.execute(insert(OutreachDecision), log.rows)
+    _answered(rng)
+    db.session.commit()
+    return accepted, len(log.rows)
 
-    # Idle carts: reached out or held out; some of each buy within the day, the reached more often.
+
+def _demo_people():
+    return select(CustomerEvent.customer_id).where(CustomerEvent.source == "demo")
+
+
+def _idle_carts(log: _Log, shoppers: list[_Person], customers: dict, ids: dict, rng: random.Random,
+                now: datetime) -> list[dict]:
+    """Idle carts: reached out or held out; some of each buy within the day, the reached more
+    often. Returns the events that follow the decisions."""
+    later: list[dict] = []
     groups: dict[str, list[_Person]] = {"shown": [], "held_out": []}
     for person in shoppers:
         customer = customers[ids[person.key]]
@@ -321,19 +339,25 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
                 [f"stage {customer.stage}", f"cart {cart} ≥ 50"], "capped", at,
                 verdict=f"capped: this rule reached them {audience.ago(at - person.at)} ago "
                         "(at most once every 24 h)")
+    return later
 
-    # Returning visitors on a returns article for 20 seconds.
+
+def _returning_readers(log: _Log, readers: list[_Person], customers: dict, ids: dict, rng: random.Random) -> None:
+    """Returning visitors on a returns article for 20 seconds."""
     for person in readers:
         customer = customers[ids[person.key]]
         sid = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=20))
         log.add(RETURNS, customer, f"page:{sid}", f"20 s on {person.page}", ["returning visitor"],
                 log.outcome(RETURNS, customer.id), person.at)
 
-    # The VIP alert: the demo's VIPs and at-risk customers (ours and the demo's own), back on the site.
+
+def _vip_alerts(log: _Log, regulars: list[_Person], ids: dict, rng: random.Random, now: datetime) -> list[dict]:
+    """The VIP alert: the demo's VIPs and at-risk customers (ours and the demo's own), back on the
+    site. Returns their visits."""
+    later = []
     regular_ids = set(_profile_ids(regulars).values())
-    demo_people = select(CustomerEvent.customer_id).where(CustomerEvent.source == "demo")
     flagged = list(db.session.scalars(select(Customer).where(
-        Customer.id.in_(demo_people), or_(Customer.is_vip.is_(True), Customer.is_at_risk.is_(True)),
+        Customer.id.in_(_demo_people()), or_(Customer.is_vip.is_(True), Customer.is_at_risk.is_(True)),
         or_(Customer.id.in_(regular_ids), Customer.id.not_in(ids.values())), Customer.external_id.is_not(None))
         .order_by(Customer.id)))
     slots = [(c, day) for c in flagged for day in range(1, 30, 2)]  # two days apart: never capped
@@ -348,15 +372,16 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
         have = sorted({"vip", "at_risk"} & set(customer.flags))
         log.add(VIP_BACK, customer, f"event:{event['id']}", f"page_viewed on {url}", [f"flag {', '.join(have)}"],
                 "shown", at)
+    return later
 
-    accepted += _ingest(later)
 
-    # A week after a first (and only) order: every demo customer the timer would pick up now,
-    # and others to make the month's count.
+def _first_order_check_ins(log: _Log, rng: random.Random, now: datetime) -> None:
+    """A week after a first (and only) order: every demo customer the timer would pick up now,
+    and others to make the month's count."""
     due = now - timedelta(days=7)
     timer_window = due - timedelta(days=2, hours=1)
     pool = list(db.session.scalars(select(Customer).where(
-        Customer.id.in_(demo_people), Customer.order_count == 1, Customer.first_order_at <= due,
+        Customer.id.in_(_demo_people()), Customer.order_count == 1, Customer.first_order_at <= due,
         Customer.first_order_at >= now - timedelta(days=DAYS + 7)).order_by(Customer.id)))
     must = [c for c in pool if c.first_order_at > timer_window]
     rest = [c for c in pool if c.first_order_at <= timer_window]
@@ -364,11 +389,6 @@ def _history(rows: dict[str, OutreachRule], rng: random.Random, now: datetime) -
         at = min(customer.first_order_at + timedelta(days=7, seconds=rng.uniform(1, 60)), now)
         log.add(FIRST_ORDER, customer, "first-order",
                 f"first order 7 days ago ({customer.first_order_at:%Y-%m-%d})", ["1 orders ≤ 1"], "shown", at)
-
-    db.session.execute(insert(OutreachDecision), log.rows)
-    _answered(rng)
-    db.session.commit()
-    return accepted, len(log.rows)
 
 
 def _answered(rng: random.Random) -> None:
