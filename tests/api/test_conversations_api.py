@@ -7,7 +7,7 @@ import pytest
 
 from app.services import api_keys, conversations, customer_privacy
 from app.services.audit import CLI
-from app.services.visitor_tokens import Visitor
+from tests.factories import make_conversation
 
 
 @pytest.fixture
@@ -17,9 +17,8 @@ def headers(app):
 
 @pytest.fixture
 def chat(app, make_agent):
-    agent, visitor = make_agent(name="Bea"), Visitor("anon-api", "cust-api")
-    conversation = conversations.start_conversation(visitor)
-    conversations.send_visitor_message(visitor, conversation.id, "v1", "Where is my order?")
+    agent = make_agent(name="Bea")
+    conversation = make_conversation("anon-api", "cust-api", message="Where is my order?")
     conversations.send_agent_message(agent, conversation.id, "n1", "VIP, be quick", internal=True)
     conversations.send_agent_message(agent, conversation.id, "a1", "On its way!")
     return conversation

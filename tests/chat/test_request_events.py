@@ -10,13 +10,10 @@ import sqlite3
 import pytest
 
 from app.extensions import db, socketio
-from app.models import Customer
-from app.models.base import utcnow
-from app.services import profiles, ticket_updates, tickets, visitor_tokens, widget_identity
+from app.services import ticket_updates, tickets, visitor_tokens, widget_identity
 from app.services.audit import CLI
-from app.services.batch_cache import BatchCache
 from app.services.realtime import requests_room
-from app.services.tickets import Requester, TicketRequest
+from tests.factories import make_profile, make_ticket
 
 CHAT = "/chat"
 
@@ -27,18 +24,6 @@ def emitted(monkeypatch):
     sent = []
     monkeypatch.setattr("app.services.realtime.emit", lambda event, payload, **kw: sent.append((event, payload, kw)))
     return sent
-
-
-def customer(external_id: str) -> Customer:
-    made = profiles.resolve(external_id, None, utcnow(), BatchCache())
-    db.session.commit()
-    return made
-
-
-def ticket_for(external_id: str):
-    customer(external_id)
-    return tickets.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="api",
-                                               requester=Requester(external_id=external_id)), by=CLI)
 
 
 def widget(app, customer_id: str | None, anonymous_id: str = "anon-1"):
@@ -54,7 +39,7 @@ def news(sio) -> list[dict]:
 
 
 def test_a_public_reply_is_emitted_to_the_customers_room_and_a_note_is_not(app, make_agent, emitted):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     agent = make_agent()
     emitted.clear()
     ticket_updates.reply_as_agent(ticket.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
@@ -67,7 +52,7 @@ def test_a_public_reply_is_emitted_to_the_customers_room_and_a_note_is_not(app, 
 
 def test_the_emit_follows_the_commit(app, make_agent, monkeypatch):
     """What the widget fetches on request_updated is already committed when the event leaves."""
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     seen = []
 
@@ -82,8 +67,8 @@ def test_the_emit_follows_the_commit(app, make_agent, monkeypatch):
 
 
 def test_a_verified_widget_hears_replies_and_status_changes_live(app, make_agent):
-    ticket = ticket_for("cust-1")
-    ticket_for("cust-2")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
+    make_ticket(customer=make_profile("cust-2"), channel="api")
     mine, other, anonymous = widget(app, "cust-1"), widget(app, "cust-2", "anon-2"), widget(app, None, "anon-3")
     agent = make_agent()
     ticket_updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
@@ -105,10 +90,8 @@ def test_an_anonymous_widget_on_the_same_profile_never_joins_the_requests_room(a
     """A profile seen anonymously first and identified later: the old anonymous token's socket
     does not reach the customer's ticket news."""
     early = widget(app, None, "anon-9")  # the anonymous profile, before the shopper signs in
-    profiles.resolve("cust-9", "anon-9", utcnow(), BatchCache())  # signing in adopts that profile
-    db.session.commit()
-    ticket = tickets.create_ticket(TicketRequest(subject="Where is it?", body="Order 9", channel="api",
-                                                 requester=Requester(external_id="cust-9")), by=CLI)
+    make_profile("cust-9", "anon-9")  # signing in adopts that profile
+    ticket = make_ticket(customer="cust-9", subject="Where is it?", body="Order 9", channel="api")
     verified = widget(app, "cust-9", "anon-9")
     ticket_updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
     assert news(verified) == [{"ticket_id": ticket.id, "reason": "status"}]

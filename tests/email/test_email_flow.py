@@ -13,10 +13,10 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import OutboxEmail, Ticket, TicketMessage
-from app.services import api_keys, email_sender, ticket_updates, tickets
+from app.services import api_keys, email_sender, ticket_updates
 from app.services.audit import CLI
 from app.services.reply_tokens import reply_address, ticket_from_address
-from app.services.tickets import Requester, TicketRequest
+from tests.factories import make_ticket
 
 
 class Inbox:
@@ -50,11 +50,6 @@ def key(app):
     return {"Authorization": f"Bearer {api_keys.create_api_key('Mail server', by=CLI).secret}"}
 
 
-def submit(email: str = "ines@example.com") -> Ticket:
-    return tickets.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
-                                               requester=Requester(email=email)), by=CLI)
-
-
 def reply_to(received: EmailMessage, text: str, sender: str = "ines@example.com") -> bytes:
     """A customer's reply as Gmail writes it: new text, the quote header, the quote; plus an HTML part."""
     reply = EmailMessage()
@@ -71,7 +66,7 @@ def reply_to(received: EmailMessage, text: str, sender: str = "ines@example.com"
 
 def test_an_agent_reply_goes_out_by_smtp_and_the_customers_answer_comes_back_into_the_ticket(
         client, smtp, key, make_agent):
-    ticket = submit()
+    ticket = make_ticket()
     ticket_updates.reply_as_agent(ticket.id, "Sorry! Which colour was it?", agent=make_agent(name="Bea"), by=CLI)
     assert email_sender.deliver_outbox() == 2  # "we received your request", then the reply
     (_, received_note), (recipients, reply) = smtp.messages
@@ -95,7 +90,7 @@ def test_an_agent_reply_goes_out_by_smtp_and_the_customers_answer_comes_back_int
 
 
 def test_a_reply_from_someone_else_or_to_a_forged_address_opens_their_own_ticket(client, smtp, key):
-    ticket = submit()
+    ticket = make_ticket()
     email_sender.deliver_outbox()
     (_, received), = smtp.messages
     stranger = client.post("/api/v1/inbound/email", data=reply_to(received, "Me too!", "omar@example.com"),
@@ -120,7 +115,7 @@ def test_bad_inbound_requests_get_clear_errors(client, key):
 
 
 def test_failures_are_retried_then_marked_failed(app, smtp):
-    submit()
+    make_ticket()
     app.config["HELPDESK_SMTP_PORT"] = free_port()  # nobody listens there
     assert email_sender.deliver_outbox() == 0
     email = db.session.scalar(db.select(OutboxEmail))
@@ -134,7 +129,7 @@ def test_failures_are_retried_then_marked_failed(app, smtp):
 
 def test_held_mail_is_never_sent(app, smtp):
     app.config["HELPDESK_EMAIL_DELIVERY"] = "outbox"
-    submit()
+    make_ticket()
     app.config["HELPDESK_EMAIL_DELIVERY"] = "smtp"
     assert email_sender.deliver_outbox() == 0 and smtp.messages == []
     assert db.session.scalar(db.select(OutboxEmail.status)) == "held"

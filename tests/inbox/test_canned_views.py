@@ -6,19 +6,17 @@ from __future__ import annotations
 import pytest
 
 from app.services import canned_responses as canned
-from app.services import conversations
 from app.services.audit import CLI
 from app.services.canned_responses import TEAM, Draft
-from tests.support.shop_events import KETTLE, make_customer
+from tests.factories import make_conversation, make_customer
+from tests.support.shop_events import KETTLE
 
 JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
 def chat(app):
-    make_customer("cust-omar", name="Omar <b>Haddad</b>", cart=(KETTLE,))
-    visitor = conversations.Visitor(anonymous_id="anon-omar", customer_id="cust-omar")
-    return conversations.start_conversation(visitor)
+    return make_conversation("anon-omar", make_customer("cust-omar", name="Omar <b>Haddad</b>", cart=(KETTLE,)))
 
 
 @pytest.fixture

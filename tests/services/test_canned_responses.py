@@ -9,11 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
 from app.services import canned_responses as canned
-from app.services import conversations, demo
+from app.services import demo
 from app.services.audit import CLI, Actor
 from app.services.canned_responses import TEAM, Draft
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
-from tests.support.shop_events import MUG, make_customer
+from tests.factories import make_conversation, make_customer
+from tests.support.shop_events import MUG
 
 
 def _draft(shortcut: str = "ship", title: str = "Shipping times", body: str = "We ship in 1 day.") -> Draft:
@@ -203,9 +204,7 @@ def test_search_by_shortcut_or_title_exact_shortcut_first(people):
 
 @pytest.fixture
 def chat(app):
-    make_customer("cust-lena", name="Lena Fischer", cart=(MUG,), orders=1)
-    visitor = conversations.Visitor(anonymous_id="anon-lena", customer_id="cust-lena")
-    return conversations.start_conversation(visitor)
+    return make_conversation("anon-lena", make_customer("cust-lena", name="Lena Fischer", cart=(MUG,), orders=1))
 
 
 def test_render_for_a_conversation_uses_its_customer_and_the_agent(people, chat):

@@ -16,7 +16,6 @@ from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.services import (
-    agents,
     customer_requests,
     feedback_settings,
     nps,
@@ -26,7 +25,7 @@ from app.services import (
     visitor_tokens,
     widget_identity,
 )
-from app.services.audit import CLI, Actor
+from app.services.audit import Actor
 from app.services.conversations import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
 from app.services.errors import ConflictError, DomainError, NotFoundError
@@ -35,7 +34,6 @@ from app.services.ingestion import ingest_events
 from app.services.outreach_rules import RuleSpec
 from app.services.surveys import Answer
 from app.services.visitor_tokens import Visitor
-from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order
 
 CHAT = "/chat"
@@ -231,12 +229,12 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
                              .where(CustomerEvent.type == "nps_submitted")) == 1
 
 
-def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(any_app):
+def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(any_app, make_agent):
     customer_id = buyer().id
     db.session.get(Customer, customer_id).email = "mia@example.com"
     surveys.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
     (ticket,) = follow_ups()
-    agent = agents.create_agent("bea@example.com", "Bea", "agent", AGENT_PASSWORD, by=CLI)
+    agent = make_agent(name="Bea")
     customer = db.session.get(Customer, customer_id)
     assert customer_requests.my_tickets(customer) == []
     with pytest.raises(NotFoundError):
