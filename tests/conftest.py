@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
 
@@ -12,14 +11,13 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
-from app.services.access import agents as agents_service
-from app.services.platform.audit import CLI
 from config import TestConfig
+from tests import factories
+from tests.factories import AGENT_PASSWORD
 from tests.support import routing_cache, services
 from tests.support.html import csrf_from
 from tests.support.live_server import copy_sqlite, seeded_template
 
-AGENT_PASSWORD = "correct-horse-battery"
 routing_cache.install()
 
 
@@ -79,20 +77,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_emails = itertools.count(1)
-
-
 @pytest.fixture
-def make_agent(app):
-    """Factory: make_agent(role="agent", email=None, password=AGENT_PASSWORD) -> Agent."""
-
-    def make(role: str = "agent", email: str | None = None, password: str = AGENT_PASSWORD, name: str | None = None):
-        n = next(_emails)
-        return agents_service.create_agent(
-            email or f"agent{n}@example.com", name or f"Agent {n}", role, password, by=CLI
-        )
-
-    return make
+def make_agent(request):
+    """Factory: tests.factories.make_agent(role="agent", email=None, password=AGENT_PASSWORD,
+    name=None) -> Agent, on the test's app: any_app's database when the test asks for any_app
+    (asking for `app` too would push a second, SQLite, app context over it), else `app`."""
+    request.getfixturevalue("any_app" if "any_app" in request.fixturenames else "app")
+    return factories.make_agent
 
 
 class AuthActions:

@@ -7,9 +7,9 @@ import pytest
 
 from app.services import customer_privacy
 from app.services.access import api_keys
-from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
+from tests.factories import make_conversation
 
 
 @pytest.fixture
@@ -19,9 +19,8 @@ def headers(app):
 
 @pytest.fixture
 def chat(app, make_agent):
-    agent, visitor = make_agent(name="Bea"), Visitor("anon-api", "cust-api")
-    conversation = live_chat.start_conversation(visitor)
-    live_chat.send_visitor_message(visitor, conversation.id, "v1", "Where is my order?")
+    agent = make_agent(name="Bea")
+    conversation = make_conversation("anon-api", "cust-api", message="Where is my order?")
     live_chat.send_agent_message(agent, conversation.id, "n1", "VIP, be quick", internal=True)
     live_chat.send_agent_message(agent, conversation.id, "a1", "On its way!")
     return conversation

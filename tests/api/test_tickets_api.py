@@ -7,9 +7,8 @@ import pytest
 from app.extensions import db
 from app.models import Ticket, TicketEvent
 from app.services.access import api_keys
-from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
+from tests.factories import make_profile
 
 
 @pytest.fixture
@@ -18,7 +17,7 @@ def headers(app):
 
 
 def test_a_ticket_by_customer_id_or_email_once_per_client_key(client, headers):
-    live_chat.start_conversation(Visitor("anon-k", "cust-k"))  # the shop's customer exists
+    make_profile("cust-k")  # the shop's customer exists
     body = {"subject": "Invoice needed", "body": "For order 77, please.", "customer_id": "cust-k",
             "priority": "high", "tags": ["Invoice"], "client_key": "order-77"}
     first = client.post("/api/v1/tickets", json=body, headers=headers)

@@ -64,9 +64,9 @@ def test_a_retention_customer_answers_nps_in_the_widget_and_the_console_shows_it
     context.set_default_timeout(TIMEOUT_MS)
     mia = Shopper(context.new_page(), demo.shop_url)
     page = mia.page
-    mia.step(lambda: page.goto("/sign-in"))
+    mia.step(lambda: page.goto("/sign-in"), "/sign-in")
     expect(page.locator('iframe[title="Feedback"]')).to_have_count(0)  # not asked while anonymous
-    mia.step(lambda: page.get_by_role("button", name="Sign in as Mia").click())
+    mia.step(lambda: page.get_by_role("button", name="Sign in as Mia").click(), "/")
 
     # The card appears over the launcher, with the scale as a radio group.
     frame = _card_frame(page)
@@ -104,7 +104,9 @@ def test_a_retention_customer_answers_nps_in_the_widget_and_the_console_shows_it
     expect(page.get_by_role("button", name="Open chat")).to_be_focused()
     page.reload()
     expect(page.get_by_role("button", name="Open chat")).to_be_visible()
-    page.wait_for_timeout(1500)
+    # The question comes as the chat frame's socket connects; the frame is ready once connected and
+    # its lists loaded, and by then none came.
+    expect(page.frame_locator('iframe[title="Chat"]').locator("body[data-ready]")).to_have_count(1)
     expect(page.locator('iframe[title="Feedback"]')).to_have_count(0)
     assert mia.problems == []
 

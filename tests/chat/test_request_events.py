@@ -10,15 +10,11 @@ import sqlite3
 import pytest
 
 from app.extensions import db, socketio
-from app.models import Customer
-from app.models.base import utcnow
 from app.services.access import visitor_tokens, widget_identity
-from app.services.customers import profiles
-from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
 from app.services.platform.realtime import requests_room
 from app.services.tickets import intake, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_profile, make_ticket
 
 CHAT = "/chat"
 
@@ -30,18 +26,6 @@ def emitted(monkeypatch):
     monkeypatch.setattr("app.services.platform.realtime.emit",
                         lambda event, payload, **kw: sent.append((event, payload, kw)))
     return sent
-
-
-def customer(external_id: str) -> Customer:
-    made = profiles.resolve(external_id, None, utcnow(), BatchCache())
-    db.session.commit()
-    return made
-
-
-def ticket_for(external_id: str):
-    customer(external_id)
-    return intake.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="api",
-                                               requester=Requester(external_id=external_id)), by=CLI)
 
 
 def widget(app, customer_id: str | None, anonymous_id: str = "anon-1"):
@@ -57,7 +41,7 @@ def news(sio) -> list[dict]:
 
 
 def test_a_public_reply_is_emitted_to_the_customers_room_and_a_note_is_not(app, make_agent, emitted):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     agent = make_agent()
     emitted.clear()
     updates.reply_as_agent(ticket.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
@@ -70,7 +54,7 @@ def test_a_public_reply_is_emitted_to_the_customers_room_and_a_note_is_not(app, 
 
 def test_the_emit_follows_the_commit(app, make_agent, monkeypatch):
     """What the widget fetches on request_updated is already committed when the event leaves."""
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     seen = []
 
@@ -85,8 +69,8 @@ def test_the_emit_follows_the_commit(app, make_agent, monkeypatch):
 
 
 def test_a_verified_widget_hears_replies_and_status_changes_live(app, make_agent):
-    ticket = ticket_for("cust-1")
-    ticket_for("cust-2")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
+    make_ticket(customer=make_profile("cust-2"), channel="api")
     mine, other, anonymous = widget(app, "cust-1"), widget(app, "cust-2", "anon-2"), widget(app, None, "anon-3")
     agent = make_agent()
     updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
@@ -108,10 +92,8 @@ def test_an_anonymous_widget_on_the_same_profile_never_joins_the_requests_room(a
     """A profile seen anonymously first and identified later: the old anonymous token's socket
     does not reach the customer's ticket news."""
     early = widget(app, None, "anon-9")  # the anonymous profile, before the shopper signs in
-    profiles.resolve("cust-9", "anon-9", utcnow(), BatchCache())  # signing in adopts that profile
-    db.session.commit()
-    ticket = intake.create_ticket(TicketRequest(subject="Where is it?", body="Order 9", channel="api",
-                                                 requester=Requester(external_id="cust-9")), by=CLI)
+    make_profile("cust-9", "anon-9")  # signing in adopts that profile
+    ticket = make_ticket(customer="cust-9", subject="Where is it?", body="Order 9", channel="api")
     verified = widget(app, "cust-9", "anon-9")
     updates.update_ticket(ticket.id, {"status": "open"}, expected_version=ticket.version, by=CLI)
     assert news(verified) == [{"ticket_id": ticket.id, "reason": "status"}]

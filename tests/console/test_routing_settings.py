@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import RoutingRule, TicketGroup, TicketGroupMember
+from tests.factories import make_ticket
 
 
 def test_agents_cannot_open_routing_or_groups(client, make_agent, auth):
@@ -54,12 +55,7 @@ def test_forms_need_csrf(client, admin):
 
 
 def test_the_outbox_shows_held_mail_to_admins_escaped(client, admin, make_agent):
-    from app.services.platform.audit import CLI
-    from app.services.tickets import intake
-    from app.services.tickets.intake import Requester, TicketRequest
-
-    intake.create_ticket(TicketRequest(subject="<img src=x onerror=alert(1)>", body="b", channel="help_center",
-                                        requester=Requester(email="ines@example.com")), by=CLI)
+    make_ticket(subject="<img src=x onerror=alert(1)>", body="b")
     page = client.get("/console/settings/email").get_data(as_text=True)
     assert "kept here and not sent" in page and "ines@example.com" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page

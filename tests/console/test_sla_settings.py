@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import BusinessCalendar, SlaPolicy
-from app.services.platform.audit import CLI
-from app.services.tickets import intake
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_ticket
 
 
 def test_agents_cannot_open_sla_settings(client, make_agent, auth):
@@ -45,8 +43,7 @@ def test_admin_sets_hours_and_policies_and_tickets_show_their_targets(client, ad
     assert [p.name for p in db.session.scalars(db.select(SlaPolicy).order_by(SlaPolicy.position))] == [
         "VIP", "Standard"]
 
-    ticket = intake.create_ticket(TicketRequest(subject="Parcel?", body="Where is it?", channel="help_center",
-                                                 requester=Requester(email="c@example.com")), by=CLI)
+    ticket = make_ticket(subject="Parcel?", body="Where is it?", email="c@example.com")
     shown = client.get(f"/console/tickets/{ticket.id}").get_data(as_text=True)
     assert "Service level" in shown and "Standard" in shown and "First response" in shown
     listed = client.get("/console/tickets?view=open").get_data(as_text=True)

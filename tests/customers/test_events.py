@@ -8,7 +8,8 @@ from app.extensions import socketio
 from app.services import customer_privacy
 from app.services.platform.audit import CLI
 from app.services.shop_events.ingestion import ingest_events
-from tests.support.shop_events import MUG, cart_updated, make_customer
+from tests.factories import make_customer
+from tests.support.shop_events import MUG, cart_updated
 
 CONSOLE = "/console"
 

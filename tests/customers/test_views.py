@@ -10,7 +10,8 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, Customer
 from app.services.shop_events.ingestion import ingest_events
-from tests.support.shop_events import MUG, TEA, cart_updated, event, make_customer
+from tests.factories import make_customer
+from tests.support.shop_events import MUG, TEA, cart_updated, event
 
 XSS = "<img src=x onerror=alert(1)>"
 VIEW_PATHS = ["/console/customers", "/console/customers/{id}", "/console/customers/{id}/panel",

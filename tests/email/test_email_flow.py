@@ -17,8 +17,8 @@ from app.services.access import api_keys
 from app.services.platform import email_sender
 from app.services.platform.audit import CLI
 from app.services.platform.reply_tokens import reply_address, ticket_from_address
-from app.services.tickets import intake, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets import updates
+from tests.factories import make_ticket
 
 
 class Inbox:
@@ -52,11 +52,6 @@ def key(app):
     return {"Authorization": f"Bearer {api_keys.create_api_key('Mail server', by=CLI).secret}"}
 
 
-def submit(email: str = "ines@example.com") -> Ticket:
-    return intake.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
-                                               requester=Requester(email=email)), by=CLI)
-
-
 def reply_to(received: EmailMessage, text: str, sender: str = "ines@example.com") -> bytes:
     """A customer's reply as Gmail writes it: new text, the quote header, the quote; plus an HTML part."""
     reply = EmailMessage()
@@ -73,7 +68,7 @@ def reply_to(received: EmailMessage, text: str, sender: str = "ines@example.com"
 
 def test_an_agent_reply_goes_out_by_smtp_and_the_customers_answer_comes_back_into_the_ticket(
         client, smtp, key, make_agent):
-    ticket = submit()
+    ticket = make_ticket()
     updates.reply_as_agent(ticket.id, "Sorry! Which colour was it?", agent=make_agent(name="Bea"), by=CLI)
     assert email_sender.deliver_outbox() == 2  # "we received your request", then the reply
     (_, received_note), (recipients, reply) = smtp.messages
@@ -97,7 +92,7 @@ def test_an_agent_reply_goes_out_by_smtp_and_the_customers_answer_comes_back_int
 
 
 def test_a_reply_from_someone_else_or_to_a_forged_address_opens_their_own_ticket(client, smtp, key):
-    ticket = submit()
+    ticket = make_ticket()
     email_sender.deliver_outbox()
     (_, received), = smtp.messages
     stranger = client.post("/api/v1/inbound/email", data=reply_to(received, "Me too!", "omar@example.com"),
@@ -122,7 +117,7 @@ def test_bad_inbound_requests_get_clear_errors(client, key):
 
 
 def test_failures_are_retried_then_marked_failed(app, smtp):
-    submit()
+    make_ticket()
     app.config["HELPDESK_SMTP_PORT"] = free_port()  # nobody listens there
     assert email_sender.deliver_outbox() == 0
     email = db.session.scalar(db.select(OutboxEmail))
@@ -136,7 +131,7 @@ def test_failures_are_retried_then_marked_failed(app, smtp):
 
 def test_held_mail_is_never_sent(app, smtp):
     app.config["HELPDESK_EMAIL_DELIVERY"] = "outbox"
-    submit()
+    make_ticket()
     app.config["HELPDESK_EMAIL_DELIVERY"] = "smtp"
     assert email_sender.deliver_outbox() == 0 and smtp.messages == []
     assert db.session.scalar(db.select(OutboxEmail.status)) == "held"

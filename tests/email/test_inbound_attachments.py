@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import Ticket, TicketAttachment, TicketMessage
+from app.models import TicketAttachment, TicketMessage
 from app.services.access import api_keys
 from app.services.platform.audit import CLI
 from app.services.platform.reply_tokens import reply_address
-from app.services.tickets import intake, my_requests
-from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets import my_requests
+from tests.factories import make_ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -27,11 +27,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 40
 def key(app):
     return {"Authorization": f"Bearer {api_keys.create_api_key('Mail server', by=CLI).secret}",
             "Content-Type": "message/rfc822"}
-
-
-def submit(email: str = "ines@example.com") -> Ticket:
-    return intake.create_ticket(TicketRequest(subject="Broken mug", body="It came in pieces.", channel="help_center",
-                                               requester=Requester(email=email)), by=CLI)
 
 
 def email(text: str, *, to: str = "support@shop.test", sender: str = "ines@example.com",
@@ -58,7 +53,7 @@ def post(client, key, message: EmailMessage):
 
 
 def test_a_replys_attachments_are_kept(app, client, key):
-    ticket = submit()
+    ticket = make_ticket()
     reply = email("Here are the photos and the receipt.", to=reply_address(ticket.id))
     reply.add_attachment(PNG, maintype="image", subtype="png", filename="mug.png")
     reply.add_attachment(PDF, maintype="application", subtype="octet-stream", filename="receipt.pdf")
@@ -79,7 +74,7 @@ def test_a_replys_attachments_are_kept(app, client, key):
 
 
 def test_refused_attachments_are_noted_and_the_message_kept(app, client, key):
-    ticket = submit()
+    ticket = make_ticket()
     app.config["HELPDESK_ATTACHMENT_MAX_BYTES"] = 100
     reply = email("Photo and the tool.", to=reply_address(ticket.id), message_id="<m2@mail.example.com>")
     reply.add_attachment(PNG, maintype="image", subtype="png", filename="too-big.png")
@@ -114,7 +109,7 @@ def test_a_new_ticket_by_email_keeps_its_attachments(app, client, key):
 
 
 def test_an_agent_downloads_an_emailed_file(app, client, key, make_agent, auth):
-    ticket = submit()
+    ticket = make_ticket()
     reply = email("Receipt attached.", to=reply_address(ticket.id), message_id="<m4@mail.example.com>")
     reply.add_attachment(PDF, maintype="application", subtype="pdf", filename="receipt.pdf")
     post(client, key, reply)

@@ -12,16 +12,11 @@ from app.models import CustomerLink, OutboxEmail, Ticket, TicketMessage
 from app.models.base import utcnow
 from app.services import customer_privacy
 from app.services.platform.audit import CLI
-from app.services.tickets import intake, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets import updates
+from tests.factories import make_ticket
 from tests.support.html import csrf_from
 
 LINK = re.compile(r"http://[^/\s]+(/help/sign-in/[\w-]+)")
-
-
-def submit(email: str = "ines@example.com", subject: str = "Broken mug", channel: str = "help_center") -> Ticket:
-    return intake.create_ticket(TicketRequest(subject=subject, body="The mug came in pieces.", channel=channel,
-                                               requester=Requester(email=email)), by=CLI)
 
 
 def emails(kind: str) -> list[OutboxEmail]:
@@ -42,7 +37,7 @@ def ask_for_link(client, email: str):
 
 
 def test_a_request_is_acknowledged_once_with_a_link_to_it(client):
-    ticket = submit()
+    ticket = make_ticket()
     (received,) = emails("ticket_received")
     assert received.to_address == "ines@example.com" and f"#{ticket.id}" in received.subject
     landed = follow(client, received)
@@ -57,12 +52,12 @@ def test_a_request_is_acknowledged_once_with_a_link_to_it(client):
 
 
 def test_agent_created_and_chat_tickets_send_no_acknowledgement(app):
-    submit(channel="agent")
+    make_ticket(channel="agent")
     assert emails("ticket_received") == []
 
 
 def test_the_sign_in_form_answers_alike_for_known_and_unknown_addresses(client):
-    submit()
+    make_ticket()
     known, unknown = ask_for_link(client, "Ines@Example.com"), ask_for_link(client, "nobody@example.com")
     assert known.status_code == unknown.status_code == 200
     strip = lambda r: r.get_data(as_text=True).replace("Ines@Example.com", "X").replace("nobody@example.com", "X")  # noqa: E731
@@ -77,7 +72,7 @@ def test_the_sign_in_form_answers_alike_for_known_and_unknown_addresses(client):
 def test_bad_addresses_and_expired_links(client):
     bad = ask_for_link(client, "not an address")
     assert bad.status_code == 400 and "valid email" in bad.get_data(as_text=True)
-    submit()
+    make_ticket()
     ask_for_link(client, "ines@example.com")
     db.session.execute(db.update(CustomerLink).values(expires_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
@@ -87,13 +82,13 @@ def test_bad_addresses_and_expired_links(client):
 
 
 def test_an_erased_customer_cannot_sign_in(client):
-    ticket = submit()
+    ticket = make_ticket()
     customer_privacy.erase_customer(ticket.requester_id, by=CLI)
     assert follow(client, emails("ticket_received")[0]).status_code == 410
 
 
 def test_a_customer_sees_only_their_own_tickets_and_never_notes(client, make_agent):
-    mine, theirs = submit(), submit("omar@example.com", "Late parcel")
+    mine, theirs = make_ticket(), make_ticket(email="omar@example.com", subject="Late parcel")
     agent = make_agent(name="Bea")
     updates.reply_as_agent(mine.id, "Internal: check the courier", agent=agent, internal=True, by=CLI)
     updates.reply_as_agent(mine.id, "Sorry! A new mug is on its way.", agent=agent, by=CLI)
@@ -107,7 +102,7 @@ def test_a_customer_sees_only_their_own_tickets_and_never_notes(client, make_age
 
 
 def test_a_reply_reopens_the_ticket_once_and_errors_keep_the_text(client, make_agent):
-    ticket = submit()
+    ticket = make_ticket()
     updates.reply_as_agent(ticket.id, "Which colour was it?", agent=make_agent(), by=CLI)
     follow(client, emails("ticket_received")[0])
     page = client.get(f"/help/requests/{ticket.id}").get_data(as_text=True)
@@ -122,12 +117,12 @@ def test_a_reply_reopens_the_ticket_once_and_errors_keep_the_text(client, make_a
     assert bodies.count("Blue, please.") == 1
     long = client.post(f"/help/requests/{ticket.id}/reply", data={**data, "client_key": "k2", "body": "x" * 20_001})
     assert long.status_code == 400 and "x" * 100 in long.get_data(as_text=True)
-    other = submit("omar@example.com", "Late parcel")
+    other = make_ticket(email="omar@example.com", subject="Late parcel")
     assert client.post(f"/help/requests/{other.id}/reply", data={**data, "client_key": "k3"}).status_code == 404
 
 
 def test_an_agents_public_reply_is_emailed_and_threaded_notes_are_not(app, make_agent):
-    ticket = submit()
+    ticket = make_ticket()
     agent = make_agent(name="Bea")
     updates.reply_as_agent(ticket.id, "A note", agent=agent, internal=True, by=CLI)
     first = updates.reply_as_agent(ticket.id, "Sorry about that!", agent=agent, by=CLI)
@@ -141,7 +136,7 @@ def test_an_agents_public_reply_is_emailed_and_threaded_notes_are_not(app, make_
 
 
 def test_forms_without_csrf_do_nothing(client):
-    submit()
+    make_ticket()
     assert client.post("/help/requests", data={"email": "ines@example.com"}).status_code == 400
     assert emails("sign_in_link") == []
     path = LINK.search(emails("ticket_received")[0].text_body).group(1)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.conversations import live_chat
 from app.services.knowledge import canned_responses as canned
 from app.services.knowledge.canned_responses import TEAM, Draft
 from app.services.platform.audit import CLI
-from tests.support.shop_events import KETTLE, make_customer
+from tests.factories import make_conversation, make_customer
+from tests.support.shop_events import KETTLE
 
 JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
 def chat(app):
-    make_customer("cust-omar", name="Omar <b>Haddad</b>", cart=(KETTLE,))
-    visitor = live_chat.Visitor(anonymous_id="anon-omar", customer_id="cust-omar")
-    return live_chat.start_conversation(visitor)
+    return make_conversation("anon-omar", make_customer("cust-omar", name="Omar <b>Haddad</b>", cart=(KETTLE,)))
 
 
 @pytest.fixture

@@ -8,27 +8,11 @@ import pytest
 
 from app.extensions import db
 from app.models import Conversation
-from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox, live_chat
 from app.services.platform.audit import CLI
-from tests.support.shop_events import make_customer
+from tests.factories import make_conversation, make_customer
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def _chat(external_id: str, name: str, body: str, *, status: str = "open", assignee=None) -> Conversation:
-    """A conversation started by the customer's widget, with one visitor message."""
-    make_customer(external_id, name=name)
-    visitor = Visitor(anonymous_id=f"anon-{external_id}", customer_id=external_id)
-    conversation = live_chat.start_conversation(visitor)
-    live_chat.send_visitor_message(visitor, conversation.id, "m1", body)
-    if status != "open":
-        inbox.set_status(conversation.id, status, by=CLI)
-    if assignee is not None:
-        conversation = db.session.get(Conversation, conversation.id)
-        conversation.assignee_id = assignee.id
-        db.session.commit()
-    return conversation
 
 
 def _rows(html: str) -> list[int]:
@@ -39,11 +23,14 @@ def _rows(html: str) -> list[int]:
 def chats(app, make_agent):
     me, other = make_agent(), make_agent()
     return {
-        "mine": _chat("c-mine", "Ann Lee", "Where is my parcel?", assignee=me),
-        "theirs": _chat("c-theirs", "Bob Ray", "Refund please", assignee=other),
-        "free": _chat("c-free", "Cy Poe", "Hello?"),
-        "pending": _chat("c-pending", "Di Kay", "Waiting", status="pending"),
-        "done": _chat("c-done", "Ed Lo", "Thanks", status="resolved"),
+        "mine": make_conversation(customer=make_customer("c-mine", name="Ann Lee"), message="Where is my parcel?",
+                                  assignee=me),
+        "theirs": make_conversation(customer=make_customer("c-theirs", name="Bob Ray"), message="Refund please",
+                                    assignee=other),
+        "free": make_conversation(customer=make_customer("c-free", name="Cy Poe"), message="Hello?"),
+        "pending": make_conversation(customer=make_customer("c-pending", name="Di Kay"), message="Waiting",
+                                     status="pending"),
+        "done": make_conversation(customer=make_customer("c-done", name="Ed Lo"), message="Thanks", status="resolved"),
         "me": me,
     }
 
@@ -85,7 +72,7 @@ def test_list_row_shows_name_stage_and_excerpt(auth, chats):
 
 def test_conversation_page_escapes_text_and_links_only_http(auth, make_agent, app):
     agent = make_agent()
-    conversation = _chat("c-xss", "Mal Lory", XSS)
+    conversation = make_conversation(customer=make_customer("c-xss", name="Mal Lory"), message=XSS)
     live_chat.send_agent_message(agent, conversation.id, "a1", "See https://shop.example/a?b=1&c=2. <b>x</b>")
     live_chat.send_agent_message(agent, conversation.id, "a2", "javascript:alert(1) note", internal=True)
     auth.login(agent.email)

@@ -4,6 +4,7 @@ ways, and a visitor that reconnects with since_seq gets exactly what it missed, 
 from __future__ import annotations
 
 import queue
+import time
 
 import pytest
 import requests
@@ -32,14 +33,18 @@ def connect_visitor(base_url: str, token: str) -> tuple[socketio.Client, queue.Q
     return client, received
 
 
-def drain(received: queue.Queue, wait: float = 0.5) -> list[dict]:
-    """Everything that arrives within `wait` seconds of the last item."""
-    items = []
-    try:
-        while True:
-            items.append(received.get(timeout=wait))
-    except queue.Empty:
-        return items
+def receive_until(received: queue.Queue, client_msg_id: str, timeout: float = 5) -> list[dict]:
+    """The messages that arrive up to and including the one with this client_msg_id, in order
+    (AssertionError when it does not come within timeout). A socket hears in the order things were
+    sent to it, so anything sent before that message, a repeat included, is in the list."""
+    items: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while not items or items[-1]["client_msg_id"] != client_msg_id:
+        try:
+            items.append(received.get(timeout=max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            raise AssertionError(f"no {client_msg_id} within {timeout}s; heard {items}") from None
+    return items
 
 
 @pytest.fixture
@@ -66,7 +71,7 @@ def test_visitor_and_agent_talk_and_a_reconnecting_visitor_gets_what_it_missed_o
         assert agent_inbox.get(timeout=5)["client_msg_id"] == "v1" and sent["message"]["seq"] == 1
         agent_client.call("send_message", {"conversation_id": conversation_id, "client_msg_id": "a1",
                                            "body": "Checking now."}, namespace=CONSOLE, timeout=5)
-        assert [m["client_msg_id"] for m in drain(visitor_inbox)] == ["v1", "a1"]  # its own message too
+        assert [m["client_msg_id"] for m in receive_until(visitor_inbox, "a1")] == ["v1", "a1"]  # its own too
     finally:
         visitor.disconnect()
 
@@ -80,7 +85,10 @@ def test_visitor_and_agent_talk_and_a_reconnecting_visitor_gets_what_it_missed_o
                                namespace=CHAT, timeout=5)
         assert [m["client_msg_id"] for m in resumed["messages"]] == ["a2", "a4"]  # the note (seq 4) is hidden
         assert [m["seq"] for m in resumed["messages"]] == [3, 5]
-        assert drain(visitor_inbox) == []  # nothing arrives a second time
+        # Nothing arrives a second time: the next message is the first thing it hears.
+        agent_client.call("send_message", {"conversation_id": conversation_id, "client_msg_id": "a5",
+                                           "body": "reply 5"}, namespace=CONSOLE, timeout=5)
+        assert [m["client_msg_id"] for m in receive_until(visitor_inbox, "a5")] == ["a5"]
     finally:
         visitor.disconnect()
 

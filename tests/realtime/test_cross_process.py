@@ -88,5 +88,5 @@ def test_a_visitor_on_one_server_and_an_agent_on_the_other_talk_both_ways(shared
         assert agent_inbox.get(timeout=5)["body"] == "Hello from server A"
         agent.call("send_message", {"conversation_id": conversation_id, "client_msg_id": "a1",
                                     "body": "Hello from server B"}, namespace=helpers.CONSOLE, timeout=5)
-        bodies = [m["body"] for m in chat.drain(visitor_inbox, wait=1.0)]
+        bodies = [m["body"] for m in chat.receive_until(visitor_inbox, "a1")]
         assert bodies == ["Hello from server A", "Hello from server B"]

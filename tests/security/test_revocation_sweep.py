@@ -14,9 +14,8 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Agent, AgentSession
 from app.models.base import utcnow
-from app.services.access import agents, auth, revocation
+from app.services.access import auth, revocation
 from app.services.platform import presence
-from app.services.platform.audit import CLI
 
 CONSOLE = "/console"
 _tokens = itertools.count(1)
@@ -31,9 +30,8 @@ def _session(agent_id: int, **values) -> int:
     return row.id
 
 
-def test_a_revocation_names_exactly_the_revoked_sign_ins_sockets(any_app):
-    dana = agents.create_agent("dana@example.com", "Dana", "agent", "a-long-password-1", by=CLI)
-    eli = agents.create_agent("eli@example.com", "Eli", "agent", "a-long-password-1", by=CLI)
+def test_a_revocation_names_exactly_the_revoked_sign_ins_sockets(any_app, make_agent):
+    dana, eli = make_agent(name="Dana"), make_agent(name="Eli")
     here, elsewhere, eli_session = _session(dana.id), _session(dana.id), _session(eli.id)
     for sid, agent_id, session_id in (("d-here", dana.id, here), ("d-here-2", dana.id, here),
                                       ("d-elsewhere", dana.id, elsewhere), ("e-1", eli.id, eli_session)):
@@ -45,9 +43,8 @@ def test_a_revocation_names_exactly_the_revoked_sign_ins_sockets(any_app):
 
 
 @pytest.mark.parametrize("end", ["expired", "revoked", "purged", "deactivated"])
-def test_the_sweep_names_the_sockets_whose_sign_in_ended(any_app, end):
-    agent = agents.create_agent("dana@example.com", "Dana", "agent", "a-long-password-1", by=CLI)
-    other = agents.create_agent("eli@example.com", "Eli", "agent", "a-long-password-1", by=CLI)
+def test_the_sweep_names_the_sockets_whose_sign_in_ended(any_app, make_agent, end):
+    agent, other = make_agent(name="Dana"), make_agent(name="Eli")
     ended, alive = _session(agent.id), _session(other.id)
     presence.connect("sid-ended", presence.CONSOLE, agent_id=agent.id, agent_session_id=ended)
     presence.connect("sid-alive", presence.CONSOLE, agent_id=other.id, agent_session_id=alive)

@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Conversation, Customer, Ticket
-from app.services.access import agents, visitor_tokens
+from app.services.access import visitor_tokens
 from app.services.conversations import live_chat
-from app.services.platform.audit import CLI
 from tests.support.chat_sockets import CHAT, call, visitor_socket
 
 DEVICE = "anon-device"
@@ -27,14 +26,14 @@ def heard(sio) -> list[str]:
 
 
 @pytest.fixture
-def signed_in(any_app):
+def signed_in(any_app, make_agent):
     """The customer's conversation, started from the device while signed in, and an agent's reply."""
     old_token = visitor_socket(any_app, DEVICE)  # the device's anonymous socket from before the sign-in
     customer = visitor_socket(any_app, DEVICE, "c-mia")
     conversation_id = call(customer, "start_conversation", {"client_key": "k-1"})["conversation"]["id"]
     call(customer, "send_message", {"conversation_id": conversation_id, "client_msg_id": "m1",
                                     "body": "My address is 1 Canal Street"})
-    agent = agents.create_agent("bea@example.com", "Bea", "agent", "a-long-password-1", by=CLI)
+    agent = make_agent(name="Bea")
     return any_app, old_token, conversation_id, agent
 
 

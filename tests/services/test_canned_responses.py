@@ -10,12 +10,12 @@ from app.demo import seed
 from app.extensions import db
 from app.models import AuditEvent, CannedResponse
 from app.services.conversations import canned as composer
-from app.services.conversations import live_chat
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.knowledge import canned_responses as canned
 from app.services.knowledge.canned_responses import TEAM, Draft
 from app.services.platform.audit import CLI, Actor
-from tests.support.shop_events import MUG, make_customer
+from tests.factories import make_conversation, make_customer
+from tests.support.shop_events import MUG
 
 
 def _draft(shortcut: str = "ship", title: str = "Shipping times", body: str = "We ship in 1 day.") -> Draft:
@@ -205,9 +205,7 @@ def test_search_by_shortcut_or_title_exact_shortcut_first(people):
 
 @pytest.fixture
 def chat(app):
-    make_customer("cust-lena", name="Lena Fischer", cart=(MUG,), orders=1)
-    visitor = live_chat.Visitor(anonymous_id="anon-lena", customer_id="cust-lena")
-    return live_chat.start_conversation(visitor)
+    return make_conversation("anon-lena", make_customer("cust-lena", name="Lena Fischer", cart=(MUG,), orders=1))
 
 
 def test_render_for_a_conversation_uses_its_customer_and_the_agent(people, chat):

@@ -11,12 +11,12 @@ import pytest
 from app.extensions import db
 from app.models import Conversation, Message, RealtimeConnection
 from app.models.base import utcnow
-from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import assignment, inbox, live_chat, settings
+from app.services.conversations import assignment, inbox, settings
 from app.services.conversations.settings import ChatSettings
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI
+from tests.factories import make_conversation
 
 _sids = itertools.count(1)
 
@@ -37,10 +37,6 @@ def online(any_app, make_agent):
     return make
 
 
-def start(n: int) -> Conversation:
-    return live_chat.start_conversation(Visitor(f"anon-{n}"))
-
-
 def notes(conversation_id: int) -> list[str]:
     return list(db.session.scalars(db.select(Message.body).where(
         Message.conversation_id == conversation_id, Message.author_type == "system").order_by(Message.seq)))
@@ -50,13 +46,13 @@ def test_nobody_online_leaves_new_chats_waiting(any_app, make_agent):
     agent = make_agent()
     presence.set_presence(agent, "online")  # but no console open: not available
     assert presence.agents_online() is False
-    assert start(1).assignee_id is None
+    assert make_conversation("anon-1").assignee_id is None
 
 
 def test_round_robin_takes_turns_and_respects_capacity(online):
     settings.save(ChatSettings(capacity=2), by=CLI)
     bea, chris = online(2)
-    assignees = [start(n).assignee_id for n in range(5)]
+    assignees = [make_conversation(f"anon-{n}").assignee_id for n in range(5)]
     assert assignees == [bea.id, chris.id, bea.id, chris.id, None]  # the fifth waits: both are full
     first = db.session.scalar(db.select(Conversation).order_by(Conversation.id))
     assert notes(first.id) == [f"Assigned to {bea.display_name} (round-robin)."]
@@ -66,14 +62,14 @@ def test_away_agents_get_no_new_chats_and_resolving_hands_a_waiting_one_over(onl
     settings.save(ChatSettings(capacity=1), by=CLI)
     (bea,) = online(1)
     (_away,) = online(1, "away")
-    first, second = start(1), start(2)
+    first, second = make_conversation("anon-1"), make_conversation("anon-2")
     assert (first.assignee_id, second.assignee_id) == (bea.id, None)
     inbox.set_status(first.id, "resolved", by=CLI)
     assert db.session.get(Conversation, second.id).assignee_id == bea.id
 
 
 def test_going_online_takes_the_oldest_waiting_conversations(any_app, make_agent):
-    waiting = [start(n) for n in range(3)]
+    waiting = [make_conversation(f"anon-{n}") for n in range(3)]
     agent = make_agent()
     assignment.console_opened(agent, "sid-x")
     assignment.change_presence(agent, "online")
@@ -87,12 +83,12 @@ def test_closing_the_last_console_makes_an_agent_unavailable(online):
     assert presence.effective_presence(bea) == "online"
     assignment.console_closed(sid)
     assert presence.effective_presence(bea) == "offline" and not presence.agents_online()
-    assert start(1).assignee_id is None
+    assert make_conversation("anon-1").assignee_id is None
 
 
 def test_claim_transfer_and_unassign(online, make_agent):
     bea, chris = online(2)
-    conversation = start(1)  # round-robin: bea
+    conversation = make_conversation("anon-1")  # round-robin: bea
     assignment.reassign(conversation.id, chris.id, by=bea)
     assert db.session.get(Conversation, conversation.id).assignee_id == chris.id
     assignment.reassign(conversation.id, bea.id, by=bea)

@@ -11,7 +11,8 @@ from app.services import customer_overview
 from app.services.customer_overview import MIN_PERIOD_PERCENT, journey_days, lead_source_text, stage_periods
 from app.services.customers.queries import Touchpoint
 from app.services.errors import NotFoundError
-from tests.support.shop_events import MUG, make_customer
+from tests.factories import make_customer
+from tests.support.shop_events import MUG
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ from app.services.errors import NotFoundError
 from app.services.platform import realtime
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
-from tests.support.shop_events import KETTLE, MUG, TEA, make_customer, order_placed
+from tests.factories import make_customer, make_ticket
+from tests.support.shop_events import KETTLE, MUG, TEA, order_placed
 
 ADMIN = Actor("agent", 7, "admin@example.com", "203.0.113.9")
 
@@ -172,12 +173,8 @@ def test_erase_keeps_conversations_but_nothing_said_in_them(app, make_agent):
 
 def test_erase_keeps_tickets_without_their_words(app, client, make_agent, auth):
     from app.models import Ticket, TicketMessage
-    from app.services.tickets import intake
-    from app.services.tickets.intake import Requester, TicketRequest
 
-    ticket = intake.create_ticket(TicketRequest(subject="My address is 1 Main St", body="Ship to 1 Main St",
-                                                 channel="help_center", requester=Requester(email="t@example.com")),
-                                   by=ADMIN)
+    ticket = make_ticket(subject="My address is 1 Main St", body="Ship to 1 Main St", email="t@example.com", by=ADMIN)
     counts = customer_privacy.erase_customer(ticket.requester_id, by=ADMIN)
     assert counts["ticket_messages_blanked"] == 1
     db.session.expire_all()

@@ -43,8 +43,8 @@ def test_email_is_unique_in_the_database(on_db):
     db.session.rollback()
 
 
-def test_deleting_an_agent_cascades_to_sessions(on_db):
-    agent = seed.agents.create_agent("c@example.com", "C", "agent", AGENT_PASSWORD, by=seed.CLI)
+def test_deleting_an_agent_cascades_to_sessions(on_db, make_agent):
+    agent = make_agent()
     auth.sign_in(agent.email, AGENT_PASSWORD, ip_address="::1", user_agent=None)
     db.session.execute(db.delete(Agent).where(Agent.id == agent.id))
     db.session.commit()

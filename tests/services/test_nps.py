@@ -16,7 +16,7 @@ from app.extensions import db, socketio
 from app.models import Customer, CustomerEvent, OutreachDecision, Survey, Ticket, TicketMessage, TicketTag
 from app.models.base import utcnow
 from app.services import survey_answers
-from app.services.access import agents, visitor_tokens, widget_identity
+from app.services.access import visitor_tokens, widget_identity
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations.live_chat import StartRequest, start_conversation
 from app.services.customer_privacy import erase_customer, export_customer
@@ -26,10 +26,9 @@ from app.services.feedback.settings import FeedbackSettings
 from app.services.feedback.surveys import Answer
 from app.services.outreach import rules
 from app.services.outreach.rules import RuleSpec
-from app.services.platform.audit import CLI, Actor
+from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
 from app.services.tickets import my_requests, updates
-from tests.conftest import AGENT_PASSWORD
 from tests.factories import event, items, order
 
 CHAT = "/chat"
@@ -225,12 +224,12 @@ def test_a_detractor_answer_is_the_customers_fact_flag_and_follow_up_ticket_once
                              .where(CustomerEvent.type == "nps_submitted")) == 1
 
 
-def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(any_app):
+def test_the_customer_sees_a_follow_up_only_once_an_agent_writes_to_them_on_it(any_app, make_agent):
     customer_id = buyer().id
     db.session.get(Customer, customer_id).email = "mia@example.com"
     survey_answers.answer_as_visitor(visitor(), ask(any_app), Answer(score=2))
     (ticket,) = follow_ups()
-    agent = agents.create_agent("bea@example.com", "Bea", "agent", AGENT_PASSWORD, by=CLI)
+    agent = make_agent(name="Bea")
     customer = db.session.get(Customer, customer_id)
     assert my_requests.my_tickets(customer) == []
     with pytest.raises(NotFoundError):

@@ -17,9 +17,9 @@ from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.platform.audit import CLI
 from app.services.tickets import groups as ticket_groups
-from app.services.tickets import intake, routing
-from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets import routing
 from app.services.tickets.routing import ROUND_ROBIN, RuleSpec, Sample
+from tests.factories import make_ticket
 
 
 @pytest.fixture
@@ -46,11 +46,6 @@ def customer(email="ana@example.com", stage="acquisition", vip=False, cart_total
     return row
 
 
-def submit(email="ana@example.com", subject="A question", body="Hello", channel="help_center", **kw) -> Ticket:
-    return intake.create_ticket(TicketRequest(subject=subject, body=body, channel=channel,
-                                               requester=Requester(email=email), **kw), by=CLI)
-
-
 def tags_of(ticket) -> set[str]:
     return set(db.session.scalars(db.select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id)))
 
@@ -66,24 +61,24 @@ def test_words_channel_stage_flag_segment_and_cart_conditions(groups):
     customer("cart@example.com", stage="conversion", cart_total="240.00")
     customer("small@example.com", stage="conversion", cart_total="20.00")
 
-    refund = submit(subject="Money back please", body="I want my money back.")
+    refund = make_ticket(subject="Money back please", body="I want my money back.")
     assert refund.group_id == groups["Billing"] and tags_of(refund) == {"billing"}
-    assert submit(body="refunded?").group_id is None  # whole words only
-    assert submit("loyal@example.com").priority == "high"
-    assert tags_of(submit("vip@example.com", channel="api")) == {"vip"}
-    assert tags_of(submit("vip@example.com")) == set()  # the channel does not match
-    assert submit("cart@example.com").priority == "urgent"
-    assert submit("small@example.com").priority == "normal"
+    assert make_ticket(body="refunded?").group_id is None  # whole words only
+    assert make_ticket(email="loyal@example.com").priority == "high"
+    assert tags_of(make_ticket(email="vip@example.com", channel="api")) == {"vip"}
+    assert tags_of(make_ticket(email="vip@example.com")) == set()  # the channel does not match
+    assert make_ticket(email="cart@example.com").priority == "urgent"
+    assert make_ticket(email="small@example.com").priority == "normal"
 
 
 def test_later_rules_override_until_a_rule_stops_and_the_creators_choice_wins(groups):
     rule("All to shipping", {}, {"group_id": groups["Shipping"], "priority": "low"})
     rule("Refunds to billing", {"words": ["refund"]}, {"group_id": groups["Billing"]}, stop=True)
     rule("Never reached for refunds", {}, {"priority": "urgent"})
-    plain, refund = submit(), submit(body="A refund, please")
+    plain, refund = make_ticket(), make_ticket(body="A refund, please")
     assert (plain.group_id, plain.priority) == (groups["Shipping"], "urgent")
     assert (refund.group_id, refund.priority) == (groups["Billing"], "low")
-    chosen = submit(body="refund", channel="agent", group_id=groups["Shipping"], priority="high")
+    chosen = make_ticket(body="refund", channel="agent", group_id=groups["Shipping"], priority="high")
     assert (chosen.group_id, chosen.priority) == (groups["Shipping"], "high")
     trail = db.session.execute(db.select(TicketEvent.field, TicketEvent.actor_type, TicketEvent.actor_label)
                                .where(TicketEvent.ticket_id == refund.id, TicketEvent.field != "created")).all()
@@ -99,12 +94,12 @@ def test_round_robin_takes_online_members_in_turn_and_skips_the_rest(groups, mak
         assignment.console_opened(agent, f"sid-{n}")
         presence.set_presence(agent, "online")
     rule("Billing in turn", {}, {"group_id": groups["Billing"], "assignee": ROUND_ROBIN})
-    picked = [submit(f"c{n}@example.com").assignee_id for n in range(4)]
+    picked = [make_ticket(email=f"c{n}@example.com").assignee_id for n in range(4)]
     assert picked == [a.id, c.id, a.id, c.id]
     assert db.session.get(Ticket, db.session.scalar(db.select(db.func.max(Ticket.id)))).status == "open"
     presence.set_presence(a, "away")
     presence.set_presence(c, "away")
-    assert submit("nobody@example.com").assignee_id is None  # nobody available: unassigned
+    assert make_ticket(email="nobody@example.com").assignee_id is None  # nobody available: unassigned
 
 
 @pytest.mark.parametrize(("conditions", "actions", "field"), [
@@ -156,6 +151,6 @@ def test_rules_move_and_delete(groups):
     first, second = rule("One", {}, {"priority": "low"}), rule("Two", {}, {"priority": "high"})
     routing.move_rule(second.id, -1, by=CLI)
     assert [r.name for r in routing.all_rules()] == ["Two", "One"]
-    assert submit().priority == "low"  # One runs last now
+    assert make_ticket().priority == "low"  # One runs last now
     routing.delete_rule(first.id, by=CLI)
     assert [r.name for r in routing.all_rules()] == ["Two"]

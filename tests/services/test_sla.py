@@ -13,10 +13,10 @@ from app.models import OutboxEmail, Ticket, TicketEvent
 from app.models.base import utcnow
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.tickets import intake, lists, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from app.services.tickets import lists, updates
 from app.services.tickets.sla import settings, targets
 from app.services.tickets.sla.settings import PolicySpec
+from tests.factories import make_ticket
 
 ALWAYS = {day: ("00:00", "24:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -33,12 +33,6 @@ def policies(app):
     return {"vip": vip, "urgent": urgent, "standard": standard}
 
 
-def new_ticket(n: int = 1, **overrides) -> Ticket:
-    return intake.create_ticket(TicketRequest(**{
-        "subject": f"Question {n}", "body": "Where is my parcel?", "channel": "help_center",
-        "requester": Requester(email=f"c{n}@example.com"), **overrides}), by=CLI)
-
-
 def backdate(ticket: Ticket, minutes: int) -> Ticket:
     ticket.created_at = utcnow() - timedelta(minutes=minutes)
     db.session.commit()
@@ -47,18 +41,18 @@ def backdate(ticket: Ticket, minutes: int) -> Ticket:
 
 
 def test_the_first_matching_policy_sets_both_targets(policies):
-    ticket = new_ticket()
+    ticket = make_ticket(1)
     assert ticket.sla_policy_id == policies["standard"].id
     assert ticket.first_response_due_at == ticket.created_at + timedelta(minutes=240)
     assert ticket.resolution_due_at == ticket.created_at + timedelta(minutes=2880)
     assert ticket.sla_due_at == ticket.first_response_due_at
-    urgent = new_ticket(2, priority="urgent")
+    urgent = make_ticket(2, priority="urgent")
     assert urgent.sla_policy_id == policies["urgent"].id
 
 
 def test_a_priority_change_picks_the_policy_again_and_replies_move_the_deadline(policies, make_agent):
     agent = make_agent()
-    ticket = new_ticket()
+    ticket = make_ticket(1)
     updates.update_ticket(ticket.id, {"priority": "urgent"}, expected_version=1, by=CLI)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.sla_policy_id == policies["urgent"].id
@@ -72,7 +66,7 @@ def test_a_priority_change_picks_the_policy_again_and_replies_move_the_deadline(
 
 
 def test_a_late_first_reply_is_a_breach(policies, make_agent):
-    ticket = backdate(new_ticket(), 300)  # four hours' target, five hours old
+    ticket = backdate(make_ticket(1), 300)  # four hours' target, five hours old
     updates.reply_as_agent(ticket.id, "Sorry for the wait", agent=make_agent(), by=CLI)
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.first_response_breached_at == ticket.first_response_due_at
@@ -80,10 +74,10 @@ def test_a_late_first_reply_is_a_breach(policies, make_agent):
 
 def test_the_job_marks_breaches_once_and_tells_the_assignee(policies, make_agent):
     agent = make_agent(email="bea@example.com")
-    late = new_ticket(1)
+    late = make_ticket(1)
     updates.update_ticket(late.id, {"assignee_id": agent.id}, expected_version=1, by=CLI)
     backdate(db.session.get(Ticket, late.id), 300)
-    on_time = new_ticket(2)
+    on_time = make_ticket(2)
     assert targets.mark_breaches() == 1
     assert targets.mark_breaches() == 0  # marked once
     late = db.session.get(Ticket, late.id)
@@ -98,9 +92,9 @@ def test_the_job_marks_breaches_once_and_tells_the_assignee(policies, make_agent
 
 def test_the_sla_view_lists_breached_and_due_soon_by_deadline(policies, make_agent):
     agent = make_agent()
-    relaxed = new_ticket(1)  # due in four hours: not yet in the view
-    soon = backdate(new_ticket(2), 200)  # due in 40 minutes
-    breached = backdate(new_ticket(3), 250)  # due 10 minutes ago
+    relaxed = make_ticket(1)  # due in four hours: not yet in the view
+    soon = backdate(make_ticket(2), 200)  # due in 40 minutes
+    breached = backdate(make_ticket(3), 250)  # due 10 minutes ago
     rows = lists.list_tickets("sla", agent.id).rows
     assert [r.ticket.id for r in rows] == [breached.id, soon.id]
     assert [r.clock.state for r in rows] == ["breached", "due_soon"]
@@ -109,9 +103,9 @@ def test_the_sla_view_lists_breached_and_due_soon_by_deadline(policies, make_age
 
 def test_due_order_pages_through_tickets_without_a_deadline_last(policies, make_agent):
     agent = make_agent()
-    with_deadline = [new_ticket(n) for n in range(3)]
+    with_deadline = [make_ticket(n) for n in range(3)]
     settings.delete_policy(policies["standard"].id, by=CLI)  # later tickets get no policy
-    without = [new_ticket(n) for n in range(3, 6)]
+    without = [make_ticket(n) for n in range(3, 6)]
     seen, cursor = [], None
     while True:
         page = lists.list_tickets("open", agent.id, filters=lists.Filters(sort="due"), after=cursor,
@@ -124,7 +118,7 @@ def test_due_order_pages_through_tickets_without_a_deadline_last(policies, make_
 
 
 def test_without_a_policy_nothing_is_due(app):
-    ticket = new_ticket()
+    ticket = make_ticket(1)
     assert ticket.sla_policy_id is None and ticket.sla_due_at is None
 
 

@@ -14,23 +14,15 @@ from app.services import survey_answers
 from app.services.access import visitor_tokens
 from app.services.access.visitor_tokens import Visitor
 from app.services.conversations import inbox
-from app.services.conversations.live_chat import StartRequest, send_visitor_message, start_conversation
 from app.services.customers.queries import journey
 from app.services.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from app.services.feedback import surveys
 from app.services.feedback.surveys import Answer
 from app.services.platform.audit import CLI
 from app.services.tickets import intake, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_conversation, make_ticket
 
 CHAT = "/chat"
-
-
-def chat(anonymous_id: str = "anon-1", email: str | None = None):
-    visitor = Visitor(anonymous_id=anonymous_id)
-    conversation = start_conversation(visitor, StartRequest(client_key=f"k-{anonymous_id}", contact_email=email))
-    send_visitor_message(visitor, conversation.id, f"m-{anonymous_id}", "Where is my parcel?")
-    return visitor, conversation
 
 
 def online(app, anonymous_id: str):
@@ -46,7 +38,7 @@ def count(kind: str = "csat") -> int:
 
 def test_a_resolved_chat_asks_its_visitor_once_in_the_widget(any_app):
     sio = online(any_app, "anon-1")
-    visitor, conversation = chat()
+    visitor, conversation = Visitor("anon-1"), make_conversation("anon-1", message="Where is my parcel?")
     sio.emit("join_conversation", {"conversation_id": conversation.id, "since_seq": 0}, namespace=CHAT, callback=True)
     sio.get_received(CHAT)
     inbox.set_status(conversation.id, "resolved", by=CLI)
@@ -62,21 +54,20 @@ def test_a_resolved_chat_asks_its_visitor_once_in_the_widget(any_app):
 
 
 def test_a_visitor_who_left_is_asked_by_email_and_a_chat_nobody_wrote_in_is_not_asked(any_app):
-    _visitor, conversation = chat("anon-2", email="ana@example.com")
+    conversation = make_conversation("anon-2", message="Where is my parcel?", contact_email="ana@example.com")
     inbox.set_status(conversation.id, "resolved", by=CLI)
     survey = surveys.for_conversation(conversation.id)
     email = db.session.scalar(select(OutboxEmail))
     assert survey.asked_via == "email" and email.to_address == "ana@example.com" and email.kind == "csat_survey"
     assert surveys.survey_link(survey.id) + "?rating=good" in email.text_body
-    silent = start_conversation(Visitor(anonymous_id="anon-3"), StartRequest(client_key="k-silent"))
+    silent = make_conversation("anon-3", client_key="k-silent")
     inbox.set_status(silent.id, "resolved", by=CLI)
     assert surveys.for_conversation(silent.id) is None
 
 
 def test_a_solved_ticket_asks_by_email_once(any_app, make_agent):
     agent = make_agent(name="Bea")
-    ticket = intake.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
-                                                 requester=Requester(email="carl@example.com")), by=CLI)
+    ticket = make_ticket(email="carl@example.com")
     updates.reply_as_agent(ticket.id, "A new one is on its way.", agent=agent, status_after="solved", by=CLI)
     survey = surveys.for_ticket(ticket.id)
     assert (survey.asked_via, survey.channel, survey.agent_id) == ("email", "help_center", None)
@@ -91,7 +82,7 @@ def test_a_solved_ticket_asks_by_email_once(any_app, make_agent):
 
 def test_an_answer_counts_once_and_shows_on_the_journey(any_app):
     sio = online(any_app, "anon-1")
-    visitor, conversation = chat()
+    visitor, conversation = Visitor("anon-1"), make_conversation("anon-1", message="Where is my parcel?")
     sio.emit("join_conversation", {"conversation_id": conversation.id, "since_seq": 0}, namespace=CHAT, callback=True)
     inbox.set_status(conversation.id, "resolved", by=CLI)
     survey = surveys.for_conversation(conversation.id)
@@ -119,7 +110,7 @@ def test_an_answer_counts_once_and_shows_on_the_journey(any_app):
 
 
 def test_the_email_link_is_the_key_and_refuses_another_signed_in_customer(any_app):
-    _visitor, conversation = chat("anon-2", email="ana@example.com")
+    conversation = make_conversation("anon-2", message="Where is my parcel?", contact_email="ana@example.com")
     inbox.set_status(conversation.id, "resolved", by=CLI)
     survey = surveys.for_conversation(conversation.id)
     signature = surveys.survey_link(survey.id).rsplit("/", 1)[1]

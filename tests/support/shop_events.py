@@ -1,5 +1,5 @@
-"""Realistic shop events (as the shop's server sends them to /api/v1/events) and customers made
-from them through the real ingestion, for service, view, socket and browser tests."""
+"""Realistic shop events, as the shop's server sends them to /api/v1/events, for service, view,
+socket and browser tests (tests.factories.make_customer ingests them to make a customer)."""
 
 from __future__ import annotations
 
@@ -69,22 +69,3 @@ def visitor_journey(customer_id: str, *, email: str, name: str, minutes_ago: flo
         identify(customer_id, email=email, name=name, anonymous_id=anonymous_id, minutes_ago=minutes_ago - 10),
     ]
 
-
-def make_customer(external_id: str | None = None, *, name: str = "Ann Lee", email: str | None = None,
-                  cart: tuple = (), orders: int = 0, minutes_ago: float = 600):
-    """A customer made by ingesting a realistic journey (needs an app context); returns the Customer."""
-    from app.extensions import db
-    from app.models import Customer
-    from app.services.shop_events.ingestion import ingest_events
-
-    external_id = external_id or f"cust-{uuid.uuid4().hex[:10]}"
-    email = email or f"{external_id}@example.com"
-    events = visitor_journey(external_id, email=email, name=name, minutes_ago=minutes_ago)
-    if cart:
-        events.append(cart_updated(external_id, *cart, minutes_ago=minutes_ago - 20))
-    for n in range(orders):
-        events.append(order_placed(external_id, f"{external_id}-order-{n + 1}", MUG, TEA,
-                                   minutes_ago=minutes_ago - 30 - n))
-    result = ingest_events(events, source="api")
-    assert result.accepted == len(events) and not result.rejected, result
-    return db.session.scalar(db.select(Customer).where(Customer.external_id == external_id))

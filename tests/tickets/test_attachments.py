@@ -21,6 +21,7 @@ from app.services.tickets.attachments.store import Upload, clean_filename
 from app.services.tickets.attachments.types import AttachmentError
 from app.services.tickets.email import outgoing
 from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_ticket
 from tests.support.html import csrf_from
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -41,11 +42,6 @@ def office(folder: str = "word/", macros: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def make_ticket(email: str = "ines@example.com", subject: str = "Broken mug") -> Ticket:
-    return intake.create_ticket(TicketRequest(subject=subject, body="It came in pieces.", channel="help_center",
-                                               requester=Requester(email=email)), by=CLI)
-
-
 def stored_files(app) -> list[str]:
     """What is on disk under the data directory's attachments/ (temporary files included)."""
     from pathlib import Path
@@ -57,13 +53,6 @@ def stored_files(app) -> list[str]:
 def files(*pairs) -> list:
     """Form files as a browser sends them; the claimed type is a lie on purpose (we never read it)."""
     return [(io.BytesIO(data), name, "text/html") for name, data in pairs]
-
-
-@pytest.fixture
-def agent_in(make_agent, auth):
-    agent = make_agent(name="Bea")
-    auth.login(agent.email)
-    return agent
 
 
 def agent_reply(client, ticket_id: int, body: str, attached: list, **extra):
@@ -119,7 +108,7 @@ def test_an_agent_attaches_files_and_downloads_them_safely(app, client, agent_in
     assert image.headers["Content-Type"] == "image/png" and image.headers["Content-Disposition"].startswith("inline")
     assert image.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
     # Another ticket's path, an unknown id: the same 404.
-    other = make_ticket("omar@example.com", "Late parcel")
+    other = make_ticket(email="omar@example.com", subject="Late parcel")
     assert fetch(client, f"/console/tickets/{other.id}/attachments/{pdf.id}").status_code == 404
     assert fetch(client, f"/console/tickets/{ticket.id}/attachments/999").status_code == 404
 
@@ -213,7 +202,7 @@ def test_nothing_stays_on_disk_when_the_transaction_fails(app, make_agent, monke
 
 
 def test_the_customer_gets_their_own_public_files_only(app, client, make_agent):
-    mine, theirs = make_ticket(), make_ticket("omar@example.com", "Late parcel")
+    mine, theirs = make_ticket(), make_ticket(email="omar@example.com", subject="Late parcel")
     agent = make_agent(name="Bea")
     public = updates.reply_as_agent(mine.id, "Your label", agent=agent, by=CLI,
                                            uploads=[Upload("label.pdf", io.BytesIO(PDF))])
@@ -305,7 +294,7 @@ def test_a_refusal_names_what_is_accepted(app):
 def test_erasing_the_customer_deletes_their_tickets_files(app, make_agent):
     from app.services import customer_privacy
 
-    ticket, other = make_ticket(), make_ticket("omar@example.com", "Late parcel")
+    ticket, other = make_ticket(), make_ticket(email="omar@example.com", subject="Late parcel")
     agent = make_agent()
     updates.reply_as_customer(ticket.id, "My ID card", channel="web", by=CLI,
                                      uploads=[Upload("passport.png", io.BytesIO(PNG))])

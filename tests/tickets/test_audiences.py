@@ -8,18 +8,12 @@ from datetime import UTC, datetime, timedelta
 from app.extensions import db
 from app.models import Customer, Ticket
 from app.services import customer_privacy
-from app.services.access import agents
 from app.services.customers import lifecycle
 from app.services.platform.audit import CLI
 from app.services.shop_events.ingestion import ingest_events
-from app.services.tickets import audiences, intake, lists
-from app.services.tickets.intake import Requester, TicketRequest
-from tests.support.shop_events import MUG, TEA, cart_updated, make_customer, order_placed
-
-
-def ask(customer: Customer, subject: str = "Where is my parcel?") -> Ticket:
-    return intake.create_ticket(TicketRequest(subject=subject, body="It has been a week.", channel="help_center",
-                                               requester=Requester(customer_id=customer.id)), by=CLI)
+from app.services.tickets import audiences, lists
+from tests.factories import make_customer, make_ticket
+from tests.support.shop_events import MUG, TEA, cart_updated, order_placed
 
 
 def views_of(ticket: Ticket, agent_id: int) -> set[str]:
@@ -33,11 +27,10 @@ def ingest(*events: dict) -> None:
     assert result.accepted == len(events) and not result.rejected, result
 
 
-def test_a_customers_tickets_move_between_lifecycle_views_as_they_buy(any_app):
-    # (Not make_agent: that fixture brings the SQLite app along.)
-    agent = agents.create_agent("bea@example.com", "Bea", "agent", "a-long-password-1", by=CLI)
+def test_a_customers_tickets_move_between_lifecycle_views_as_they_buy(any_app, make_agent):
+    agent = make_agent(name="Bea")
     shopper = make_customer("c-buy")
-    ticket = ask(shopper)
+    ticket = make_ticket(customer=shopper)
     assert views_of(ticket, agent.id) == set()  # acquisition: in no lifecycle view
 
     ingest(order_placed("c-buy", "o-1", MUG))  # first order: conversion, but the cart is empty
@@ -45,18 +38,18 @@ def test_a_customers_tickets_move_between_lifecycle_views_as_they_buy(any_app):
     assert views_of(ticket, agent.id) == set()
     ingest(cart_updated("c-buy", TEA))
     assert views_of(ticket, agent.id) == {"conversion_cart"}
-    second = ask(db.session.get(Customer, shopper.id), "A second question")
+    second = make_ticket(customer=db.session.get(Customer, shopper.id), subject="A second question")
     assert views_of(second, agent.id) == {"conversion_cart"}  # a new ticket takes the requester's bits
     ingest(cart_updated("c-buy"))  # emptied
     assert views_of(ticket, agent.id) == views_of(second, agent.id) == set()
     assert lists.view_counts(agent.id)["conversion_cart"] == 0
 
 
-def test_loyalty_and_at_risk_follow_orders_and_time(any_app):
-    agent = agents.create_agent("bea@example.com", "Bea", "agent", "a-long-password-1", by=CLI)
+def test_loyalty_and_at_risk_follow_orders_and_time(any_app, make_agent):
+    agent = make_agent(name="Bea")
     regular = make_customer("c-loyal", orders=4)
     assert regular.stage == "loyalty"
-    ticket = ask(regular)
+    ticket = make_ticket(customer=regular)
     assert views_of(ticket, agent.id) == {"loyalty"}
 
     lifecycle.recompute_lifecycle(datetime.now(UTC) + timedelta(days=130))  # no order for months
@@ -72,7 +65,7 @@ def test_recomputing_everything_agrees_with_what_the_listener_kept(any_app):
     make_customer("c-a", orders=4)
     make_customer("c-b", orders=1, cart=(MUG,))
     for external_id in ("c-a", "c-b", "c-c"):
-        ask(db.session.scalar(db.select(Customer).where(Customer.external_id == external_id))
+        make_ticket(customer=db.session.scalar(db.select(Customer).where(Customer.external_id == external_id))
             if external_id != "c-c" else make_customer("c-c"))
     kept = db.session.execute(db.select(Ticket.id, Ticket.audiences).order_by(Ticket.id)).all()
     assert sorted(bits for _, bits in kept) == [0, audiences.CONVERSION_CART, audiences.LOYALTY]

@@ -14,14 +14,8 @@ from app.services.errors import DomainError
 from app.services.platform.audit import CLI
 from app.services.tickets import bulk, groups, intake, merge, updates
 from app.services.tickets.bulk import BulkConflictError, UnknownTicketsError
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_ticket
 from tests.support.html import csrf_from
-
-
-def make_ticket(n: int = 1, email: str | None = None, **overrides) -> Ticket:
-    return intake.create_ticket(TicketRequest(**{
-        "subject": f"Question {n}", "body": f"Body {n}", "channel": "help_center",
-        "requester": Requester(email=email or f"c{n}@example.com"), **overrides}), by=CLI)
 
 
 def trail(ticket_id: int) -> list[tuple]:
@@ -35,13 +29,6 @@ def state() -> list[tuple]:
     rows = [(t.id, t.status, t.priority, t.assignee_id, t.group_id, t.version, updates.current_tags(t.id))
             for t in db.session.scalars(db.select(Ticket).order_by(Ticket.id))]
     return rows + [db.session.scalar(db.select(db.func.count(TicketEvent.id)))]
-
-
-@pytest.fixture
-def agent_in(make_agent, auth):
-    agent = make_agent(name="Bea")
-    auth.login(agent.email)
-    return agent
 
 
 # --- the service -----------------------------------------------------------------------------
@@ -134,7 +121,7 @@ def test_a_field_changed_since_the_list_was_loaded_is_a_conflict(app, make_agent
 
 
 def test_merged_tickets_are_left_as_they_were(app):
-    source, target = make_ticket(1, "same@example.com"), make_ticket(2, "same@example.com")
+    source, target = make_ticket(1, email="same@example.com"), make_ticket(2, email="same@example.com")
     merge.merge_tickets(source.id, target.id, by=CLI)
     result = bulk.bulk_update([source.id, target.id], {"status": "pending"}, by=CLI)
     assert (result.updated, result.merged) == ((target.id,), (source.id,))
@@ -147,7 +134,7 @@ def test_merged_tickets_are_left_as_they_were(app):
 
 
 def test_the_list_has_labelled_checkboxes_and_the_bulk_bar(client, agent_in):
-    ticket = make_ticket()
+    ticket = make_ticket(1)
     html = client.get("/console/tickets?view=all").get_data(as_text=True)
     assert f'name="tickets" value="{ticket.id}:1" id="select-{ticket.id}"' in html
     assert f'<label class="visually-hidden" for="select-{ticket.id}">Select #{ticket.id} Question 1</label>' in html
@@ -200,7 +187,7 @@ def test_bad_bulk_posts_get_clear_errors_and_change_nothing(client, agent_in, da
 
 
 def test_bulk_posts_need_a_signed_in_agent_and_the_csrf_token(client, make_agent, auth):
-    ticket = make_ticket()
+    ticket = make_ticket(1)
     data = {"tickets": [f"{ticket.id}:1"], "status": "solved"}
     signed_out = client.post("/console/tickets/bulk", data={**data, "csrf_token": auth.csrf()})
     assert signed_out.status_code == 302 and "/console/login" in signed_out.headers["Location"]

@@ -17,16 +17,11 @@ from app.services.platform import reply_tokens
 from app.services.platform.audit import CLI, Actor
 from app.services.tickets import intake, lists, merge, search, updates
 from app.services.tickets.email import inbound
-from app.services.tickets.intake import Requester, TicketRequest
 from app.services.tickets.merge import DifferentRequestersError
+from tests.factories import make_ticket
 from tests.support.html import csrf_from
 
 LINK = re.compile(r"http://[^/\s]+(/help/sign-in/[\w-]+)")
-
-
-def make_ticket(subject: str, body: str, email: str = "ines@example.com", **overrides) -> Ticket:
-    return intake.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
-                                               requester=Requester(email=email), **overrides), by=CLI)
 
 
 def thread(ticket_id: int) -> list[TicketMessage]:
@@ -49,8 +44,8 @@ def snapshot() -> list:
 @pytest.fixture
 def pair(app):
     """Two tickets of one customer: the earlier one (source) and its duplicate (target)."""
-    source = make_ticket("Kettle arrived dented", "The gooseneck kettle is dented.", tags=("damaged",))
-    target = make_ticket("Where is my refund?", "I sent the kettle back.", tags=("refund",))
+    source = make_ticket(subject="Kettle arrived dented", body="The gooseneck kettle is dented.", tags=("damaged",))
+    target = make_ticket(subject="Where is my refund?", body="I sent the kettle back.", tags=("refund",))
     updates.reply_as_customer(source.id, "Photos attached.", channel="web", by=CLI)
     return source, target
 
@@ -97,8 +92,8 @@ def test_a_retried_merge_returns_the_target_and_does_nothing_twice(pair):
 
 def test_refused_merges_say_why_and_change_nothing(pair):
     source, target = pair
-    other = make_ticket("Another", "Something else", email="omar@example.com")
-    closed = make_ticket("Old one", "Long done")
+    other = make_ticket(subject="Another", body="Something else", email="omar@example.com")
+    closed = make_ticket(subject="Old one", body="Long done")
     updates.update_ticket(closed.id, {"status": "closed"}, expected_version=1, by=CLI)
     before = snapshot()
     cases = [
@@ -122,8 +117,8 @@ def test_refused_merges_say_why_and_change_nothing(pair):
 
 
 def test_tags_beyond_the_limit_refuse_the_merge(app):
-    source = make_ticket("A", "a", tags=tuple(f"s{n}" for n in range(11)))
-    target = make_ticket("B", "b", tags=tuple(f"t{n}" for n in range(10)))
+    source = make_ticket(subject="A", body="a", tags=tuple(f"s{n}" for n in range(11)))
+    target = make_ticket(subject="B", body="b", tags=tuple(f"t{n}" for n in range(10)))
     before = snapshot()
     with pytest.raises(DomainError, match=f"#{target.id} would have 21 tags"):
         merge.merge_tickets(source.id, target.id, by=CLI)
@@ -131,7 +126,7 @@ def test_tags_beyond_the_limit_refuse_the_merge(app):
 
 
 def test_merging_the_target_later_repoints_its_sources(app):
-    first, second, third = (make_ticket(f"T{n}", f"body {n}") for n in range(3))
+    first, second, third = (make_ticket(subject=f"T{n}", body=f"body {n}") for n in range(3))
     merge.merge_tickets(first.id, second.id, by=CLI)
     merge.merge_tickets(second.id, third.id, by=CLI)
     assert intake.get_ticket(first.id).merged_into_id == third.id
@@ -141,8 +136,8 @@ def test_merging_the_target_later_repoints_its_sources(app):
 
 
 def test_search_finds_moved_messages_in_the_target(any_app):
-    source = make_ticket("Kettle arrived dented", "The gooseneck kettle is dented.")
-    target = make_ticket("Where is my refund?", "I sent it back.")
+    source = make_ticket(subject="Kettle arrived dented", body="The gooseneck kettle is dented.")
+    target = make_ticket(subject="Where is my refund?", body="I sent it back.")
     assert [hit.ticket_id for hit in search.search("gooseneck")] == [source.id]
     merge.merge_tickets(source.id, target.id, by=CLI)
     assert [hit.ticket_id for hit in search.search("gooseneck")] == [target.id]
@@ -151,8 +146,8 @@ def test_search_finds_moved_messages_in_the_target(any_app):
 
 
 def test_erasing_the_source_customer_blanks_what_they_wrote_in_the_target(app):
-    source = make_ticket("Mine", "My address is 1 Long Lane.", email="ines@example.com")
-    target = make_ticket("Theirs", "Their own words.", email="omar@example.com")
+    source = make_ticket(subject="Mine", body="My address is 1 Long Lane.", email="ines@example.com")
+    target = make_ticket(subject="Theirs", body="Their own words.", email="omar@example.com")
     merge.merge_tickets(source.id, target.id, by=CLI, different_requesters_ok=True)
     customer_privacy.erase_customer(source.requester_id, by=CLI)
     bodies = [m.body for m in thread(target.id) if not m.internal]
@@ -192,9 +187,9 @@ def test_my_requests_sends_the_customer_to_the_target(client, pair):
 
 
 def test_across_requesters_the_sources_customer_reads_the_target_and_nobody_else(client, app):
-    source = make_ticket("Mine", "My words.", email="ines@example.com")
-    target = make_ticket("Theirs", "Their words.", email="omar@example.com")
-    stranger = make_ticket("Unrelated", "Nothing to do with it.", email="zoe@example.com")
+    source = make_ticket(subject="Mine", body="My words.", email="ines@example.com")
+    target = make_ticket(subject="Theirs", body="Their words.", email="omar@example.com")
+    stranger = make_ticket(subject="Unrelated", body="Nothing to do with it.", email="zoe@example.com")
     merge.merge_tickets(source.id, target.id, by=CLI, different_requesters_ok=True)
     follow(client, acknowledgement(source.id))
     assert client.get(f"/help/requests/{source.id}").headers["Location"] == f"/help/requests/{target.id}"
@@ -227,16 +222,9 @@ def test_email_replies_threaded_to_the_source_land_in_the_target(pair):
 # --- the console -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def agent_in(make_agent, auth):
-    agent = make_agent(name="Bea")
-    auth.login(agent.email)
-    return agent
-
-
 def test_merge_from_the_ticket_page_with_a_review_and_a_confirmation(client, agent_in):
-    source = make_ticket("Kettle arrived dented", "Dented.", email="ines@example.com")
-    target = make_ticket("Where is my refund?", "Refund?", email="omar@example.com")
+    source = make_ticket(subject="Kettle arrived dented", body="Dented.", email="ines@example.com")
+    target = make_ticket(subject="Where is my refund?", body="Refund?", email="omar@example.com")
     page = client.get(f"/console/tickets/{source.id}").get_data(as_text=True)
     assert f'action="/console/tickets/{source.id}/merge"' in page and ">Merge into ticket number</label>" in page
     review = client.get(f"/console/tickets/{source.id}/merge?into={target.id}")
@@ -271,8 +259,8 @@ def test_merge_from_the_ticket_page_with_a_review_and_a_confirmation(client, age
     ("closed", 409, "is closed: merge into a ticket that is not closed"),
 ])
 def test_bad_merge_targets_get_clear_errors(client, agent_in, into, status, message):
-    source = make_ticket("Kettle", "Dented.")
-    closed = make_ticket("Done", "Long ago.")
+    source = make_ticket(subject="Kettle", body="Dented.")
+    closed = make_ticket(subject="Done", body="Long ago.")
     updates.update_ticket(closed.id, {"status": "closed"}, expected_version=1, by=CLI)
     into = {"self": str(source.id), "closed": str(closed.id)}.get(into, into)
     before = snapshot()

@@ -5,26 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.extensions import db
 from app.models import SavedView
-from app.services.platform.audit import CLI
-from app.services.tickets import intake
-from app.services.tickets.intake import Requester, TicketRequest
-
-
-def make_ticket(n: int, **overrides):
-    return intake.create_ticket(TicketRequest(**{
-        "subject": f"Question {n}", "body": f"Body {n}", "channel": "help_center",
-        "requester": Requester(email=f"c{n}@example.com"), **overrides}), by=CLI)
-
-
-@pytest.fixture
-def agent_in(make_agent, auth):
-    agent = make_agent(name="Bea")
-    auth.login(agent.email)
-    return agent
+from tests.factories import make_ticket
 
 
 def row_ids(html: str) -> list[int]:

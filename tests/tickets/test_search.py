@@ -9,28 +9,21 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from app.models import Cart, Customer, Ticket
+from app.models import Cart, Customer
 from app.services import customer_privacy
-from app.services.access import agents
 from app.services.platform.audit import CLI
-from app.services.tickets import intake, lists, search, updates
-from app.services.tickets.intake import Requester, TicketRequest
-
-
-def make(subject: str, body: str, email: str = "ana@example.com") -> Ticket:
-    return intake.create_ticket(TicketRequest(subject=subject, body=body, channel="help_center",
-                                               requester=Requester(email=email)), by=CLI)
+from app.services.tickets import lists, search, updates
+from tests.factories import make_ticket
 
 
 def found(query: str) -> list[int]:
     return [hit.ticket_id for hit in search.search(query)]
 
 
-def test_search_finds_subjects_messages_and_notes_and_follows_every_write(any_app):
-    # (Not make_agent: that fixture brings the SQLite app along.)
-    agent = agents.create_agent("bea@example.com", "Bea", "agent", "a-long-password-1", by=CLI)
-    kettle = make("Dented kettle", "The gooseneck kettle arrived dented.")
-    mug = make("Broken mug", "My café mug came in pieces.")
+def test_search_finds_subjects_messages_and_notes_and_follows_every_write(any_app, make_agent):
+    agent = make_agent(name="Bea")
+    kettle = make_ticket(subject="Dented kettle", body="The gooseneck kettle arrived dented.")
+    mug = make_ticket(subject="Broken mug", body="My café mug came in pieces.")
     assert found("kettle") == [kettle.id]
     assert found("gooseneck dented") == [kettle.id]  # every word
     assert found("goose") == [kettle.id]  # the last word as a prefix
@@ -48,7 +41,7 @@ def test_search_finds_subjects_messages_and_notes_and_follows_every_write(any_ap
 
 def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
     agent = make_agent()
-    loyal, buying, other = (make(f"Question {n}", "Where is my parcel?", f"c{n}@example.com") for n in range(3))
+    loyal, buying, other = (make_ticket(n, body="Where is my parcel?") for n in range(3))
     for ticket, stage in ((loyal, "loyalty"), (buying, "conversion"), (other, "conversion")):
         db.session.get(Customer, ticket.requester_id).stage = stage
     db.session.add(Cart(customer_id=buying.requester_id, items=[{"sku": "A"}], item_count=1, currency="EUR",
@@ -71,8 +64,8 @@ def test_lifecycle_views_and_search_in_the_list(app, make_agent, client, auth):
 
 @pytest.mark.postgres
 def test_postgres_falls_back_to_the_index_when_the_newest_first_walk_is_slow(pg_app, monkeypatch):
-    kettle = make("Dented kettle", "The gooseneck kettle arrived dented.")
-    make("Lost parcel", "Nothing arrived.")
+    kettle = make_ticket(subject="Dented kettle", body="The gooseneck kettle arrived dented.")
+    make_ticket(subject="Lost parcel", body="Nothing arrived.")
     assert found("gooseneck") == [kettle.id]  # the walk answers
     assert db.session.scalar(db.text("SHOW statement_timeout")) == "0"  # and leaves no setting behind
     # A walk that would outlast its time (a rare word over millions of rows): cancelled, the index answers.

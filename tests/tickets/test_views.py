@@ -6,33 +6,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.extensions import db
 from app.models import Ticket, TicketGroup, TicketMessage
-from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import live_chat
 from app.services.platform.audit import CLI
 from app.services.tickets import intake, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_conversation, make_ticket
 from tests.support.html import csrf_from
 
 
-def make_ticket(n: int = 1, **overrides) -> Ticket:
-    return intake.create_ticket(TicketRequest(**{
-        "subject": f"Question {n}", "body": f"Body {n}", "channel": "help_center",
-        "requester": Requester(email=f"c{n}@example.com"), **overrides}), by=CLI)
-
-
-@pytest.fixture
-def agent_in(make_agent, auth):
-    agent = make_agent(name="Bea")
-    auth.login(agent.email)
-    return agent
-
-
 def test_pages_need_a_signed_in_agent(client, app):
-    ticket = make_ticket()
+    ticket = make_ticket(1)
     for path in ("/console/tickets", f"/console/tickets/{ticket.id}", "/console/tickets/new"):
         assert client.get(path).status_code == 302
 
@@ -65,7 +48,7 @@ def test_view_counts_come_from_their_own_endpoint_and_stop_at_the_cap(client, ag
 
 
 def test_reply_and_properties_and_a_stale_form(client, agent_in, post_form):
-    ticket = make_ticket()
+    ticket = make_ticket(1)
     page = f"/console/tickets/{ticket.id}"
     assert client.get(page).status_code == 200
     response = post_form(f"{page}/reply", {"body": "On its way", "status_after": "pending"}, page=page)
@@ -103,9 +86,7 @@ def test_a_new_ticket_on_a_customers_behalf_is_made_once(client, agent_in):
 
 
 def test_a_chat_turned_into_a_ticket_from_the_conversation_page(client, agent_in, post_form):
-    visitor = Visitor("anon-v", "cust-v")
-    conversation = live_chat.start_conversation(visitor)
-    live_chat.send_visitor_message(visitor, conversation.id, "v1", "Can I change my address?")
+    conversation = make_conversation("anon-v", "cust-v", message="Can I change my address?")
     page = f"/console/inbox/{conversation.id}"
     assert "Turn into ticket" in client.get(page).get_data(as_text=True)
     response = post_form(f"/console/tickets/from-conversation/{conversation.id}", page=page)

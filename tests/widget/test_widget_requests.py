@@ -11,14 +11,11 @@ import pytest
 
 from app.extensions import db
 from app.models import Ticket, TicketAttachment, TicketMessage
-from app.models.base import utcnow
 from app.services.access import visitor_tokens, widget_identity
-from app.services.customers import profiles
-from app.services.customers.batch_cache import BatchCache
 from app.services.platform.audit import CLI
-from app.services.tickets import intake, updates
+from app.services.tickets import updates
 from app.services.tickets.attachments.store import Upload
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_profile, make_ticket
 from tests.support.html import csrf_from
 
 URL = "/api/v1/widget/requests"
@@ -30,14 +27,6 @@ def bearer(customer_id: str | None = "cust-1", anonymous_id: str = "anon-1") -> 
     proof = widget_identity.user_hash(customer_id) if customer_id else None
     token = visitor_tokens.issue_visitor_token(anonymous_id, customer_id, proof).token
     return {"Authorization": f"Bearer {token}"}
-
-
-def ticket_for(customer_id: str, subject: str = "Broken mug") -> Ticket:
-    """A ticket for the shop's customer, whose profile is made as the shop's events would."""
-    profiles.resolve(customer_id, None, utcnow(), BatchCache())
-    db.session.commit()
-    return intake.create_ticket(TicketRequest(subject=subject, body="The mug came in pieces.", channel="api",
-                                               requester=Requester(external_id=customer_id)), by=CLI)
 
 
 def messages(ticket_id: int) -> list[str]:
@@ -59,8 +48,8 @@ def agent(make_agent):
 
 
 def test_a_verified_customer_lists_and_opens_their_own_tickets_without_notes(client, agent):
-    mine = ticket_for("cust-1")
-    ticket_for("cust-2", "Late parcel")
+    mine = make_ticket(customer=make_profile("cust-1"), channel="api")
+    make_ticket(customer=make_profile("cust-2"), subject="Late parcel", channel="api")
     updates.reply_as_agent(mine.id, "Internal: check the courier", agent=agent, internal=True, by=CLI,
                                   uploads=[Upload("claim-internal.pdf", io.BytesIO(PDF))])
     updates.reply_as_agent(mine.id, "A new mug is on its way.", agent=agent, by=CLI,
@@ -88,8 +77,8 @@ def test_a_verified_customer_lists_and_opens_their_own_tickets_without_notes(cli
 
 
 def test_another_customers_ticket_is_404_like_a_missing_one(client):
-    theirs = ticket_for("cust-2", "Late parcel")
-    ticket_for("cust-1")
+    theirs = make_ticket(customer=make_profile("cust-2"), subject="Late parcel", channel="api")
+    make_ticket(customer=make_profile("cust-1"), channel="api")
     for path in (f"{URL}/{theirs.id}", f"{URL}/999999", f"{URL}/{2**40}"):
         response = client.get(path, headers=bearer())
         assert response.status_code == 404 and response.json["error"]["code"] == "not_found", path
@@ -102,7 +91,7 @@ def test_another_customers_ticket_is_404_like_a_missing_one(client):
 
 
 def test_a_reply_is_stored_once_for_a_retried_client_key_and_reopens(client, agent):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     updates.reply_as_agent(ticket.id, "Which colour was it?", agent=agent, by=CLI)
     sent = [client.post(f"{URL}/{ticket.id}/replies", json={"body": "Blue, please.", "client_key": "k-1"},
                         headers=bearer()) for _ in range(2)]
@@ -115,7 +104,7 @@ def test_a_reply_is_stored_once_for_a_retried_client_key_and_reopens(client, age
 
 
 def test_a_reply_to_a_closed_ticket_makes_one_follow_up(client, agent):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     updates.update_ticket(ticket.id, {"status": "closed"}, expected_version=ticket.version, by=CLI)
     sent = [client.post(f"{URL}/{ticket.id}/replies", json={"body": "It broke again.", "client_key": "k-2"},
                         headers=bearer()).json for _ in range(2)]
@@ -136,7 +125,7 @@ def test_a_reply_to_a_closed_ticket_makes_one_follow_up(client, agent):
     ({"body": "Hello", "client_key": "k" * 65}, "client_key"),
 ])
 def test_an_empty_or_oversized_reply_is_a_clear_400_and_stores_nothing(client, payload, field):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     response = client.post(f"{URL}/{ticket.id}/replies", json=payload, headers=bearer())
     assert response.status_code == 400, response.json
     assert response.json["error"]["code"] == "invalid" and field in response.json["error"]["fields"]
@@ -145,14 +134,14 @@ def test_an_empty_or_oversized_reply_is_a_clear_400_and_stores_nothing(client, p
 
 
 def test_bodies_that_are_not_a_json_object_are_refused(client):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     assert client.post(f"{URL}/{ticket.id}/replies", data="body=hi", headers=bearer()).status_code == 415
     assert client.post(f"{URL}/{ticket.id}/replies", json=["hi"], headers=bearer()).status_code == 400
     assert messages(ticket.id) == ["The mug came in pieces."]
 
 
 def test_an_anonymous_visitor_is_refused_with_a_clear_json_error(client):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     anonymous = bearer(None)
     for response in (client.get(URL, headers=anonymous), client.get(f"{URL}/{ticket.id}", headers=anonymous),
                      client.post(f"{URL}/{ticket.id}/replies", json={"body": "hi", "client_key": "k"},
@@ -170,7 +159,7 @@ def test_a_missing_or_forged_token_is_401(client, headers):
 
 
 def test_the_widget_identity_opens_my_requests_in_the_help_center(client):
-    ticket = ticket_for("cust-1")
+    ticket = make_ticket(customer=make_profile("cust-1"), channel="api")
     link = client.post(f"{URL}/help-center-link", json={"ticket_id": ticket.id}, headers=bearer())
     assert link.status_code == 201
     path = re.search(r"https?://[^/]+(/help/sign-in/[\w-]+)$", link.json["url"]).group(1)
@@ -178,7 +167,7 @@ def test_the_widget_identity_opens_my_requests_in_the_help_center(client):
     landed = client.post(path, data={"csrf_token": csrf_from(page)})
     assert landed.status_code == 302 and landed.headers["Location"] == f"/help/requests/{ticket.id}"
     assert "Broken mug" in client.get(landed.headers["Location"]).get_data(as_text=True)
-    theirs = ticket_for("cust-2", "Late parcel")
+    theirs = make_ticket(customer=make_profile("cust-2"), subject="Late parcel", channel="api")
     assert client.post(f"{URL}/help-center-link", json={"ticket_id": theirs.id}, headers=bearer()).status_code == 404
     assert client.post(f"{URL}/help-center-link", headers=bearer(None)).status_code == 403
     assert client.post(f"{URL}/help-center-link", json={"ticket_id": "1"}, headers=bearer()).status_code == 400

@@ -9,13 +9,10 @@ import re
 from app.extensions import db
 from app.models import OutboxEmail, Survey
 from app.services.access import visitor_tokens
-from app.services.access.visitor_tokens import Visitor
-from app.services.conversations import inbox
-from app.services.conversations.live_chat import StartRequest, send_visitor_message, start_conversation
 from app.services.feedback import surveys
 from app.services.platform.audit import CLI
 from app.services.tickets import intake, updates
-from app.services.tickets.intake import Requester, TicketRequest
+from tests.factories import make_conversation, make_ticket
 from tests.support.html import csrf_from
 
 URL = "/api/v1/widget/surveys"
@@ -27,16 +24,8 @@ def bearer(anonymous_id: str = "anon-1") -> dict:
     return {"Authorization": f"Bearer {visitor_tokens.issue_visitor_token(anonymous_id).token}"}
 
 
-def resolved_chat(anonymous_id: str = "anon-1") -> int:
-    visitor = Visitor(anonymous_id=anonymous_id)
-    conversation = start_conversation(visitor, StartRequest(client_key=f"k-{anonymous_id}"))
-    send_visitor_message(visitor, conversation.id, f"m-{anonymous_id}", "Hello?")
-    inbox.set_status(conversation.id, "resolved", by=CLI)
-    return conversation.id
-
-
 def test_the_widget_reads_and_answers_its_own_survey(client):
-    conversation_id = resolved_chat()
+    conversation_id = make_conversation("anon-1", message="Hello?", status="resolved").id
     listed = client.get(URL, query_string={"conversation_id": conversation_id}, headers=bearer())
     assert listed.status_code == 200 and listed.headers["Cache-Control"] == "private, no-store"
     (survey,) = listed.json["surveys"]
@@ -63,7 +52,7 @@ def test_the_widget_reads_and_answers_its_own_survey(client):
 
 
 def test_the_answer_shows_escaped_on_the_conversation_page(client, admin):
-    conversation_id = resolved_chat()
+    conversation_id = make_conversation("anon-1", message="Hello?", status="resolved").id
     survey = surveys.for_conversation(conversation_id)
     client.post(f"{URL}/{survey.id}/answer", json={"rating": "bad", "comment": "<script>x()</script>"},
                 headers=bearer())
@@ -73,8 +62,7 @@ def test_the_answer_shows_escaped_on_the_conversation_page(client, admin):
 
 
 def test_the_email_link_answers_once_and_not_for_someone_else(client, make_agent):
-    ticket = intake.create_ticket(TicketRequest(subject="Broken mug", body="It broke.", channel="help_center",
-                                                 requester=Requester(email="ines@example.com")), by=CLI)
+    ticket = make_ticket()
     agent = make_agent(name="Bea")
     updates.reply_as_agent(ticket.id, "Sent a new one.", agent=agent, status_after="solved", by=CLI)
     email = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.kind == "csat_survey"))
@@ -100,10 +88,8 @@ def test_the_email_link_answers_once_and_not_for_someone_else(client, make_agent
 
 
 def test_a_link_opened_while_signed_in_as_another_customer_is_refused(client):
-    mine = intake.create_ticket(TicketRequest(subject="Mine", body="Mine.", channel="help_center",
-                                               requester=Requester(email="ana@example.com")), by=CLI)
-    theirs = intake.create_ticket(TicketRequest(subject="Theirs", body="Theirs.", channel="help_center",
-                                                 requester=Requester(email="ben@example.com")), by=CLI)
+    mine = make_ticket(subject="Mine", body="Mine.", email="ana@example.com")
+    theirs = make_ticket(subject="Theirs", body="Theirs.", email="ben@example.com")
     for ticket in (mine, theirs):
         ticket = intake.get_ticket(ticket.id)
         updates.update_ticket(ticket.id, {"status": "solved"}, expected_version=ticket.version, by=CLI)
