@@ -19,7 +19,7 @@ WORKER = """
 import sys
 from app import create_app
 from app.extensions import db
-from app.services import api_keys
+from app.services.access import api_keys
 from app.services.platform.audit import CLI
 from config import TestConfig
 app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=sys.argv[1])
