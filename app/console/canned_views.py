@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import ActionForm, CannedResponseForm
 from app.services.customers.placeholders import PLACEHOLDERS
 from app.services.errors import DomainError, NotFoundError, StaleEditError

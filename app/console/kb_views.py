@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import ActionForm, ArticleFilterForm, ArticleForm, PreviewForm, SynonymsForm, article_form_data
 from app.help_center.strings import language_name
 from app.services.errors import DomainError, NotFoundError, StaleEditError

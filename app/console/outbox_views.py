@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import select
 
-from app.console.access import admin_required
+from app.auth.access import admin_required
 from app.extensions import db
 from app.models import OutboxEmail
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
 
-from app.console.access import admin_required
+from app.auth.access import admin_required
 from app.console.forms import PeriodForm
 from app.console.outreach_views import ACTION_LABELS, VISITOR_LABELS, _duration, _label
 from app.services.errors import DomainError, NotFoundError

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.routing_views import Checkboxes, _label, _options, _split, flag_options
 from app.models.customer import SEGMENTS, STAGES
 from app.services.customers import placeholders

@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError

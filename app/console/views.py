@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from app.auth import current_session_token
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import ActionForm, ApiKeyForm, ChangePasswordForm, NewAgentForm, RoleForm
 from app.services.access import agents as agents_service
 from app.services.access import api_keys as api_keys_service

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.customers.forms import FLAG_LABELS, CustomerFilterForm, EraseForm, erase_phrase
 from app.models import STAGES
 from app.services import customer_overview, customer_privacy

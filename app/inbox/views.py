@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.console.access import current_actor
+from app.auth.access import current_actor
 from app.inbox.forms import InboxFilterForm, StatusForm
 from app.inbox.text import linkify
 from app.services.conversations import inbox

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
-from app.console.access import current_actor
+from app.auth.access import current_actor
 from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
