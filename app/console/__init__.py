@@ -6,16 +6,16 @@ from app.console import (
     canned_views,
     chat_settings_views,
     feedback_views,
-    kb_report_views,
     kb_views,
     lifecycle_views,
     outbox_views,
-    outreach_report_views,
     outreach_views,
-    report_views,
     routing_views,
     sla_views,
 )
+from app.console.reports import kb as kb_reports
+from app.console.reports import outreach as outreach_reports
+from app.console.reports import views as reports
 from app.console.views import bp
 
 # Settings › Lifecycle, › Chat, the canned responses and the knowledge base live in their own
@@ -26,11 +26,11 @@ feedback_views.register(bp)
 canned_views.register(bp)
 routing_views.register(bp)
 outreach_views.register(bp)
-outreach_report_views.register(bp)
+outreach_reports.register(bp)
 outbox_views.register(bp)
 sla_views.register(bp)
 kb_views.register(bp)
-kb_report_views.register(bp)
-report_views.register(bp)
+kb_reports.register(bp)
+reports.register(bp)
 
 __all__ = ["bp"]

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from app.console.forms import PeriodForm
-from app.console.outreach_report_views import _period
+from app.console.reports.outreach import _period
 from app.models import STAGES
 from app.models.base import utcnow
 from app.services.errors import DomainError
