@@ -11,7 +11,7 @@ from flask import Blueprint, abort, render_template, request
 
 from app.auth.access import admin_required
 from app.console.forms import PeriodForm
-from app.console.outreach_views import ACTION_LABELS, VISITOR_LABELS, _duration, _label
+from app.console.settings.outreach import ACTION_LABELS, VISITOR_LABELS, _duration, _label
 from app.services.errors import DomainError, NotFoundError
 from app.services.outreach import reports as outreach_reports
 

@@ -11,7 +11,7 @@ from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.auth.access import admin_required, current_actor
-from app.console.routing_views import Checkboxes, _label, _options, flag_options
+from app.console.settings.routing import Checkboxes, _label, _options, flag_options
 from app.models.customer import STAGES
 from app.models.ticket import TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError

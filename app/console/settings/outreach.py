@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import Length, Optional
 
 from app.auth.access import admin_required, current_actor
-from app.console.routing_views import Checkboxes, _label, _options, _split, flag_options
+from app.console.settings.routing import Checkboxes, _label, _options, _split, flag_options
 from app.models.customer import SEGMENTS, STAGES
 from app.services.customers import placeholders
 from app.services.errors import DomainError, NotFoundError
