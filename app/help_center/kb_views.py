@@ -11,7 +11,7 @@ import secrets
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
 from app.extensions import limiter
-from app.help_center.strings import language_name, translator
+from app.help_center.strings import language_name, offered_languages, translator
 from app.help_center.views import bp
 from app.services.errors import DomainError, NotFoundError
 from app.services.knowledge import catalogue, search
@@ -36,27 +36,18 @@ def set_visitor_cookie(response):
     return response
 
 
-def _offered() -> list[str]:
-    return current_app.config["HELPDESK_KB_LANGUAGES"]
-
-
 def _page(template: str, lang: str, status: int = 200, **context):
-    if lang not in _offered():
+    if lang not in offered_languages():
         abort(404)
-    return render_template(template, lang=lang, t=translator(lang), languages=_offered(),
+    return render_template(template, lang=lang, t=translator(lang), languages=offered_languages(),
                            language_name=language_name, shop_name=current_app.config["HELPDESK_SHOP_NAME"],
                            **context), status
-
-
-def preferred_language() -> str:
-    """The visitor's language among those offered (Accept-Language), else the first."""
-    return request.accept_languages.best_match(_offered()) or _offered()[0]
 
 
 @bp.route("/<string(length=2):lang>/")
 def kb_home(lang: str):
     """A language's front page: search, and every category with its first articles."""
-    categories = catalogue.categories(lang) if lang in _offered() else []
+    categories = catalogue.categories(lang) if lang in offered_languages() else []
     return _page("help_center/kb_home.html", lang, categories=categories)
 
 
@@ -73,7 +64,7 @@ def show_category(lang: str, slug: str):
 @bp.route("/<string(length=2):lang>/articles/<slug>")
 def show_article(lang: str, slug: str):
     """An article, counted as read (and as the click of the search it came from, `?s=`)."""
-    if lang not in _offered():
+    if lang not in offered_languages():
         abort(404)
     try:
         article = catalogue.article(lang, slug)
@@ -108,7 +99,7 @@ def vote_article(lang: str, slug: str):
 @bp.route("/<string(length=2):lang>/search")
 def search_page(lang: str):
     """Results with highlighted passages and "did you mean"; the search is logged."""
-    if lang not in _offered():
+    if lang not in offered_languages():
         abort(404)
     query = request.args.get("q", "")
     error = answer = None
@@ -127,7 +118,7 @@ def search_page(lang: str):
 @bp.route("/sitemap.xml")
 def sitemap():
     """Every public article, for search engines."""
-    body = render_template("help_center/sitemap.xml", pages=catalogue.sitemap(), languages=_offered())
+    body = render_template("help_center/sitemap.xml", pages=catalogue.sitemap(), languages=offered_languages())
     response = make_response(body)
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
     return response

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from app.extensions import limiter
 from app.help_center.forms import RequestForm
+from app.help_center.strings import preferred_language
 from app.services.errors import DomainError
 from app.services.knowledge import search
 from app.services.platform.audit import Actor
@@ -25,8 +26,6 @@ def _shop() -> str:
 @bp.route("/")
 def index():
     """The help center's front page: the knowledge base in the visitor's language."""
-    from app.help_center.kb_views import preferred_language
-
     return redirect(url_for("help_center.kb_home", lang=preferred_language()))
 
 
