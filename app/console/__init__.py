@@ -1,8 +1,13 @@
 """The agent console: the shell, the knowledge base, settings (agents, API keys, audit log, widget,
 lifecycle, chat, feedback, canned responses, knowledge base, routing, outreach, SLA) and the agent's account
-(with their own canned responses)."""
+(with their own canned responses).
 
-from app.console import kb_views
+views.py is the shell, the account and the team's settings; settings/ and reports/ hold the other
+pages, kb_views.py the knowledge-base editor. Every module adds its routes in register(bp), called here."""
+
+from flask import Blueprint
+
+from app.console import kb_views, views
 from app.console.reports import kb as kb_reports
 from app.console.reports import outreach as outreach_reports
 from app.console.reports import views as reports
@@ -14,10 +19,9 @@ from app.console.settings import outbox as outbox_settings
 from app.console.settings import outreach as outreach_settings
 from app.console.settings import routing as routing_settings
 from app.console.settings import sla as sla_settings
-from app.console.views import bp
 
-# Settings › Lifecycle, › Chat, the canned responses and the knowledge base live in their own
-# modules; their routes join this blueprint here, explicitly.
+bp = Blueprint("console", __name__, url_prefix="/console")
+views.register(bp)
 lifecycle_settings.register(bp)
 chat_settings.register(bp)
 feedback_settings.register(bp)

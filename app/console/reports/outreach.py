@@ -62,5 +62,6 @@ def outreach_report():
 
 
 def register(bp: Blueprint) -> None:
+    """Add the outreach reports to the console blueprint."""
     bp.add_url_rule("/settings/outreach/report", view_func=outreach_report, methods=["GET"])
     bp.add_url_rule("/settings/outreach/<int:rule_id>/report", view_func=outreach_rule_report, methods=["GET"])

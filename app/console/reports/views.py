@@ -167,6 +167,7 @@ def minutes_text(minutes: float | None) -> str:
 
 
 def register(bp: Blueprint) -> None:
+    """Add the report pages and their CSVs to the console blueprint, and minutes_text to every template."""
     bp.add_app_template_filter(minutes_text, "minutes_text")
     for name, view in (("support", reports_support), ("lifecycle", reports_lifecycle), ("loyalty", reports_loyalty),
                        ("buying", reports_buying)):

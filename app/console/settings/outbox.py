@@ -22,4 +22,5 @@ def outbox_page():
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › Email to the console blueprint."""
     bp.add_url_rule("/settings/email", view_func=outbox_page, methods=["GET"])

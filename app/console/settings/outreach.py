@@ -255,6 +255,7 @@ def delete_outreach_rule(rule_id: int):
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › Outreach to the console blueprint."""
     bp.add_url_rule("/settings/outreach", endpoint="outreach_rules", view_func=outreach_rules_page, methods=["GET"])
     bp.add_url_rule("/settings/outreach/cap", view_func=save_outreach_cap, methods=["POST"])
     bp.add_url_rule("/settings/outreach/new", endpoint="new_outreach_rule", view_func=outreach_rule,

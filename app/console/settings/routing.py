@@ -208,6 +208,7 @@ def save_group(group_id: int | None = None):
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › Routing and › Groups to the console blueprint."""
     bp.add_url_rule("/settings/routing", view_func=routing_rules, methods=["GET"])
     bp.add_url_rule("/settings/routing/new", endpoint="new_routing_rule", view_func=routing_rule,
                     methods=["GET", "POST"])

@@ -139,6 +139,7 @@ def sla_policy_action(policy_id: int, action: str):
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › SLA to the console blueprint."""
     bp.add_url_rule("/settings/sla", view_func=sla_page, methods=["GET"])
     bp.add_url_rule("/settings/sla/calendar", view_func=save_calendar, methods=["POST"])
     bp.add_url_rule("/settings/sla/new", endpoint="new_sla_policy", view_func=sla_policy, methods=["GET", "POST"])
