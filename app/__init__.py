@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Config, config_from_env
+from config import DEFAULT_SECRET_KEY, Config, config_from_env
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
@@ -47,8 +47,6 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _check_config(app: Flask) -> None:
-    from config import DEFAULT_SECRET_KEY
-
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError("Set SECRET_KEY in the environment: production refuses the default key.")
 

@@ -7,9 +7,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.demo import seed
+from app.jobs import PERIODIC_JOBS
+from app.jobs.backends import resolve
 from app.services.access import agents, api_keys
+from app.services.customers import lifecycle
 from app.services.errors import DomainError
+from app.services.knowledge import articles, index_sync
 from app.services.platform.audit import CLI
+from app.services.tickets.email import inbound
 
 helpdesk = AppGroup("helpdesk", help="Helpdesk administration.")
 
@@ -49,8 +54,6 @@ def seed_demo() -> None:
 @helpdesk.command("inbound-email")
 def inbound_email_command() -> None:
     """Read one raw email on standard input (a mail server's pipe) and thread it into a ticket."""
-    from app.services.tickets.email import inbound
-
     raw = click.get_binary_stream("stdin").read(current_app.config["HELPDESK_INBOUND_MAX_BYTES"] + 1)
     if len(raw) > current_app.config["HELPDESK_INBOUND_MAX_BYTES"]:
         raise click.ClickException("The email is larger than HELPDESK_INBOUND_MAX_BYTES.")
@@ -64,8 +67,6 @@ def inbound_email_command() -> None:
 @helpdesk.command("recompute-lifecycle")
 def recompute_lifecycle() -> None:
     """Reassess every buyer's stage and flags now (the hourly job does it too); prints the count."""
-    from app.services.customers import lifecycle
-
     changed = lifecycle.recompute_lifecycle()["changed"]
     click.echo(f"{changed} customer{'' if changed == 1 else 's'} changed.")
 
@@ -77,7 +78,7 @@ def worker(burst: bool, no_scheduler: bool) -> None:
     """Run background jobs from Redis (needs REDIS_URL); also schedules the periodic jobs."""
     if current_app.config["HELPDESK_JOBS"] != "redis":
         raise click.ClickException("The worker needs REDIS_URL; without it jobs run inside the web process.")
-    from app.jobs.worker import run_worker
+    from app.jobs.worker import run_worker  # here: it imports rq, which no other command or request needs
 
     run_worker(current_app._get_current_object(), burst=burst, with_scheduler=not no_scheduler)
 
@@ -86,9 +87,6 @@ def worker(burst: bool, no_scheduler: bool) -> None:
 @click.argument("name")
 def run_job(name: str) -> None:
     """Run one periodic job now, in this process (for cron or by hand)."""
-    from app.jobs import PERIODIC_JOBS
-    from app.jobs.backends import resolve
-
     jobs = {job.name: job for job in PERIODIC_JOBS}
     if name not in jobs:
         raise click.ClickException(f"Unknown job {name!r}. Known: {', '.join(sorted(jobs))}")
@@ -102,8 +100,6 @@ kb = AppGroup("kb", help="The knowledge base: import, export, rebuild the search
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 def kb_import(directory: str) -> None:
     """Import Markdown articles (with YAML front matter) from DIRECTORY, upserting by slug and language."""
-    from app.services.knowledge import articles
-
     report = articles.import_directory(directory, by=CLI)
     for path, reason in report.failed:
         click.echo(f"failed: {path}: {reason}", err=True)
@@ -118,16 +114,12 @@ def kb_import(directory: str) -> None:
 @click.option("--language", help="Only this language.")
 def kb_export(directory: str, language: str | None) -> None:
     """Write every article to DIRECTORY/<language>/<slug>.md."""
-    from app.services.knowledge import articles
-
     click.echo(f"{articles.export_articles(directory, language=language)} articles written to {directory}.")
 
 
 @kb.command("reindex")
 def kb_reindex() -> None:
     """Rebuild the search index from the database (searches keep working meanwhile)."""
-    from app.services.knowledge import index_sync
-
     for language, count in index_sync.reindex().items():
         click.echo(f"{language}: {count} article{'' if count == 1 else 's'} indexed.")
 
@@ -135,8 +127,6 @@ def kb_reindex() -> None:
 @kb.command("reconcile")
 def kb_reconcile() -> None:
     """Repair index entries that differ from the database (the periodic job does it too)."""
-    from app.services.knowledge import index_sync
-
     for language, count in index_sync.reconcile().items():
         click.echo(f"{language}: {count} fixed.")
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.extensions import socketio
 from app.json_input import JSONInputError, SocketJSON
+from app.services.access import revocation
 
 
 def origin_allowed(app: Flask):
@@ -105,8 +106,6 @@ def ensure_heartbeat(app: Flask) -> None:
 
 
 def _beat(app: Flask, seconds: int) -> None:
-    from app.services.access import revocation
-
     log = logging.getLogger("helpdesk.heartbeat")
     while True:
         socketio.sleep(seconds)

@@ -1,7 +1,8 @@
 """Bearer-key authentication for /api/v1."""
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 
+from app.extensions import csrf, limiter
 from app.services.access import api_keys as api_keys_service
 from app.services.access.tokens import hash_token
 
@@ -37,10 +38,6 @@ def protect(bp) -> None:
     CSRF protection is for cookie sessions; a bearer key cannot be sent by another site's page,
     so these endpoints are exempt from it.
     """
-    from flask import current_app
-
-    from app.extensions import csrf, limiter
-
     csrf.exempt(bp)
     bp.before_request(require_api_key)
     limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_API"], key_func=api_key_rate_key)(bp)

@@ -1,10 +1,13 @@
 """Agent sign-in, sign-out and invitations; the Flask-Login wiring."""
 
-from flask import Flask, session
+from flask import Blueprint, Flask, session
 from flask_login import LoginManager
 
-from app.auth.views import bp
+from app.auth import views
 from app.services.access import auth as auth_service
+
+bp = Blueprint("auth", __name__, url_prefix="/console")
+views.register(bp)
 
 SESSION_KEY = "agent_session"
 

@@ -10,8 +10,6 @@ from app.services.access import agents as agents_service
 from app.services.access import auth as auth_service
 from app.services.errors import DomainError, InvalidCredentialsError
 
-bp = Blueprint("auth", __name__, url_prefix="/console")
-
 
 def _login_email_key() -> str:
     return "login-email:" + auth_service.normalise_email(request.form.get("email", ""))[:254]
@@ -24,7 +22,6 @@ def _start_session(agent, token: str) -> None:
     login_user(agent)
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_LOGIN_IP"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["HELPDESK_LIMIT_LOGIN_EMAIL"], methods=["POST"], key_func=_login_email_key
@@ -54,7 +51,6 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-@bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out: the server-side session is revoked, not just the cookie dropped."""
     auth_service.sign_out(session.get("agent_session"))
@@ -64,7 +60,6 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_INVITE"], methods=["POST"])
 def accept_invite(token: str):
     """An invited agent chooses a password, then signs in."""
@@ -83,3 +78,10 @@ def accept_invite(token: str):
             return redirect(url_for("auth.login"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/accept_invite.html", form=form, invite=invite), status
+
+
+def register(bp: Blueprint) -> None:
+    """Add sign-in, sign-out and the invitation page to the auth blueprint."""
+    bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", view_func=logout, methods=["POST"])
+    bp.add_url_rule("/invite/<token>", view_func=accept_invite, methods=["GET", "POST"])

@@ -1,36 +1,38 @@
 """The agent console: the shell, the knowledge base, settings (agents, API keys, audit log, widget,
 lifecycle, chat, feedback, canned responses, knowledge base, routing, outreach, SLA) and the agent's account
-(with their own canned responses)."""
+(with their own canned responses).
 
-from app.console import (
-    canned_views,
-    chat_settings_views,
-    feedback_views,
-    kb_report_views,
-    kb_views,
-    lifecycle_views,
-    outbox_views,
-    outreach_report_views,
-    outreach_views,
-    report_views,
-    routing_views,
-    sla_views,
-)
-from app.console.views import bp
+views.py is the shell, the account and the team's settings; settings/ and reports/ hold the other
+pages, kb_views.py the knowledge-base editor. Every module adds its routes in register(bp), called here."""
 
-# Settings › Lifecycle, › Chat, the canned responses and the knowledge base live in their own
-# modules; their routes join this blueprint here, explicitly.
-lifecycle_views.register(bp)
-chat_settings_views.register(bp)
-feedback_views.register(bp)
-canned_views.register(bp)
-routing_views.register(bp)
-outreach_views.register(bp)
-outreach_report_views.register(bp)
-outbox_views.register(bp)
-sla_views.register(bp)
+from flask import Blueprint
+
+from app.console import kb_views, views
+from app.console.reports import kb as kb_reports
+from app.console.reports import outreach as outreach_reports
+from app.console.reports import views as reports
+from app.console.settings import canned as canned_settings
+from app.console.settings import chat as chat_settings
+from app.console.settings import feedback as feedback_settings
+from app.console.settings import lifecycle as lifecycle_settings
+from app.console.settings import outbox as outbox_settings
+from app.console.settings import outreach as outreach_settings
+from app.console.settings import routing as routing_settings
+from app.console.settings import sla as sla_settings
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+views.register(bp)
+lifecycle_settings.register(bp)
+chat_settings.register(bp)
+feedback_settings.register(bp)
+canned_settings.register(bp)
+routing_settings.register(bp)
+outreach_settings.register(bp)
+outreach_reports.register(bp)
+outbox_settings.register(bp)
+sla_settings.register(bp)
 kb_views.register(bp)
-kb_report_views.register(bp)
-report_views.register(bp)
+kb_reports.register(bp)
+reports.register(bp)
 
 __all__ = ["bp"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import ActionForm, ArticleFilterForm, ArticleForm, PreviewForm, SynonymsForm, article_form_data
 from app.help_center.strings import language_name
 from app.services.errors import DomainError, NotFoundError, StaleEditError
@@ -181,13 +181,15 @@ def save_kb_synonyms(language: str):
 
 
 def register(bp: Blueprint) -> None:
-    """Add these pages to the console blueprint (called before the blueprint is registered)."""
-    for rule, view, method in (
-        ("/kb", kb_articles_page, "GET"), ("/kb/new", new_kb_article, "GET"), ("/kb/new", create_kb_article, "POST"),
-        ("/kb/preview", preview_kb_article, "POST"), ("/kb/lookup", kb_lookup_json, "GET"),
-        ("/kb/<int:article_id>", kb_article, "GET"), ("/kb/<int:article_id>", update_kb_article, "POST"),
-        ("/kb/<int:article_id>/delete", delete_kb_article, "POST"),
-        ("/settings/knowledge-base", kb_settings, "GET"),
-        ("/settings/knowledge-base/<string(length=2):language>", save_kb_synonyms, "POST"),
-    ):
-        bp.add_url_rule(rule, view_func=view, methods=[method])
+    """Add the knowledge-base pages and Settings › Knowledge base to the console blueprint."""
+    bp.add_url_rule("/kb", view_func=kb_articles_page, methods=["GET"])
+    bp.add_url_rule("/kb/new", view_func=new_kb_article, methods=["GET"])
+    bp.add_url_rule("/kb/new", view_func=create_kb_article, methods=["POST"])
+    bp.add_url_rule("/kb/preview", view_func=preview_kb_article, methods=["POST"])
+    bp.add_url_rule("/kb/lookup", view_func=kb_lookup_json, methods=["GET"])
+    bp.add_url_rule("/kb/<int:article_id>", view_func=kb_article, methods=["GET"])
+    bp.add_url_rule("/kb/<int:article_id>", view_func=update_kb_article, methods=["POST"])
+    bp.add_url_rule("/kb/<int:article_id>/delete", view_func=delete_kb_article, methods=["POST"])
+    bp.add_url_rule("/settings/knowledge-base", view_func=kb_settings, methods=["GET"])
+    bp.add_url_rule("/settings/knowledge-base/<string(length=2):language>", view_func=save_kb_synonyms,
+                    methods=["POST"])

@@ -4,25 +4,22 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from app.auth import current_session_token
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import ActionForm, ApiKeyForm, ChangePasswordForm, NewAgentForm, RoleForm
+from app.console.navigation import SETTINGS, sections_for
 from app.services.access import agents as agents_service
 from app.services.access import api_keys as api_keys_service
 from app.services.access import widget_identity
 from app.services.errors import DomainError
 from app.services.platform import audit as audit_service
 
-bp = Blueprint("console", __name__, url_prefix="/console")
 
-
-@bp.route("/")
 @login_required
 def home():
     """The landing page: what this helpdesk can do today and the first steps for an admin."""
     return render_template("console/home.html")
 
 
-@bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
     """The agent's own account: change password (signs out the other sessions)."""
@@ -52,14 +49,12 @@ def _agents_page(form: NewAgentForm, *, invitation=None, status: int = 200):
     ), status
 
 
-@bp.route("/settings/agents", methods=["GET"])
 @admin_required
 def agents():
     """Settings › Agents: the team, with invite, roles and deactivation."""
     return _agents_page(NewAgentForm())
 
 
-@bp.route("/settings/agents", methods=["POST"])
 @admin_required
 def create_agent():
     """Create an agent with a password, or invite one (the link is shown once, on this page)."""
@@ -85,7 +80,6 @@ def create_agent():
     return _agents_page(NewAgentForm(formdata=None), invitation=invitation, status=201)
 
 
-@bp.route("/settings/agents/<int:agent_id>/<any(deactivate, reactivate, role, reinvite):action>", methods=["POST"])
 @admin_required
 def agent_action(agent_id: int, action: str):
     """Deactivate, reactivate, change the role of or re-invite one agent."""
@@ -121,14 +115,12 @@ def _keys_page(form: ApiKeyForm, *, new_key=None, status: int = 200):
     ), status
 
 
-@bp.route("/settings/api-keys", methods=["GET"])
 @admin_required
 def api_keys():
     """Settings › API keys."""
     return _keys_page(ApiKeyForm())
 
 
-@bp.route("/settings/api-keys", methods=["POST"])
 @admin_required
 def create_api_key():
     """Create a key; its secret is shown on this response only, never stored or flashed."""
@@ -143,7 +135,6 @@ def create_api_key():
     return _keys_page(ApiKeyForm(formdata=None), new_key=new_key, status=201)
 
 
-@bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
 @admin_required
 def revoke_api_key(key_id: int):
     """Revoke a key at once."""
@@ -156,7 +147,6 @@ def revoke_api_key(key_id: int):
     return redirect(url_for("console.api_keys"))
 
 
-@bp.route("/settings/audit-log")
 @admin_required
 def audit_log():
     """Settings › Audit log: the latest security and admin events."""
@@ -164,7 +154,6 @@ def audit_log():
     return render_template("console/settings/audit_log.html", events=audit_service.recent_events(limit))
 
 
-@bp.route("/settings/widget")
 @admin_required
 def widget_settings():
     """Settings › Widget: the embed snippet, the allowed shop origins and the identity secret."""
@@ -174,7 +163,6 @@ def widget_settings():
     )
 
 
-@bp.route("/settings/widget/rotate-secret", methods=["POST"])
 @admin_required
 def rotate_identity_secret():
     """A new identity secret; the previous one keeps working for a day while shops redeploy."""
@@ -188,11 +176,26 @@ def rotate_identity_secret():
     return redirect(url_for("console.widget_settings"))
 
 
-@bp.app_context_processor
 def _navigation():
     """The console shell's navigation, for every feature blueprint that renders inside it."""
-    from app.console.navigation import SETTINGS, sections_for
-
     if not current_user.is_authenticated:
         return {"console_sections": []}
     return {"console_sections": sections_for(current_user), "settings_tabs": SETTINGS}
+
+
+def register(bp: Blueprint) -> None:
+    """Add the shell, the account and the team and widget settings to the console blueprint, and the
+    console's navigation to every template (feature blueprints render inside the shell too)."""
+    bp.app_context_processor(_navigation)
+    bp.add_url_rule("/", view_func=home)
+    bp.add_url_rule("/account", view_func=account, methods=["GET", "POST"])
+    bp.add_url_rule("/settings/agents", view_func=agents, methods=["GET"])
+    bp.add_url_rule("/settings/agents", view_func=create_agent, methods=["POST"])
+    bp.add_url_rule("/settings/agents/<int:agent_id>/<any(deactivate, reactivate, role, reinvite):action>",
+                    view_func=agent_action, methods=["POST"])
+    bp.add_url_rule("/settings/api-keys", view_func=api_keys, methods=["GET"])
+    bp.add_url_rule("/settings/api-keys", view_func=create_api_key, methods=["POST"])
+    bp.add_url_rule("/settings/api-keys/<int:key_id>/revoke", view_func=revoke_api_key, methods=["POST"])
+    bp.add_url_rule("/settings/audit-log", view_func=audit_log)
+    bp.add_url_rule("/settings/widget", view_func=widget_settings)
+    bp.add_url_rule("/settings/widget/rotate-secret", view_func=rotate_identity_secret, methods=["POST"])

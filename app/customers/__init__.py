@@ -1,5 +1,10 @@
 """Customers in the console: the list, the profile with its journey map, the sidebar panel, export and erase."""
 
-from app.customers.views import bp
+from flask import Blueprint
+
+from app.customers import views
+
+bp = Blueprint("console_customers", __name__, url_prefix="/console/customers")
+views.register(bp)
 
 __all__ = ["bp"]

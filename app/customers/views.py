@@ -7,21 +7,15 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.customers.forms import FLAG_LABELS, CustomerFilterForm, EraseForm, erase_phrase
 from app.models import STAGES
 from app.services import customer_overview, customer_privacy
 from app.services.customers import queries
 
-bp = Blueprint("console_customers", __name__, url_prefix="/console/customers")
-# The sidebar panel is embedded by other features' pages (chat, tickets): its labels are app-wide.
-bp.add_app_template_global(FLAG_LABELS, "customer_flag_labels")
-bp.add_app_template_global(STAGES, "customer_stages")
-
 PAGE_SIZE = 50
 
 
-@bp.route("")
 @login_required
 def index():
     """Customers, most recently seen first: filters, search and keyset pages of 50 (`after`)."""
@@ -31,28 +25,24 @@ def index():
                            after=request.args.get("after"))
 
 
-@bp.route("/<int:customer_id>")
 @login_required
 def show(customer_id: int):
     """One customer: stage, cart, orders, value, stage history and the journey map (live)."""
     return render_template("customers/show.html", overview=customer_overview.customer_overview(customer_id))
 
 
-@bp.route("/<int:customer_id>/profile")
 @login_required
 def profile(customer_id: int):
     """The customer page's live regions without the layout, fetched again on `customer_updated`."""
     return render_template("customers/_profile.html", overview=customer_overview.customer_overview(customer_id))
 
 
-@bp.route("/<int:customer_id>/panel")
 @login_required
 def panel(customer_id: int):
     """The condensed sidebar (an HTML fragment) that chat and tickets embed and refresh."""
     return render_template("customers/_panel.html", context=queries.customer_context(customer_id))
 
 
-@bp.route("/<int:customer_id>/export.json")
 @admin_required
 def export(customer_id: int):
     """Download everything stored about the customer as JSON (audit-logged)."""
@@ -63,7 +53,6 @@ def export(customer_id: int):
     )
 
 
-@bp.route("/<int:customer_id>/erase", methods=["GET", "POST"])
 @admin_required
 def erase(customer_id: int):
     """Confirm, then erase the customer and everything stored about them (audit-logged)."""
@@ -75,3 +64,15 @@ def erase(customer_id: int):
         return redirect(url_for("console_customers.index"))
     return render_template("customers/erase.html", customer=customer, form=form), 400 if form.errors else 200
 
+
+def register(bp: Blueprint) -> None:
+    """Add the customer pages to the customers blueprint, and the panel's labels to every template."""
+    # The sidebar panel is embedded by other features' pages (chat, tickets): its labels are app-wide.
+    bp.add_app_template_global(FLAG_LABELS, "customer_flag_labels")
+    bp.add_app_template_global(STAGES, "customer_stages")
+    bp.add_url_rule("", view_func=index)
+    bp.add_url_rule("/<int:customer_id>", view_func=show)
+    bp.add_url_rule("/<int:customer_id>/profile", view_func=profile)
+    bp.add_url_rule("/<int:customer_id>/panel", view_func=panel)
+    bp.add_url_rule("/<int:customer_id>/export.json", view_func=export)
+    bp.add_url_rule("/<int:customer_id>/erase", view_func=erase, methods=["GET", "POST"])

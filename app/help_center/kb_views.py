@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
 
 from app.extensions import limiter
-from app.help_center.strings import language_name, translator
-from app.help_center.views import bp
+from app.help_center.strings import language_name, offered_languages, translator
 from app.services.errors import DomainError, NotFoundError
 from app.services.knowledge import catalogue, search
 
@@ -28,39 +27,28 @@ def visitor_key() -> str:
     return key
 
 
-@bp.after_request
 def set_visitor_cookie(response):
+    """after_request: give this browser the anonymous key that visitor_key() made for it."""
     if "new_visitor_key" in g:
         response.set_cookie(VISITOR_COOKIE, g.new_visitor_key, max_age=VISITOR_MAX_AGE, httponly=True,
                             samesite="Lax", secure=request.is_secure)
     return response
 
 
-def _offered() -> list[str]:
-    return current_app.config["HELPDESK_KB_LANGUAGES"]
-
-
 def _page(template: str, lang: str, status: int = 200, **context):
-    if lang not in _offered():
+    if lang not in offered_languages():
         abort(404)
-    return render_template(template, lang=lang, t=translator(lang), languages=_offered(),
+    return render_template(template, lang=lang, t=translator(lang), languages=offered_languages(),
                            language_name=language_name, shop_name=current_app.config["HELPDESK_SHOP_NAME"],
                            **context), status
 
 
-def preferred_language() -> str:
-    """The visitor's language among those offered (Accept-Language), else the first."""
-    return request.accept_languages.best_match(_offered()) or _offered()[0]
-
-
-@bp.route("/<string(length=2):lang>/")
 def kb_home(lang: str):
     """A language's front page: search, and every category with its first articles."""
-    categories = catalogue.categories(lang) if lang in _offered() else []
+    categories = catalogue.categories(lang) if lang in offered_languages() else []
     return _page("help_center/kb_home.html", lang, categories=categories)
 
 
-@bp.route("/<string(length=2):lang>/categories/<slug>")
 def show_category(lang: str, slug: str):
     """One category: its sections and all their articles."""
     try:
@@ -70,10 +58,9 @@ def show_category(lang: str, slug: str):
     return _page("help_center/kb_category.html", lang, page=page)
 
 
-@bp.route("/<string(length=2):lang>/articles/<slug>")
 def show_article(lang: str, slug: str):
     """An article, counted as read (and as the click of the search it came from, `?s=`)."""
-    if lang not in _offered():
+    if lang not in offered_languages():
         abort(404)
     try:
         article = catalogue.article(lang, slug)
@@ -89,7 +76,6 @@ def show_article(lang: str, slug: str):
                  voted=request.args.get("voted"))
 
 
-@bp.route("/<string(length=2):lang>/articles/<slug>/vote", methods=["POST"])
 @limiter.limit("30 per minute")
 def vote_article(lang: str, slug: str):
     """"Was this helpful?": yes or no, one vote per visitor (a second replaces the first).
@@ -105,10 +91,9 @@ def vote_article(lang: str, slug: str):
     return redirect(url_for("help_center.show_article", lang=lang, slug=slug, voted=1) + "#vote")
 
 
-@bp.route("/<string(length=2):lang>/search")
 def search_page(lang: str):
     """Results with highlighted passages and "did you mean"; the search is logged."""
-    if lang not in _offered():
+    if lang not in offered_languages():
         abort(404)
     query = request.args.get("q", "")
     error = answer = None
@@ -124,10 +109,20 @@ def search_page(lang: str):
                  answer=answer, error=error, articles=articles)
 
 
-@bp.route("/sitemap.xml")
 def sitemap():
     """Every public article, for search engines."""
-    body = render_template("help_center/sitemap.xml", pages=catalogue.sitemap(), languages=_offered())
+    body = render_template("help_center/sitemap.xml", pages=catalogue.sitemap(), languages=offered_languages())
     response = make_response(body)
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
     return response
+
+
+def register(bp: Blueprint) -> None:
+    """Add the knowledge-base pages and the visitor cookie to the help-center blueprint."""
+    bp.after_request(set_visitor_cookie)
+    bp.add_url_rule("/<string(length=2):lang>/", view_func=kb_home)
+    bp.add_url_rule("/<string(length=2):lang>/categories/<slug>", view_func=show_category)
+    bp.add_url_rule("/<string(length=2):lang>/articles/<slug>", view_func=show_article)
+    bp.add_url_rule("/<string(length=2):lang>/articles/<slug>/vote", view_func=vote_article, methods=["POST"])
+    bp.add_url_rule("/<string(length=2):lang>/search", view_func=search_page)
+    bp.add_url_rule("/sitemap.xml", view_func=sitemap)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import secrets
 from functools import wraps
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from app.extensions import limiter
 from app.help_center.forms import ConfirmForm, ReplyForm, SignInForm, SignOutForm
-from app.help_center.views import bp
 from app.safe_redirect import safe_target
 from app.services.access import sign_in_links
 from app.services.access.sign_in_links import LinkError
@@ -50,7 +49,6 @@ def _email_key() -> str:
     return "help-sign-in:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
-@bp.route("/requests", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_SIGN_IN"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_SIGN_IN"], methods=["POST"], key_func=_email_key)
 def my_requests():
@@ -72,7 +70,6 @@ def my_requests():
     return _page("help_center/sign_in_sent.html", email=form.email.data.strip())
 
 
-@bp.route("/sign-in/<token>", methods=["GET", "POST"])
 def sign_in(token: str):
     """A link from an email: a button confirms it (POST), which uses it once and signs in."""
     form = ConfirmForm()
@@ -86,7 +83,6 @@ def sign_in(token: str):
     return redirect(safe_target(next_path, url_for("help_center.my_requests")))  # a stored path, checked anyway
 
 
-@bp.route("/sign-out", methods=["POST"])
 def sign_out():
     if SignOutForm().validate_on_submit():
         sign_in_links.sign_out(session.pop(SESSION_KEY, None))
@@ -98,7 +94,6 @@ def _thread_page(ticket, form: ReplyForm, status: int = 200):
                  thread=customer_requests.public_thread(ticket))
 
 
-@bp.route("/requests/<int:ticket_id>", methods=["GET"])
 @signed_in
 def my_request(ticket_id: int):
     try:
@@ -112,7 +107,6 @@ def my_request(ticket_id: int):
     return _thread_page(ticket, form)
 
 
-@bp.route("/requests/<int:ticket_id>/reply", methods=["POST"])
 @signed_in
 @accepts_files
 def reply(ticket_id: int):
@@ -135,7 +129,6 @@ def reply(ticket_id: int):
     return redirect(url_for("help_center.my_request", ticket_id=answered.id, _anchor="latest"))
 
 
-@bp.route("/requests/<int:ticket_id>/attachments/<int:attachment_id>")
 @signed_in
 def attachment(ticket_id: int, attachment_id: int):
     """A file on a public message of the customer's own request; 404, as for a file that does not
@@ -145,3 +138,13 @@ def attachment(ticket_id: int, attachment_id: int):
     except NotFoundError:
         return _page("help_center/not_found.html", 404)
     return send_attachment(download)
+
+
+def register(bp: Blueprint) -> None:
+    """Add My requests (sign-in by link, the requests, replies and files) to the help-center blueprint."""
+    bp.add_url_rule("/requests", view_func=my_requests, methods=["GET", "POST"])
+    bp.add_url_rule("/sign-in/<token>", view_func=sign_in, methods=["GET", "POST"])
+    bp.add_url_rule("/sign-out", view_func=sign_out, methods=["POST"])
+    bp.add_url_rule("/requests/<int:ticket_id>", view_func=my_request, methods=["GET"])
+    bp.add_url_rule("/requests/<int:ticket_id>/reply", view_func=reply, methods=["POST"])
+    bp.add_url_rule("/requests/<int:ticket_id>/attachments/<int:attachment_id>", view_func=attachment)

@@ -1,6 +1,8 @@
-"""The help center's own words in each language it offers (articles bring their own)."""
+"""The help center's languages and its own words in each of them (articles bring their own)."""
 
 from __future__ import annotations
+
+from flask import current_app, request
 
 LANGUAGE_NAMES = {"en": "English", "pt": "Português", "nl": "Nederlands", "de": "Deutsch", "fr": "Français",
                   "es": "Español", "it": "Italiano"}
@@ -68,3 +70,13 @@ def translator(language: str):
 
 def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
+
+
+def offered_languages() -> list[str]:
+    """The languages the help center is offered in (HELPDESK_KB_LANGUAGES), the default first."""
+    return current_app.config["HELPDESK_KB_LANGUAGES"]
+
+
+def preferred_language() -> str:
+    """The visitor's language among those offered (Accept-Language), else the first."""
+    return request.accept_languages.best_match(offered_languages()) or offered_languages()[0]

@@ -4,11 +4,10 @@ email's link chose and the customer confirms, with a comment if they like."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import Blueprint, request
 
 from app.help_center.forms import SurveyForm
 from app.help_center.my_requests import _customer, _page
-from app.help_center.views import bp
 from app.services import survey_answers
 from app.services.errors import ConflictError, DomainError
 from app.services.feedback import surveys
@@ -20,7 +19,6 @@ def _signed_in_id() -> int | None:
     return customer.id if customer is not None else None
 
 
-@bp.route("/survey/<int:survey_id>/<signature>", methods=["GET", "POST"])
 def survey(survey_id: int, signature: str):
     """GET: the question (404 for a forged link; 403 for a help-center visitor signed in as
     someone else). POST: the answer, once; a second, different one is refused with a 409."""
@@ -44,3 +42,8 @@ def survey(survey_id: int, signature: str):
             return _page("help_center/survey_done.html", survey=answered, again=False)
     status = 400 if request.method == "POST" else 200
     return _page("help_center/survey.html", status, form=form, survey=found, question=surveys.QUESTIONS[found.kind])
+
+
+def register(bp: Blueprint) -> None:
+    """Add the emailed survey's page to the help-center blueprint."""
+    bp.add_url_rule("/survey/<int:survey_id>/<signature>", view_func=survey, methods=["GET", "POST"])

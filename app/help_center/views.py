@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from app.extensions import limiter
 from app.help_center.forms import RequestForm
+from app.help_center.strings import preferred_language
 from app.services.errors import DomainError
 from app.services.knowledge import search
 from app.services.platform.audit import Actor
@@ -15,18 +16,13 @@ from app.services.tickets import intake
 from app.services.tickets.intake import Requester, TicketRequest
 from app.uploads import accepts_files, uploads_from
 
-bp = Blueprint("help_center", __name__, url_prefix="/help")
-
 
 def _shop() -> str:
     return current_app.config["HELPDESK_SHOP_NAME"]
 
 
-@bp.route("/")
 def index():
     """The help center's front page: the knowledge base in the visitor's language."""
-    from app.help_center.kb_views import preferred_language
-
     return redirect(url_for("help_center.kb_home", lang=preferred_language()))
 
 
@@ -34,7 +30,6 @@ def _form_page(form: RequestForm, status: int = 200):
     return render_template("help_center/request.html", form=form, shop_name=_shop()), status
 
 
-@bp.route("/requests/new", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["HELPDESK_LIMIT_HELP_REQUESTS"], methods=["POST"])
 @accepts_files
 def new_request():
@@ -60,7 +55,13 @@ def new_request():
     return redirect(url_for("help_center.request_sent"))
 
 
-@bp.route("/requests/sent")
 def request_sent():
     """After a request: what happens next (the ticket's number is not in the address)."""
     return render_template("help_center/sent.html", shop_name=_shop())
+
+
+def register(bp: Blueprint) -> None:
+    """Add the front page and the request form to the help-center blueprint."""
+    bp.add_url_rule("/", view_func=index)
+    bp.add_url_rule("/requests/new", view_func=new_request, methods=["GET", "POST"])
+    bp.add_url_rule("/requests/sent", view_func=request_sent)

@@ -1,5 +1,10 @@
 """Operational endpoints: health check and the site root."""
 
-from app.system.views import bp
+from flask import Blueprint
+
+from app.system import views
+
+bp = Blueprint("system", __name__)
+views.register(bp)
 
 __all__ = ["bp"]

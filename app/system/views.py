@@ -5,10 +5,7 @@ from flask import Blueprint, current_app, jsonify, redirect, url_for
 from app.extensions import limiter
 from app.services.platform import health
 
-bp = Blueprint("system", __name__)
 
-
-@bp.route("/healthz")
 @limiter.exempt
 def healthz():
     """200 with the checks when the database answers, 503 otherwise."""
@@ -16,7 +13,12 @@ def healthz():
     return jsonify(body), 200 if healthy else 503
 
 
-@bp.route("/")
 def index():
     """The root sends visitors to the help center; agents know the /console address."""
     return redirect(url_for("help_center.index"))
+
+
+def register(bp: Blueprint) -> None:
+    """Add the health check and the site root to the system blueprint."""
+    bp.add_url_rule("/healthz", view_func=healthz)
+    bp.add_url_rule("/", view_func=index)

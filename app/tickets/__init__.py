@@ -1,11 +1,13 @@
-"""The console's tickets: views (lists), a ticket's page, new tickets on a customer's behalf, bulk
-updates and merges."""
+"""The console's tickets: views (lists), a ticket's page, new tickets on a customer's behalf, saved
+views, bulk updates and merges."""
 
-from app.tickets import bulk_views, merge_views, saved_view_routes  # noqa: F401  (saved views' routes join the blueprint)
-from app.tickets.views import bp
+from flask import Blueprint
 
-# The list's bulk update and a ticket's merge live in their own modules; their routes join this
-# blueprint here, explicitly.
+from app.tickets import bulk_views, merge_views, saved_views, views
+
+bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
+views.register(bp)
+saved_views.register(bp)
 bulk_views.register(bp)
 merge_views.register(bp)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from app.console.access import current_actor
+from app.auth.access import current_actor
 from app.services.errors import DomainError
 from app.services.platform import presence
 from app.services.tickets import bulk, groups

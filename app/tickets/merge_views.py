@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.console.access import current_actor
+from app.auth.access import current_actor
 from app.services.errors import DomainError
 from app.services.tickets import intake, merge
 from app.services.tickets.merge import DifferentRequestersError

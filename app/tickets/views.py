@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
-from app.console.access import current_actor
+from app.auth.access import current_actor
 from app.models.base import utcnow
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
@@ -31,16 +31,12 @@ from app.tickets.forms import (
 )
 from app.uploads import accepts_files, send_attachment, uploads_from
 
-bp = Blueprint("tickets", __name__, url_prefix="/console/tickets")
 
-
-@bp.app_template_filter("ticket_label")
 def ticket_label(value: str | None) -> str:
     """“on_hold” → “On hold”, for statuses, priorities and types; other values (names) as they are."""
     return LABELS.get(value or "", value or "")
 
 
-@bp.route("")
 @login_required
 def index():
     """A view's tickets (My open tickets by default), or one of the agent's saved views, narrowed
@@ -86,7 +82,6 @@ def index_page(*, bulk: BulkForm | None = None, bulk_error: str | None = None, c
                            bulk_error=bulk_error, conflict=conflict, selected=selected), status
 
 
-
 def _number(value: str) -> int:
     if not value.isdigit():
         raise NotFoundError("That saved view does not exist.")
@@ -102,7 +97,6 @@ def _list_args(view: str, filters, saved) -> dict:
     return {key: value for key, value in found.items() if value is not None}
 
 
-@bp.route("/counts")
 @login_required
 def counts():
     """The views' counts for the list's tabs (fetched by its script, so a page never waits for them)."""
@@ -110,7 +104,6 @@ def counts():
     return jsonify({view: lists.count_label(n) for view, n in found.items()})
 
 
-@bp.app_template_filter("business_time")
 def business_time(minutes: int) -> str:
     """Business minutes as “45 min”, “3 h 20 min”, “26 h” (hours, not days: a business day varies)."""
     if minutes < 60:
@@ -119,7 +112,6 @@ def business_time(minutes: int) -> str:
     return f"{hours} h {rest} min" if rest and hours < 10 else f"{hours} h"
 
 
-@bp.app_template_filter("time_ago")
 def time_ago(moment) -> str:
     """How long ago, on the wall clock: “5 min ago”, “3 h ago”, “6 d ago”."""
     minutes = max(0, int((utcnow() - moment).total_seconds() // 60))
@@ -128,7 +120,6 @@ def time_ago(moment) -> str:
     return f"{minutes // 60} h ago" if minutes < 48 * 60 else f"{minutes // 1440} d ago"
 
 
-@bp.app_template_filter("search_marks")
 def search_marks(snippet: str) -> Markup:
     """A search snippet, escaped, with the found words in <mark>."""
     escaped = str(escape(snippet))
@@ -155,14 +146,12 @@ def _page(ticket_id: int, *, reply=None, properties=None, conflict=None, status:
                            merge=MergeLookupForm(formdata=None)), status
 
 
-@bp.route("/<int:ticket_id>")
 @login_required
 def show(ticket_id: int):
     """One ticket: its thread, the reply box, its properties, the customer and the audit trail."""
     return _page(ticket_id)
 
 
-@bp.route("/<int:ticket_id>/reply", methods=["POST"])
 @login_required
 @accepts_files
 def reply(ticket_id: int):
@@ -182,14 +171,12 @@ def reply(ticket_id: int):
     return redirect(url_for("tickets.show", ticket_id=ticket_id))
 
 
-@bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(ticket_id: int, attachment_id: int):
     """A file in the ticket's thread (notes' included) as a download; 404 when it is not this ticket's."""
     return send_attachment(files.agent_download(ticket_id, attachment_id))
 
 
-@bp.route("/<int:ticket_id>/properties", methods=["POST"])
 @login_required
 def update(ticket_id: int):
     """Save the properties. Changed elsewhere since the form was loaded: 409, their changes listed,
@@ -210,7 +197,6 @@ def update(ticket_id: int):
     return redirect(url_for("tickets.show", ticket_id=ticket_id))
 
 
-@bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     """A ticket on a customer's behalf (a phone call, a letter): the agent writes the request."""
@@ -231,7 +217,6 @@ def new():
     return redirect(url_for("tickets.show", ticket_id=ticket.id))
 
 
-@bp.route("/from-conversation/<int:conversation_id>", methods=["POST"])
 @login_required
 def from_conversation(conversation_id: int):
     """Turn a chat into a ticket with its transcript (once: a second time opens that ticket). The
@@ -239,3 +224,19 @@ def from_conversation(conversation_id: int):
     ticket = updates.ticket_from_conversation(conversation_id, agent=current_user, by=current_actor())
     flash(f"The chat is ticket #{ticket.id} now, with its transcript.", "success")
     return redirect(url_for("tickets.show", ticket_id=ticket.id))
+
+
+def register(bp: Blueprint) -> None:
+    """Add the ticket pages to the tickets blueprint, and the ticket filters to every template."""
+    bp.add_app_template_filter(ticket_label, "ticket_label")
+    bp.add_app_template_filter(business_time, "business_time")
+    bp.add_app_template_filter(time_ago, "time_ago")
+    bp.add_app_template_filter(search_marks, "search_marks")
+    bp.add_url_rule("", view_func=index)
+    bp.add_url_rule("/counts", view_func=counts)
+    bp.add_url_rule("/<int:ticket_id>", view_func=show)
+    bp.add_url_rule("/<int:ticket_id>/reply", view_func=reply, methods=["POST"])
+    bp.add_url_rule("/<int:ticket_id>/attachments/<int:attachment_id>", view_func=attachment)
+    bp.add_url_rule("/<int:ticket_id>/properties", view_func=update, methods=["POST"])
+    bp.add_url_rule("/new", view_func=new, methods=["GET", "POST"])
+    bp.add_url_rule("/from-conversation/<int:conversation_id>", view_func=from_conversation, methods=["POST"])

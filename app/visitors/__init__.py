@@ -1,5 +1,10 @@
 """Visitors on the shop's site now, for agents to reach out to."""
 
-from app.visitors.views import bp
+from flask import Blueprint
+
+from app.visitors import views
+
+bp = Blueprint("visitors", __name__, url_prefix="/console/visitors")
+views.register(bp)
 
 __all__ = ["bp"]

@@ -7,11 +7,13 @@ from flask_login import login_required
 
 from app.services.platform import presence
 
-bp = Blueprint("visitors", __name__, url_prefix="/console/visitors")
 
-
-@bp.route("")
 @login_required
 def index():
     """Who has the shop open now: page, time on site, stage, cart; an agent can start a chat."""
     return render_template("visitors/index.html", visitors=presence.visitors_online())
+
+
+def register(bp: Blueprint) -> None:
+    """Add the visitors page to the visitors blueprint."""
+    bp.add_url_rule("", view_func=index)

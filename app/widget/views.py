@@ -6,12 +6,9 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 
 from app.security_headers import CSP
 
-bp = Blueprint("widget", __name__)
-
 CHAT_LANGUAGES = ("en", "pt", "nl")  # widget_chat.js and widget_nps.js have a catalogue for each
 
 
-@bp.route("/widget.js")
 def widget_js():
     """The embeddable script. Shops load it cross-origin, so it is marked cross-origin readable."""
     response = send_from_directory(current_app.static_folder, "js/widget.js", mimetype="text/javascript", max_age=300)
@@ -33,14 +30,19 @@ def _framed_page(template: str) -> Response:
     return response
 
 
-@bp.route("/widget/chat")
 def chat_page():
     """The chat UI, framed by /widget.js on a shop's page."""
     return _framed_page("widget/chat.html")
 
 
-@bp.route("/widget/nps")
 def nps_page():
     """The NPS card ("How likely are you to recommend us?"), framed by /widget.js over its launcher
     when the chat's socket hears `survey_requested` for NPS."""
     return _framed_page("widget/nps.html")
+
+
+def register(bp: Blueprint) -> None:
+    """Add the widget script and its framed pages to the widget blueprint."""
+    bp.add_url_rule("/widget.js", view_func=widget_js)
+    bp.add_url_rule("/widget/chat", view_func=chat_page)
+    bp.add_url_rule("/widget/nps", view_func=nps_page)

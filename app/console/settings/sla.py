@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.console.access import admin_required, current_actor
-from app.console.routing_views import Checkboxes, _label, _options, flag_options
+from app.auth.access import admin_required, current_actor
+from app.console.settings.routing import Checkboxes, _label, _options, flag_options
 from app.models.customer import STAGES
 from app.models.ticket import TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
@@ -139,6 +139,7 @@ def sla_policy_action(policy_id: int, action: str):
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › SLA to the console blueprint."""
     bp.add_url_rule("/settings/sla", view_func=sla_page, methods=["GET"])
     bp.add_url_rule("/settings/sla/calendar", view_func=save_calendar, methods=["POST"])
     bp.add_url_rule("/settings/sla/new", endpoint="new_sla_policy", view_func=sla_policy, methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import ActionForm, CannedResponseForm
 from app.services.customers.placeholders import PLACEHOLDERS
 from app.services.errors import DomainError, NotFoundError, StaleEditError
@@ -150,15 +150,16 @@ def own_canned_delete(response_id: int):
 
 
 def register(bp: Blueprint) -> None:
-    """Add these pages to the console blueprint (called before the blueprint is registered)."""
-    team, own = "/settings/canned-responses", "/account/canned-responses"
-    one_team, one_own = f"{team}/<int:response_id>", f"{own}/<int:response_id>"
-    for rule, view, method in (
-        (team, team_canned_responses, "GET"), (team, team_canned_create, "POST"),
-        (one_team, team_canned_edit, "GET"), (one_team, team_canned_update, "POST"),
-        (f"{one_team}/delete", team_canned_delete, "POST"),
-        (own, own_canned_responses, "GET"), (own, own_canned_create, "POST"),
-        (one_own, own_canned_edit, "GET"), (one_own, own_canned_update, "POST"),
-        (f"{one_own}/delete", own_canned_delete, "POST"),
-    ):
-        bp.add_url_rule(rule, view_func=view, methods=[method])
+    """Add the team's (Settings) and the agent's own (Account) canned responses to the console blueprint."""
+    bp.add_url_rule("/settings/canned-responses", view_func=team_canned_responses, methods=["GET"])
+    bp.add_url_rule("/settings/canned-responses", view_func=team_canned_create, methods=["POST"])
+    bp.add_url_rule("/settings/canned-responses/<int:response_id>", view_func=team_canned_edit, methods=["GET"])
+    bp.add_url_rule("/settings/canned-responses/<int:response_id>", view_func=team_canned_update, methods=["POST"])
+    bp.add_url_rule("/settings/canned-responses/<int:response_id>/delete", view_func=team_canned_delete,
+                    methods=["POST"])
+    bp.add_url_rule("/account/canned-responses", view_func=own_canned_responses, methods=["GET"])
+    bp.add_url_rule("/account/canned-responses", view_func=own_canned_create, methods=["POST"])
+    bp.add_url_rule("/account/canned-responses/<int:response_id>", view_func=own_canned_edit, methods=["GET"])
+    bp.add_url_rule("/account/canned-responses/<int:response_id>", view_func=own_canned_update, methods=["POST"])
+    bp.add_url_rule("/account/canned-responses/<int:response_id>/delete", view_func=own_canned_delete,
+                    methods=["POST"])

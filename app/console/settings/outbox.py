@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import select
 
-from app.console.access import admin_required
+from app.auth.access import admin_required
 from app.extensions import db
 from app.models import OutboxEmail
 
@@ -22,4 +22,5 @@ def outbox_page():
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › Email to the console blueprint."""
     bp.add_url_rule("/settings/email", view_func=outbox_page, methods=["GET"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.console.forms import LifecycleRulesForm
 from app.models import STAGES
 from app.services.customers import lifecycle

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.services.errors import DomainError
 from app.services.feedback import settings
 from app.services.feedback.settings import MAX_PERIOD_DAYS, MIN_PERIOD_DAYS, FeedbackSettings

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.services.errors import DomainError
 from app.services.tickets import saved_views
 from app.tickets.forms import SaveViewForm
-from app.tickets.views import bp
 
 
-@bp.route("/saved-views", methods=["POST"])
 @login_required
 def save_view():
     """Save the filters the list was showing (hidden fields) under the typed name; a name that
@@ -35,7 +33,6 @@ def save_view():
     return redirect(url_for("tickets.index", saved=saved.id))
 
 
-@bp.route("/saved-views/<int:view_id>/delete", methods=["POST"])
 @login_required
 def delete_view(view_id: int):
     """Delete one of the agent's saved views (another agent's: nothing happens; CSRF is checked
@@ -43,3 +40,9 @@ def delete_view(view_id: int):
     saved_views.delete_view(current_user.id, view_id)
     flash("Saved view deleted.", "success")
     return redirect(url_for("tickets.index"))
+
+
+def register(bp: Blueprint) -> None:
+    """Add saving and deleting a saved view to the tickets blueprint."""
+    bp.add_url_rule("/saved-views", view_func=save_view, methods=["POST"])
+    bp.add_url_rule("/saved-views/<int:view_id>/delete", view_func=delete_view, methods=["POST"])

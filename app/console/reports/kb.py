@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.console.access import current_actor
+from app.auth.access import current_actor
 from app.console.forms import GapDraftForm, ReportFilterForm
 from app.help_center.strings import language_name
 from app.services.errors import DomainError

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.console.access import admin_required, current_actor
-from app.console.routing_views import Checkboxes, _label, _options, _split, flag_options
+from app.auth.access import admin_required, current_actor
+from app.console.settings.routing import Checkboxes, _label, _options, _split, flag_options
 from app.models.customer import SEGMENTS, STAGES
 from app.services.customers import placeholders
 from app.services.errors import DomainError, NotFoundError
@@ -255,6 +255,7 @@ def delete_outreach_rule(rule_id: int):
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › Outreach to the console blueprint."""
     bp.add_url_rule("/settings/outreach", endpoint="outreach_rules", view_func=outreach_rules_page, methods=["GET"])
     bp.add_url_rule("/settings/outreach/cap", view_func=save_outreach_cap, methods=["POST"])
     bp.add_url_rule("/settings/outreach/new", endpoint="new_outreach_rule", view_func=outreach_rule,

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from app.console.forms import PeriodForm
-from app.console.outreach_report_views import _period
+from app.console.reports.outreach import _period
 from app.models import STAGES
 from app.models.base import utcnow
 from app.services.errors import DomainError
@@ -167,11 +167,14 @@ def minutes_text(minutes: float | None) -> str:
 
 
 def register(bp: Blueprint) -> None:
+    """Add the report pages and their CSVs to the console blueprint, and minutes_text to every template."""
     bp.add_app_template_filter(minutes_text, "minutes_text")
-    for name, view in (("support", reports_support), ("lifecycle", reports_lifecycle), ("loyalty", reports_loyalty),
-                       ("buying", reports_buying)):
-        bp.add_url_rule("/reports" if name == "support" else f"/reports/{name}", f"reports_{name}", view)
-    for name, view in (("support", reports_support_csv), ("lifecycle", reports_lifecycle_csv),
-                       ("cohorts", reports_cohorts_csv), ("loyalty", reports_loyalty_csv),
-                       ("buying", reports_buying_csv)):
-        bp.add_url_rule(f"/reports/{name}.csv", f"reports_{name}_csv", view)
+    bp.add_url_rule("/reports", view_func=reports_support)
+    bp.add_url_rule("/reports/lifecycle", view_func=reports_lifecycle)
+    bp.add_url_rule("/reports/loyalty", view_func=reports_loyalty)
+    bp.add_url_rule("/reports/buying", view_func=reports_buying)
+    bp.add_url_rule("/reports/support.csv", view_func=reports_support_csv)
+    bp.add_url_rule("/reports/lifecycle.csv", view_func=reports_lifecycle_csv)
+    bp.add_url_rule("/reports/cohorts.csv", view_func=reports_cohorts_csv)
+    bp.add_url_rule("/reports/loyalty.csv", view_func=reports_loyalty_csv)
+    bp.add_url_rule("/reports/buying.csv", view_func=reports_buying_csv)

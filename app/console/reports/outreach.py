@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
 
-from app.console.access import admin_required
+from app.auth.access import admin_required
 from app.console.forms import PeriodForm
-from app.console.outreach_views import ACTION_LABELS, VISITOR_LABELS, _duration, _label
+from app.console.settings.outreach import ACTION_LABELS, VISITOR_LABELS, _duration, _label
 from app.services.errors import DomainError, NotFoundError
 from app.services.outreach import reports as outreach_reports
 
@@ -62,5 +62,6 @@ def outreach_report():
 
 
 def register(bp: Blueprint) -> None:
+    """Add the outreach reports to the console blueprint."""
     bp.add_url_rule("/settings/outreach/report", view_func=outreach_report, methods=["GET"])
     bp.add_url_rule("/settings/outreach/<int:rule_id>/report", view_func=outreach_rule_report, methods=["GET"])

@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.models.customer import FLAGS, SEGMENTS, STAGES
 from app.models.ticket import TICKET_CHANNELS, TICKET_PRIORITIES
 from app.services.errors import DomainError, NotFoundError
@@ -208,6 +208,7 @@ def save_group(group_id: int | None = None):
 
 
 def register(bp: Blueprint) -> None:
+    """Add Settings › Routing and › Groups to the console blueprint."""
     bp.add_url_rule("/settings/routing", view_func=routing_rules, methods=["GET"])
     bp.add_url_rule("/settings/routing/new", endpoint="new_routing_rule", view_func=routing_rule,
                     methods=["GET", "POST"])

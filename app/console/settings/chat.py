@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from app.console.access import admin_required, current_actor
+from app.auth.access import admin_required, current_actor
 from app.services.conversations import settings as chat_settings
 from app.services.conversations.settings import ChatSettings, PrechatField
 from app.services.errors import DomainError
