@@ -51,7 +51,7 @@ def _answer(survey_id: int, answer: Answer, *, via: str, customer_id: int) -> Su
     if not written:
         return survey  # the same answer again: a retry
     try:
-        effects = record_answer(survey) if survey.kind == "nps" else None
+        effects = _nps_effects(survey) if survey.kind == "nps" else None
     except Exception:
         db.session.rollback()  # the answer is not stored without what it does
         raise
@@ -77,7 +77,7 @@ class AnswerEffects:
             realtime.ticket_changed(intake.ticket_payload(self.ticket), created=True)
 
 
-def record_answer(survey: Survey) -> AnswerEffects:
+def _nps_effects(survey: Survey) -> AnswerEffects:
     """When an NPS answer is written, in its transaction (flushes only).
 
     The answer is ingested as the customer's nps_submitted event, with an id made from the
