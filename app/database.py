@@ -9,6 +9,13 @@ from sqlalchemy.engine import Engine
 BUSY_TIMEOUT_S = 5.0
 
 
+class WriterBusy(TimeoutError):
+    """This process's writer lock stayed taken for the busy timeout: the same condition as SQLite's
+    own "database is locked", and named like it, so that callers retrying SQLITE_BUSY retry this."""
+
+    sqlite_errorname = "SQLITE_BUSY"
+
+
 def engine_options(config) -> dict:
     """The engine options for the configured database: a SQLite file cannot drop a connection the
     way a server can, so it skips the checkout ping, which would cost a statement per chat event."""
@@ -53,7 +60,7 @@ def _one_writer_per_process(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if not writer.acquire(timeout=BUSY_TIMEOUT_S):
-            raise exc.OperationalError("BEGIN IMMEDIATE", {}, TimeoutError("database is locked (in-process writer)"))
+            raise exc.OperationalError("BEGIN IMMEDIATE", {}, WriterBusy("database is locked (in-process writer)"))
         connection.info["holds_writer"] = True
         try:
             # A DEFERRED transaction that reads and then writes cannot wait for the write lock

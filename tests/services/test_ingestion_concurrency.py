@@ -149,3 +149,34 @@ def test_concurrent_batches_on_sqlite_never_surface_database_is_locked(app):
     assert sum(r.accepted for r in results) == 4000
     db.session.expire_all()
     assert _count(CustomerEvent) == 4000
+
+
+def test_a_batch_that_waited_out_the_busy_timeout_for_this_process_s_writer_is_run_again(app, monkeypatch):
+    """On a loaded machine a batch can wait the whole busy timeout behind this process's other
+    writers: that is SQLite's "database is locked" in another form, and is retried the same way."""
+    from app import database
+    from app.services.shop_events import ingestion
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    held, release = threading.Event(), threading.Event()
+
+    def writer_elsewhere():  # another request of this process, in the middle of its transaction
+        with app.app_context():
+            with db.engine.begin():
+                held.set()
+                release.wait(timeout=30)
+
+    real_transient, seen = ingestion._transient, []
+
+    def transient_then_free(exc):
+        seen.append(type(exc.orig).__name__)
+        release.set()  # the other writer commits once this batch has given up its first try
+        other.join(timeout=30)
+        return real_transient(exc)
+
+    monkeypatch.setattr(ingestion, "_transient", transient_then_free)
+    other = threading.Thread(target=writer_elsewhere)
+    other.start()
+    assert held.wait(timeout=30)
+    result = ingest_events(_events(5))
+    assert seen == ["WriterBusy"] and result.accepted == 5 and _count(CustomerEvent) == 5
