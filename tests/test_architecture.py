@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The domains, lowest first: each may import only domains before it.
 DOMAINS = ("platform", "customers", "access", "knowledge", "feedback", "tickets", "conversations", "outreach",
-           "shop_events", "reports")
+           "shop_events", "stores", "reports")
 # What every layer stands on; none of it imports a model, a service or a view.
 FOUNDATION = ("app.extensions", "app.database", "app.text_input", "app.json_input", "app.logging_setup", "app.jobs",
               "knowledge_base")
