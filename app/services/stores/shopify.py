@@ -111,7 +111,7 @@ def order_events(order: Mapping) -> list[dict]:
     total = _money(order.get("total_price"))
     events.append({
         "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": str(customer["id"]),
-        "timestamp": order["created_at"],
+        "timestamp": order.get("created_at"),
         "properties": {"order_id": str(order["id"]), "order_number": order.get("name"),
                        "currency": (order.get("currency") or "").upper(), "total": total or "0.00",
                        "items": [_line(item) for item in order.get("line_items") or []]}})
