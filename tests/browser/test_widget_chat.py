@@ -5,6 +5,7 @@ never see that section."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -157,6 +158,42 @@ def test_a_signed_in_customer_chats_as_themselves(browser, demo, agent_online): 
         owner = db.execute(
             "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
             " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Omar here, about my order.'").fetchall()
+    assert owner == [("cust-1002",)]
+    context.close()
+
+
+def _omars_identity(browser, demo) -> dict:  # noqa: F811
+    """Omar's identify call as the shop renders it for his pages (user_hash computed by its server)."""
+    context = browser.new_context(base_url=demo.shop_url)
+    page = context.new_page()
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Sign in as Omar").click()
+    expect(page.locator("[data-signed-in]")).to_be_visible()
+    calls = json.loads(page.locator("#helpdesk-calls").text_content())
+    context.close()
+    return next(call[1] for call in calls if call[0] == "identify")
+
+
+def test_a_chat_open_when_the_page_identifies_the_customer_opens_again_as_theirs(browser, demo, agent_online):  # noqa: F811
+    """A shop may identify the customer after they opened the chat (a single-page shop signing in,
+    or its script running after ours): the anonymous frame gives way to the customer's, still open."""
+    identity = _omars_identity(browser, demo)
+    context = browser.new_context(base_url=demo.shop_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.frame_locator('iframe[title="Chat"]')
+    expect(chat.locator("body[data-ready]")).to_have_count(1)
+    page.evaluate("identity => Helpdesk.identify(identity)", identity)
+    expect(page.get_by_role("button", name="Close chat")).to_be_visible()
+    chat.get_by_label("Your message").fill("Omar again, signed in now.")
+    chat.get_by_label("Your message").press("Enter")
+    expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
+    with sqlite3.connect(demo.database) as db:
+        owner = db.execute(
+            "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+            " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Omar again, signed in now.'").fetchall()
     assert owner == [("cust-1002",)]
     context.close()
 

@@ -379,9 +379,11 @@
     if (data.type === "helpdesk:proactive" && typeof data.text === "string") showPopup(String(data.agent || ""), data.text);
   }
 
-  function dropChat() {
+  function dropChat(reopen) {
     // After sign-out the next visitor must not see the customer's conversation: a new frame, later,
-    // for the new anonymous visitor (reset() changes the id right after this).
+    // for the new anonymous visitor (reset() changes the id right after this). After sign-in, a chat
+    // the visitor had open opens again, as the customer's: the page may identify them only after
+    // they opened it (a single-page shop, or a shop's script that runs after ours).
     if (!chat.frame) return;
     chat.frame.parentNode.removeChild(chat.frame);
     chat.frame = null;
@@ -390,7 +392,11 @@
     chat.unread = 0;
     chat.open = false;
     paintLauncher();
-    w.setTimeout(safe(function () { if (!chat.frame) makeFrame(); }), 0);
+    w.setTimeout(safe(function () {
+      if (chat.frame) return;
+      if (reopen) setChatOpen(true);
+      else makeFrame();
+    }), 0);
   }
 
   function addLauncher() {
@@ -449,7 +455,7 @@
     if (!before || before.fingerprint !== fingerprint) enqueue("identify", props);
     // Signed in without a page load (a single-page shop): the open chat frame still speaks for the
     // anonymous visitor, whose id now belongs to the customer. A new frame speaks for the customer.
-    if (chat.frame && (!before || before.customer_id !== identity.customer_id)) dropChat();
+    if (chat.frame && (!before || before.customer_id !== identity.customer_id)) dropChat(chat.open);
   }
 
   function track(type, properties) {
