@@ -49,15 +49,21 @@ def _shown(frame) -> list[str]:
     return frame.locator(".msg__body").all_inner_texts()
 
 
-@pytest.fixture
-def agent_online(demo):  # noqa: F811
-    """Bea with a console open and her status set to online: the widget offers a live chat."""
+@pytest.fixture(scope="module")
+def bea(demo):  # noqa: F811
+    """Bea signed in once for the module: a sign-in per test would meet the login rate limit."""
     session = helpers.sign_in(demo.server.url, *helpers.BEA)
-    client, _events = helpers.connect_console(demo.server.url, session)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def agent_online(demo, bea):  # noqa: F811
+    """Bea with a console open and her status set to online: the widget offers a live chat."""
+    client, _events = helpers.connect_console(demo.server.url, bea)
     assert client.call("set_presence", {"presence": "online"}, namespace=helpers.CONSOLE, timeout=5)["ok"]
     yield client
     client.disconnect()
-    session.close()
 
 
 def test_a_visitor_chats_from_the_shop_and_the_agent_reply_arrives_live(browser, demo, artifacts, agent_online):  # noqa: F811
@@ -162,12 +168,13 @@ def test_a_signed_in_customer_chats_as_themselves(browser, demo, agent_online): 
     context.close()
 
 
-def _omars_identity(browser, demo) -> dict:  # noqa: F811
-    """Omar's identify call as the shop renders it for his pages (user_hash computed by its server)."""
+def _mias_identity(browser, demo) -> dict:  # noqa: F811
+    """Mia's identify call as the shop renders it for her pages (user_hash computed by its server).
+    Mia chats in no other test of this module, so her chat starts empty."""
     context = browser.new_context(base_url=demo.shop_url)
     page = context.new_page()
     page.goto("/sign-in")
-    page.get_by_role("button", name="Sign in as Omar").click()
+    page.get_by_role("button", name="Sign in as Mia").click()
     expect(page.locator("[data-signed-in]")).to_be_visible()
     calls = json.loads(page.locator("#helpdesk-calls").text_content())
     context.close()
@@ -177,7 +184,7 @@ def _omars_identity(browser, demo) -> dict:  # noqa: F811
 def test_a_chat_open_when_the_page_identifies_the_customer_opens_again_as_theirs(browser, demo, agent_online):  # noqa: F811
     """A shop may identify the customer after they opened the chat (a single-page shop signing in,
     or its script running after ours): the anonymous frame gives way to the customer's, still open."""
-    identity = _omars_identity(browser, demo)
+    identity = _mias_identity(browser, demo)
     context = browser.new_context(base_url=demo.shop_url)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -187,14 +194,15 @@ def test_a_chat_open_when_the_page_identifies_the_customer_opens_again_as_theirs
     expect(chat.locator("body[data-ready]")).to_have_count(1)
     page.evaluate("identity => Helpdesk.identify(identity)", identity)
     expect(page.get_by_role("button", name="Close chat")).to_be_visible()
-    chat.get_by_label("Your message").fill("Omar again, signed in now.")
+    expect(chat.locator("body[data-ready]")).to_have_count(1)  # the customer's frame, ready
+    chat.get_by_label("Your message").fill("Mia here, signed in now.")
     chat.get_by_label("Your message").press("Enter")
     expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
     with sqlite3.connect(demo.database) as db:
         owner = db.execute(
             "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
-            " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Omar again, signed in now.'").fetchall()
-    assert owner == [("cust-1002",)]
+            " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Mia here, signed in now.'").fetchall()
+    assert owner == [("cust-1001",)]
     context.close()
 
 
