@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from app.models.base import utcnow
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_demo_shop import _console_as_admin, demo  # noqa: F401  (this module's demo shop)
-from tests.browser.test_widget_chat import _chat_frame, _check_accessible, agent_online  # noqa: F401
+from tests.browser.test_widget_chat import _chat_frame, _check_accessible, agent_online, bea  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
