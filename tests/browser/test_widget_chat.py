@@ -147,6 +147,14 @@ def test_the_launcher_and_chat_follow_the_page_language(browser, demo, artifacts
     context.close()
 
 
+def _owners_of(demo, body: str) -> list[str]:  # noqa: F811
+    """The shop's ids of the customers whose conversations hold a message with this body."""
+    with sqlite3.connect(demo.database) as db:
+        return [row[0] for row in db.execute(
+            "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+            " JOIN customers c ON c.id = v.customer_id WHERE m.body = ?", (body,))]
+
+
 def test_a_signed_in_customer_chats_as_themselves(browser, demo, agent_online):  # noqa: F811
     """The shop page hands customer_id and user_hash to the frame: the conversation is Omar's."""
     context = browser.new_context(base_url=demo.shop_url)
@@ -160,11 +168,7 @@ def test_a_signed_in_customer_chats_as_themselves(browser, demo, agent_online): 
     chat.get_by_label("Your message").fill("Omar here, about my order.")
     chat.get_by_label("Your message").press("Enter")
     expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
-    with sqlite3.connect(demo.database) as db:
-        owner = db.execute(
-            "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
-            " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Omar here, about my order.'").fetchall()
-    assert owner == [("cust-1002",)]
+    assert _owners_of(demo, "Omar here, about my order.") == ["cust-1002"]
     context.close()
 
 
@@ -198,11 +202,7 @@ def test_a_chat_open_when_the_page_identifies_the_customer_opens_again_as_theirs
     chat.get_by_label("Your message").fill("Mia here, signed in now.")
     chat.get_by_label("Your message").press("Enter")
     expect(chat.locator(".msg--mine[data-seq]")).to_have_count(1)
-    with sqlite3.connect(demo.database) as db:
-        owner = db.execute(
-            "SELECT c.external_id FROM messages m JOIN conversations v ON v.id = m.conversation_id"
-            " JOIN customers c ON c.id = v.customer_id WHERE m.body = 'Mia here, signed in now.'").fetchall()
-    assert owner == [("cust-1001",)]
+    assert _owners_of(demo, "Mia here, signed in now.") == ["cust-1001"]
     context.close()
 
 
