@@ -18,7 +18,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+
+from app.services.stores.mapping import email, line, money, name_of
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -60,32 +61,17 @@ def delivery(headers: Mapping[str, str]) -> Delivery:
 # --- payloads to events ------------------------------------------------------------------------
 
 
-def _money(value) -> str | None:
-    """A Shopify amount ("199.00") as our events carry it: a string with two places, never a float."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return str(amount.quantize(Decimal("0.01"))) if amount.is_finite() and amount >= 0 else None
-
-
-def _name(person: Mapping) -> str | None:
-    name = " ".join(part for part in (person.get("first_name"), person.get("last_name")) if part)
-    return name or None
-
-
 def _line(item: Mapping) -> dict:
     """A line item in our words: a line without a SKU is named by its variant, product or line id."""
-    sku = item.get("sku") or next((f"{kind}-{item[key]}" for kind, key in (
-        ("variant", "variant_id"), ("product", "product_id"), ("line", "id")) if item.get(key)), "unknown")
-    return {"sku": str(sku)[:128], "name": str(item.get("title") or item.get("name") or sku)[:255],
-            "quantity": int(item.get("quantity") or 0), "unit_price": _money(item.get("price")) or "0.00"}
+    return line(item.get("sku"), item.get("title") or item.get("name"), item.get("quantity"), item.get("price"),
+                ("variant", item.get("variant_id")), ("product", item.get("product_id")), ("line", item.get("id")))
 
 
 def _identify(customer: Mapping, when: str) -> dict:
     """The shop's word on who the customer is (an email the server sends verifies it)."""
     properties = {key: value for key, value in (
-        ("email", customer.get("email")), ("name", _name(customer)), ("phone", customer.get("phone"))) if value}
+        ("email", email(customer.get("email"))), ("name", name_of(customer)),
+        ("phone", str(customer.get("phone") or "")[:50])) if value}
     return {"id": f"shopify-customer-{customer['id']}-{customer.get('updated_at') or when}", "type": "identify",
             "customer_id": str(customer["id"]), "timestamp": customer.get("updated_at") or when,
             "properties": properties}
@@ -108,7 +94,7 @@ def order_events(order: Mapping) -> list[dict]:
     events = [_identify(customer, order.get("created_at"))]
     if order.get("cancelled_at"):
         return events
-    total = _money(order.get("total_price"))
+    total = money(order.get("total_price"))
     events.append({
         "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": str(customer["id"]),
         "timestamp": order.get("created_at"),
