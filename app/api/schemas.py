@@ -5,9 +5,10 @@ from marshmallow import Schema, fields, validate
 from app.models.customer import STAGES
 
 
-def _money(**kwargs) -> fields.Decimal:
+def _money(description: str | None = None, **kwargs) -> fields.Decimal:
     """Amounts are sent as decimal strings ("12.50"), never floats; the document says so."""
-    return fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"}, **kwargs)
+    metadata = {"type": "string", "format": "decimal"} | ({"description": description} if description else {})
+    return fields.Decimal(as_string=True, metadata=metadata, **kwargs)
 
 
 class ApiKeyInfoSchema(Schema):
@@ -63,7 +64,9 @@ class OrderOutSchema(Schema):
     placed_at = fields.DateTime()
     total = _money()
     currency = fields.String(allow_none=True)
-    refunded_at = fields.DateTime(allow_none=True)
+    refunded_at = fields.DateTime(allow_none=True, metadata={"description": "When the whole order was refunded."})
+    refunded_amount = _money("Refunded so far (partial refunds add up).")
+    cancelled_at = fields.DateTime(allow_none=True)
     items = fields.List(fields.Nested(LineItemOutSchema))
 
 

@@ -50,8 +50,12 @@ class Cart(db.Model):
 
 
 class Order(db.Model):
-    """An order, once, whatever the number of order_placed deliveries. A refund that arrives
-    before its order creates the row with only `refunded_at`; the order fills it in later.
+    """An order, once, whatever the number of order_placed deliveries. A refund or cancellation
+    that arrives before its order creates the row with only that fact; the order fills it in later.
+
+    `refunded_amount` adds up partial refunds; `refunded_at` is set once the whole order is
+    refunded (a refund without an amount, or refunds reaching the total). A refunded or cancelled
+    order no longer counts: it leaves the order count and lifetime value.
 
     `confirmed` is False while the order is known only from a shopper's page (a claim): the shop's
     server has the last word on whose order it is and what it holds (app/services/customers/orders.py)."""
@@ -65,6 +69,9 @@ class Order(db.Model):
     total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), nullable=False)
     currency: Mapped[str | None] = mapped_column(String(3))
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refunded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), server_default="0",
+                                                     nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed: Mapped[bool] = mapped_column(default=True, server_default=true(), nullable=False)
 
     items: Mapped[list[OrderItem]] = relationship(
@@ -79,8 +86,13 @@ class Order(db.Model):
 
     @property
     def counts(self) -> bool:
-        """Placed and not refunded: the orders that make a customer a buyer."""
-        return self.placed_at is not None and self.refunded_at is None
+        """Placed, not refunded in full and not cancelled: the orders that make a customer a buyer."""
+        return self.placed_at is not None and self.refunded_at is None and self.cancelled_at is None
+
+    @property
+    def net_total(self) -> Decimal:
+        """What the customer paid and kept: the total less partial refunds."""
+        return max(self.total - (self.refunded_amount or Decimal("0")), Decimal("0"))
 
 
 class OrderItem(db.Model):

@@ -20,6 +20,7 @@ KIND_CATEGORIES = {
     "checkout_started": "cart",
     "order_placed": "order",
     "order_refunded": "refund",
+    "order_cancelled": "refund",
     "identify": "identity",
     "signed_up": "identity",
     "subscribed": "identity",

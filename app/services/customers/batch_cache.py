@@ -8,7 +8,7 @@ from sqlalchemy import or_
 from app.extensions import db
 from app.models import AnonymousVisitor, Cart, Customer, Order
 
-ORDER_TYPES = ("order_placed", "order_refunded")
+ORDER_TYPES = ("order_placed", "order_refunded", "order_cancelled")
 CHUNK = 500  # ids per IN (…): far below SQLite's and PostgreSQL's parameter limits
 
 

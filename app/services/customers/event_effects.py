@@ -120,11 +120,16 @@ def _order_refunded(customer: Customer, event: dict, cache: BatchCache) -> None:
     orders.refund_order(customer, event["properties"], event["timestamp"], cache, source=event["source"])
 
 
+def _order_cancelled(customer: Customer, event: dict, cache: BatchCache) -> None:
+    orders.cancel_order(customer, event["properties"], event["timestamp"], cache, source=event["source"])
+
+
 HANDLERS = {
     "identify": _identify,
     "page_viewed": _page_viewed,
     "order_placed": _order_placed,
     "order_refunded": _order_refunded,
+    "order_cancelled": _order_cancelled,
     "signed_up": _signed_up,
     "referral_made": _referral,
     "nps_submitted": _nps,

@@ -1,4 +1,5 @@
-"""Orders from order_placed / order_refunded events, and the order facts derived from them.
+"""Orders from order_placed / order_refunded / order_cancelled events, and the order facts derived
+from them.
 Helpers for ingestion and merges: they flush, never commit.
 
 The shop's server is the source of truth for orders. A shopper's page may report an order too
@@ -61,33 +62,68 @@ def place_order(customer: Customer, props: dict, placed_at: datetime, cache: Bat
         return False  # a repeated delivery of the same order
     earlier_copy = order.placed_at is not None
     _fill(order, props, placed_at)
+    _refunded_in_full(order, placed_at)
     if earlier_copy or order.customer_id != customer.id:  # the latter: a refund's placeholder, on its customer
         _recount_owner(order, customer, cache)
-    elif order.refunded_at is None:
+    elif order.counts:
         _add_order_facts(customer, order)
     return True
 
 
 def refund_order(customer: Customer, props: dict, refunded_at: datetime, cache: BatchCache, *, source: str) -> bool:
-    """Mark an order refunded (creating a confirmed placeholder if the order has not arrived yet).
+    """Record a refund: of `amount` when the event gives one (a partial refund; each refund event
+    counts once, ingestion drops repeats by event id), else of the whole order. Refunds reaching
+    the order's total refund it whole. A refund that arrives before its order creates a confirmed
+    placeholder that the order fills in later.
 
     Only the server refunds (pages may not send order_refunded at all; should one get here, it is
     ignored). A refund of an order id another customer's page claimed takes the id from the claim:
     the row becomes the server's customer's placeholder, for the server's order_placed to fill in.
     """
-    if not speaks_for_shop(source):
+    order = _server_order(customer, props, cache, source)
+    if order is None or order.refunded_at is not None:
         return False
+    amount = props.get("amount")
+    if amount is None:
+        order.refunded_at = refunded_at
+    else:
+        order.refunded_amount = (order.refunded_amount or Decimal("0")) + Decimal(amount)
+        _refunded_in_full(order, refunded_at)
+    if order.placed_at is not None:
+        _recount_owner(order, customer, cache)
+    return True
+
+
+def cancel_order(customer: Customer, props: dict, cancelled_at: datetime, cache: BatchCache, *, source: str) -> bool:
+    """Mark an order cancelled: it leaves the customer's order count and lifetime value. Like a
+    refund, only the server's word counts, and a cancellation before its order leaves a placeholder."""
+    order = _server_order(customer, props, cache, source)
+    if order is None or order.cancelled_at is not None:
+        return False
+    order.cancelled_at = cancelled_at
+    if order.placed_at is not None:
+        _recount_owner(order, customer, cache)
+    return True
+
+
+def _server_order(customer: Customer, props: dict, cache: BatchCache, source: str) -> Order | None:
+    """The order a server's refund or cancellation is about (a placeholder when it has not arrived;
+    the id taken from another customer's claim); None when a page sent it."""
+    if not speaks_for_shop(source):
+        return None
     order = cache.order(props["order_id"])
     if order is None:
         order = _new_order(props["order_id"], customer, cache, confirmed=True)
     elif not order.confirmed and order.customer_id != customer.id:
         _release_claim(order, customer, cache)
-    if order.refunded_at is not None:
-        return False
-    order.refunded_at = refunded_at
-    if order.placed_at is not None:
-        _recount_owner(order, customer, cache)
-    return True
+    return order
+
+
+def _refunded_in_full(order: Order, at: datetime) -> None:
+    """Partial refunds that reach a placed order's total refund it whole."""
+    if order.refunded_at is None and order.placed_at is not None and order.total > 0 \
+            and (order.refunded_amount or Decimal("0")) >= order.total:
+        order.refunded_at = at
 
 
 def _take_over(order: Order, customer: Customer, props: dict, placed_at: datetime, cache: BatchCache) -> None:
@@ -98,6 +134,7 @@ def _take_over(order: Order, customer: Customer, props: dict, placed_at: datetim
     claimant = order.customer_id
     order.customer_id, order.confirmed = customer.id, True
     _fill(order, props, placed_at)
+    _refunded_in_full(order, placed_at)
     if claimant != customer.id:
         _recount_other(claimant, cache)  # flushes: the recount below then finds the order on its new customer
     recount(customer)
@@ -145,7 +182,7 @@ def _add_order_facts(customer: Customer, order: Order) -> None:
         gap = (order.placed_at - customer.last_order_at).days
         customer.max_order_gap_days = max(customer.max_order_gap_days, gap)
     customer.order_count += 1
-    customer.lifetime_value = (customer.lifetime_value or Decimal("0")) + order.total
+    customer.lifetime_value = (customer.lifetime_value or Decimal("0")) + order.net_total
     customer.first_order_at = customer.first_order_at or order.placed_at
     customer.last_order_at = order.placed_at
 
@@ -161,7 +198,7 @@ def _orders_of(customer: Customer) -> set[Order]:
 
 def recount(customer: Customer) -> None:
     """Recompute order facts from the customer's orders (merges, refunds, late orders)."""
-    placed = sorted((o.placed_at, o.total) for o in _orders_of(customer) if o.counts)
+    placed = sorted((o.placed_at, o.net_total) for o in _orders_of(customer) if o.counts)
     customer.order_count = len(placed)
     customer.lifetime_value = sum((total for _, total in placed), Decimal("0"))
     customer.first_order_at = placed[0][0] if placed else None

@@ -139,6 +139,7 @@ JOURNEY_TITLES = {
     "checkout_started": "Started checkout",
     "order_placed": "Placed an order",
     "order_refunded": "Order refunded",
+    "order_cancelled": "Order cancelled",
     "identify": "Identified",
     "signed_up": "Signed up",
     "subscribed": "Subscribed",
@@ -222,7 +223,7 @@ def profile_document(context: CustomerContext) -> dict:
         },
         "orders": [
             {"order_id": o.external_order_id, "placed_at": o.placed_at, "total": o.total, "currency": o.currency,
-             "refunded_at": o.refunded_at,
+             "refunded_at": o.refunded_at, "refunded_amount": o.refunded_amount, "cancelled_at": o.cancelled_at,
              "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price": i.unit_price}
                        for i in o.items]}
             for o in context.orders

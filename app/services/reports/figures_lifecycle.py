@@ -44,7 +44,7 @@ def _cohorts(since: datetime, until: datetime) -> Iterable[Row]:
     A customer's cohort is the month of their first order that counts (placed, not refunded),
     read from all their orders, not only those of the months rebuilt.
     """
-    counted = (Order.placed_at.is_not(None), Order.refunded_at.is_(None))
+    counted = (Order.placed_at.is_not(None), Order.refunded_at.is_(None), Order.cancelled_at.is_(None))
     buyers = select(Order.customer_id).where(Order.placed_at >= since, Order.placed_at < until, *counted)
     rows = db.session.execute(
         select(Order.customer_id, Order.placed_at, Customer.is_churned)

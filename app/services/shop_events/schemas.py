@@ -79,7 +79,13 @@ class OrderPlacedProps(CartProps):
 
 class OrderRefundedProps(_Props):
     order_id = fields.String(required=True, validate=ID)
-    amount = fields.Decimal(**MONEY)
+    amount = fields.Decimal(**MONEY, metadata={
+        "description": "The amount this refund gave back (a partial refund; each refund event counts once). "
+                       "Omitted: the whole order is refunded."})
+
+
+class OrderCancelledProps(_Props):
+    order_id = fields.String(required=True, validate=ID)
 
 
 class ReviewProps(_Props):
@@ -105,6 +111,7 @@ PROPERTY_SCHEMAS: dict[str, type[Schema]] = {
     "checkout_started": CheckoutStartedProps,
     "order_placed": OrderPlacedProps,
     "order_refunded": OrderRefundedProps,
+    "order_cancelled": OrderCancelledProps,
     "signed_up": _Props,
     "subscribed": _Props,
     "unsubscribed": _Props,
