@@ -92,7 +92,8 @@ def _orders_of(customer_ids: Iterable[int], before: datetime) -> dict[int, list[
         rows = db.session.execute(
             select(Order.customer_id, Order.placed_at)
             .where(Order.customer_id.in_(ids[start:start + _IDS_PER_QUERY]), Order.placed_at.is_not(None),
-                   Order.refunded_at.is_(None), Order.cancelled_at.is_(None), Order.placed_at < before).order_by(Order.customer_id, Order.placed_at))
+                   Order.refunded_at.is_(None), Order.cancelled_at.is_(None), Order.placed_at < before)
+            .order_by(Order.customer_id, Order.placed_at))
         for customer_id, placed in rows:
             orders.setdefault(customer_id, []).append(placed)
     return orders
