@@ -157,6 +157,12 @@ class Config:
         self.HELPDESK_KB_LANGUAGES = _env_list("HELPDESK_KB_LANGUAGES") or ["en", "pt", "nl"]
         self.HELPDESK_KB_INDEX_DIR = _env("HELPDESK_KB_INDEX_DIR")  # default: HELPDESK_DATA_DIR/kb_index
         self.HELPDESK_LIMIT_KB_SEARCH = _env("HELPDESK_LIMIT_KB_SEARCH", "120 per minute")
+        # Store connections (Shopify, WooCommerce): their credentials are encrypted with this key
+        # (Fernet; several, comma-separated, to rotate: the first encrypts, any decrypts). Unset: a
+        # key derived from SECRET_KEY. How many months of history a new connection imports.
+        self.HELPDESK_ENCRYPTION_KEYS = [k.strip() for k in (_env("HELPDESK_ENCRYPTION_KEY") or "").split(",")
+                                         if k.strip()]
+        self.HELPDESK_STORE_BACKFILL_MONTHS = _env_int("HELPDESK_STORE_BACKFILL_MONTHS", 12)
         # The address customers' links point at (emails are read outside any request).
         self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 

@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.help_center import bp as help_bp
     from app.inbox import bp as inbox_bp
+    from app.store_webhooks import bp as store_webhooks_bp
     from app.system import bp as system_bp
     from app.tickets import bp as tickets_bp
     from app.visitors import bp as visitors_bp
@@ -104,4 +105,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(visitors_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(store_webhooks_bp)
     init_api(api)

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import cli_stores
 from app.demo import seed
 from app.jobs import PERIODIC_JOBS
 from app.jobs.backends import resolve
@@ -132,5 +133,6 @@ def kb_reconcile() -> None:
 
 
 def init_app(app: Flask) -> None:
+    cli_stores.register(helpdesk)
     app.cli.add_command(helpdesk)
     app.cli.add_command(kb)

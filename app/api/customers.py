@@ -1,6 +1,9 @@
-"""GET /api/v1/customers/<customer_id>: the profile the helpdesk keeps of one of the shop's customers."""
+"""GET /api/v1/customers/<customer_id>: the profile the helpdesk keeps of one of the shop's customers;
+GET /api/v1/customers?email=E: the profiles an address is on (a guest's orders are keyed by email)."""
 
 from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
 
 from app.api.auth import protect
 from app.api.blueprint import Blueprint
@@ -12,6 +15,26 @@ MAX_ID_LENGTH = 128
 
 bp = Blueprint("customers", __name__, url_prefix="/api/v1", description="Customer profiles.")
 protect(bp)
+
+
+class CustomerSearchArgsSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         metadata={"description": "The address, compared without case."})
+
+
+class CustomerListSchema(Schema):
+    results = fields.List(fields.Nested(CustomerProfileSchema), required=True)
+
+
+@bp.route("/customers")
+@bp.arguments(CustomerSearchArgsSchema, location="query")
+@bp.response(200, CustomerListSchema)
+def find_customers(args: dict):
+    """The profiles with this email, whole as GET /customers/<id> gives them (at most 20): the
+    profile the address is verified on first (a guest's orders from a store are keyed by their
+    email), then profiles that only give it as a contact address."""
+    return {"results": [queries.profile_document(queries.customer_context(c.id)) for c in
+                        queries.by_email(args["email"])]}
 
 
 @bp.route("/customers/<string:customer_id>")

@@ -7,8 +7,6 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
-
 from app.extensions import db
 from app.models import Customer, Order
 from app.services.shop_events.ingestion import ingest_events
@@ -45,10 +43,19 @@ def test_the_delivery_names_its_topic_shop_and_id():
     assert shopify.delivery(headers) == shopify.Delivery("orders/create", "tea.myshopify.com", "b54557e4-bdd9")
 
 
+def _by_type(events: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for event in events:
+        grouped.setdefault(event["type"], []).append(event)
+    return grouped
+
+
 def test_an_order_becomes_the_customers_identity_and_their_order_in_our_words():
-    identify, placed = shopify.order_events(ORDER)
-    for event in (identify, placed):
+    events = shopify.order_events(ORDER)
+    for event in events:
         validate_event(event)  # the events API's own schema accepts them
+    kinds = _by_type(events)
+    identify, placed = kinds["identify"][0], kinds["order_placed"][0]
     assert identify["customer_id"] == placed["customer_id"] == "115310627314723954"
     assert identify["properties"] == {"email": "jon@example.com", "name": "Jon Snow"}
     assert placed["id"] == "shopify-order-820982911946154508"
@@ -56,26 +63,50 @@ def test_an_order_becomes_the_customers_identity_and_their_order_in_our_words():
     # a line without a SKU is named by its variant
     assert [(i["sku"], i["quantity"], i["unit_price"]) for i in placed["properties"]["items"]] == [
         ("IPOD2008PINK", 1, "199.00"), ("variant-808950811", 1, "199.00")]
+    # the cart the order came from is the customer's, and empty from the order on
+    link = kinds["identify"][1]
+    assert link["anonymous_id"] == shopify.cart_key(ORDER["cart_token"])
+    assert link["customer_id"] == placed["customer_id"]
+    assert kinds["cart_updated"][0]["properties"]["items"] == []
 
 
 def test_an_order_and_its_update_count_once_for_the_customer(any_app):
-    first = ingest_events(shopify.order_events(ORDER), source="api")
+    first = ingest_events(shopify.order_events(ORDER), source="shopify")
     updated = copy.deepcopy(ORDER) | {"updated_at": "2026-11-20T10:20:00-05:00", "financial_status": "paid"}
-    again = ingest_events(shopify.order_events(updated), source="api")
-    assert (first.accepted, again.accepted, again.duplicates) == (2, 0, 2)
+    again = ingest_events(shopify.order_events(updated), source="shopify")
+    assert first.accepted == len(shopify.order_events(ORDER)) and again.accepted == 0
     customer = db.session.scalar(db.select(Customer).where(Customer.external_id == "115310627314723954"))
     assert customer.order_count == 1 and customer.email == "jon@example.com"
     order = db.session.scalar(db.select(Order).where(Order.customer_id == customer.id))
     assert order.external_order_id == "820982911946154508" and str(order.total) == "403.00" and order.currency == "EUR"
 
 
-@pytest.mark.parametrize("change", [
-    {"customer": None},  # a guest checkout: found by email, a later slice
-    {"cancelled_at": "2026-11-20T11:00:00-05:00"},  # the pipeline has no cancellation yet
-])
-def test_orders_this_slice_does_not_count_yet_place_no_order(change):
-    events = shopify.order_events(ORDER | change)
-    assert all(event["type"] == "identify" for event in events)
+def test_a_guest_order_is_keyed_by_its_email():
+    kinds = _by_type(shopify.order_events(ORDER | {"customer": None}))
+    assert kinds["identify"][0]["customer_id"] == "email:jon@example.com"
+    assert kinds["identify"][0]["properties"]["email"] == "jon@example.com"
+    assert kinds["order_placed"][0]["customer_id"] == "email:jon@example.com"
+
+
+def test_a_guest_order_without_an_email_says_nothing():
+    assert shopify.order_events(ORDER | {"customer": None, "email": None, "contact_email": None}) == []
+
+
+def test_a_cancelled_order_is_placed_and_cancelled():
+    kinds = _by_type(shopify.order_events(ORDER | {"cancelled_at": "2026-11-20T11:00:00-05:00"}))
+    assert kinds["order_cancelled"][0]["properties"]["order_id"] == "820982911946154508"
+    assert kinds["order_placed"]
+
+
+def test_the_refunds_an_order_carries_count_once_each_with_their_money():
+    refund = {"id": 509562969, "order_id": ORDER["id"], "created_at": "2026-11-21T09:00:00-05:00",
+              "transactions": [{"kind": "refund", "status": "success", "amount": "41.94"},
+                               {"kind": "refund", "status": "failure", "amount": "10.00"}]}
+    kinds = _by_type(shopify.order_events(ORDER | {"refunds": [refund]}))
+    [refunded] = kinds["order_refunded"]
+    assert refunded["id"] == "shopify-refund-509562969" and refunded["properties"]["amount"] == "41.94"
+    assert shopify.refund_events(refund, "115310627314723954") == [refunded]  # refunds/create: the same event
+    assert shopify.refund_events(refund | {"transactions": []}, "1") == []  # a restock only
 
 
 def test_a_customer_payload_is_their_identity():

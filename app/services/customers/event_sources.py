@@ -8,7 +8,9 @@ allow-list, so that a new source is untrusted until someone decides otherwise.
 
 from __future__ import annotations
 
-SERVER_SOURCES = frozenset({"api", "demo", "survey"})
+# The store connectors (app/services/stores/) speak for the shop: their webhooks are signed with the
+# store's secret and their backfill reads the store's own API.
+SERVER_SOURCES = frozenset({"api", "demo", "survey", "shopify", "woocommerce"})
 
 
 def speaks_for_shop(source: str | None) -> bool:

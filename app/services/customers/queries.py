@@ -45,6 +45,18 @@ def get_by_external_id(external_id: str) -> Customer:
     return customer
 
 
+def by_email(address: str, *, limit: int = 20) -> list[Customer]:
+    """The live profiles an address is on, as the shop's server asks for them (a guest order is
+    keyed by its email): the verified owner's first, then profiles that only give it as a contact
+    address; shop customers before others, oldest first."""
+    address = address.strip().lower()
+    return list(db.session.scalars(
+        db.select(Customer).where(or_(Customer.verified_email == address, Customer.email == address),
+                                  Customer.erased_at.is_(None))
+        .order_by((Customer.verified_email == address).desc(), Customer.external_id.is_(None), Customer.id)
+        .limit(limit)))
+
+
 def customer_context(customer_id: int, *, order_limit: int = 20) -> CustomerContext:
     """The profile, current cart, latest orders with items, the stage history, the latest
     conversations and whether the visitor is on the site now."""

@@ -18,8 +18,9 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
-from app.services.stores.mapping import email, line, money, name_of
+from app.services.stores.mapping import email, guest_customer_id, line, money, name_of
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -84,22 +85,141 @@ def customer_events(customer: Mapping) -> list[dict]:
     return [_identify(customer, customer.get("created_at"))]
 
 
-def order_events(order: Mapping) -> list[dict]:
-    """orders/create, orders/updated, orders/paid: the customer (when the order has one) and the
-    order, once per order id. Not mapped yet: a guest order (no customer), which needs its profile
-    found by email, and a cancelled order, which the pipeline has no event for."""
-    customer = order.get("customer") or {}
-    if not customer.get("id") or not order.get("id"):
+def cart_key(token) -> str | None:
+    """The anonymous id a Shopify cart is known by until someone owns it: carts carry no customer.
+    A checkout or an order naming the cart's token links it (and its visitor history) to the
+    customer; so does the widget on the theme, which reports the visitor's cart token."""
+    token = str(token or "").strip()
+    return f"shopify-cart-{token}"[:128] if token else None
+
+
+def _buyer(resource: Mapping) -> tuple[str | None, list[dict]]:
+    """Who a checkout or order is for: the customer, or a guest keyed by the email given (the
+    shop's word, so it verifies the address), with the events that say so. (None, []) when neither."""
+    customer = resource.get("customer") or {}
+    when = resource.get("updated_at") or resource.get("created_at")
+    if customer.get("id"):
+        return str(customer["id"]), [_identify(customer, when)]
+    address = email(resource.get("email") or resource.get("contact_email") or customer.get("email"))
+    if not address:
+        return None, []
+    person = resource.get("billing_address") or resource.get("shipping_address") or customer
+    properties = {"email": address} | ({"name": name_of(person)} if name_of(person) else {})
+    guest = guest_customer_id(address)
+    return guest, [{"id": f"shopify-guest-{resource.get('id') or resource.get('token')}-{when}",
+                    "type": "identify", "customer_id": guest, "timestamp": when, "properties": properties}]
+
+
+def _cart_link(customer_id: str, token, when: str) -> list[dict]:
+    """The identify that hands the cart's anonymous profile (its cart, its visits) to the customer."""
+    key = cart_key(token)
+    if not key:
         return []
-    events = [_identify(customer, order.get("created_at"))]
-    if order.get("cancelled_at"):
-        return events
-    total = money(order.get("total_price"))
+    return [{"id": f"shopify-cart-link-{token}-{customer_id}"[:128], "type": "identify", "customer_id": customer_id,
+             "anonymous_id": key, "timestamp": when, "properties": {}}]
+
+
+def order_events(order: Mapping) -> list[dict]:
+    """orders/create, orders/updated, orders/paid, orders/fulfilled, orders/cancelled, and an order
+    from the backfill: the buyer, the order (once per order id), its cancellation and each refund it
+    carries; the cart it came from is linked to the buyer and emptied at the order's time."""
+    buyer, events = _buyer(order)
+    if buyer is None or not order.get("id"):
+        return []
+    when = order.get("created_at")
+    events += _cart_link(buyer, order.get("cart_token"), when)
     events.append({
-        "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": str(customer["id"]),
-        "timestamp": order.get("created_at"),
+        "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": buyer, "timestamp": when,
         "properties": {"order_id": str(order["id"]), "order_number": order.get("name"),
-                       "currency": (order.get("currency") or "").upper(), "total": total or "0.00",
-                       "items": [_line(item) for item in order.get("line_items") or []]}})
+                       "currency": (order.get("currency") or "").upper(), "total": money(order.get("total_price"))
+                       or "0.00", "items": [_line(item) for item in order.get("line_items") or []]}})
+    if order.get("cart_token"):
+        events.append({"id": f"shopify-cart-{order['cart_token']}-ordered"[:128], "type": "cart_updated",
+                       "customer_id": buyer, "timestamp": when,
+                       "properties": {"items": [], "currency": (order.get("currency") or "").upper(),
+                                      "total": "0.00"}})
+    if order.get("cancelled_at"):
+        events.append({"id": f"shopify-order-{order['id']}-cancelled", "type": "order_cancelled",
+                       "customer_id": buyer, "timestamp": order["cancelled_at"],
+                       "properties": {"order_id": str(order["id"]), "reason": order.get("cancel_reason")}})
+    events += [event for refund in order.get("refunds") or [] for event in refund_events(refund, buyer)]
     return events
 
+
+def refund_amount(refund: Mapping) -> str | None:
+    """What a refund gave back: its successful refund transactions, added up."""
+    total = sum((Decimal(money(t.get("amount")) or "0") for t in refund.get("transactions") or []
+                 if t.get("kind") == "refund" and t.get("status") in ("success", None)), Decimal("0"))
+    return str(total.quantize(Decimal("0.01"))) if total > 0 else None
+
+
+def refund_events(refund: Mapping, customer_id: str | None) -> list[dict]:
+    """refunds/create (or a refund inside an order): the amount given back, once per refund id. A
+    refund without money (a restock only) changes nothing. The refund names its order but not the
+    customer: the caller gives the order's; an order not known yet brings its refunds when it comes."""
+    amount = refund_amount(refund)
+    if not customer_id or not amount or not refund.get("id") or not refund.get("order_id"):
+        return []
+    return [{"id": f"shopify-refund-{refund['id']}", "type": "order_refunded", "customer_id": customer_id,
+             "timestamp": refund.get("created_at") or refund.get("processed_at"),
+             "properties": {"order_id": str(refund["order_id"]), "amount": amount, "refund_id": str(refund["id"]),
+                            "note": str(refund.get("note") or "")[:255]}}]
+
+
+def cart_events(cart: Mapping) -> list[dict]:
+    """carts/create and carts/update: the cart, on the anonymous profile its token names (the
+    customer's, once a checkout, an order or the widget has linked the token)."""
+    key, when = cart_key(cart.get("token") or cart.get("id")), cart.get("updated_at") or cart.get("created_at")
+    if not key or not when:
+        return []
+    items = [_line(item) for item in cart.get("line_items") or []]
+    total = sum((Decimal(i["unit_price"]) * i["quantity"] for i in items), Decimal("0"))
+    currency = next((str(i.get("price_set", {}).get("shop_money", {}).get("currency_code") or "")
+                     for i in cart.get("line_items") or [] if isinstance(i.get("price_set"), dict)), "")
+    return [{"id": f"{key}-{when}"[:128], "type": "cart_updated", "anonymous_id": key, "timestamp": when,
+             "properties": {"items": items, "currency": (currency or cart.get("currency") or "USD").upper(),
+                            "total": str(total.quantize(Decimal("0.01")))}}]
+
+
+def checkout_events(checkout: Mapping) -> list[dict]:
+    """checkouts/create and checkouts/update: the buyer once they gave an email or signed in, the
+    cart they came from linked to them, and the checkout started."""
+    buyer, events = _buyer(checkout)
+    when = checkout.get("updated_at") or checkout.get("created_at")
+    anonymous = cart_key(checkout.get("cart_token"))
+    if not when or not (buyer or anonymous):
+        return []
+    if buyer:
+        events += _cart_link(buyer, checkout.get("cart_token"), when)
+    target = {"customer_id": buyer} if buyer else {"anonymous_id": anonymous}
+    items = [_line(item) for item in checkout.get("line_items") or []]
+    properties = {"items": items, "currency": (checkout.get("currency") or checkout.get("presentment_currency")
+                                               or "USD").upper()}
+    if money(checkout.get("total_price")):
+        properties["total"] = money(checkout.get("total_price"))
+    events.append({"id": f"shopify-checkout-{checkout.get('token') or checkout.get('id')}", "type": "checkout_started",
+                   "timestamp": checkout.get("created_at") or when, "properties": properties} | target)
+    return events
+
+
+ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled",
+                          "orders/fulfilled", "orders/partially_fulfilled", "orders/edited"})
+PRIVACY_TOPICS = frozenset({"customers/redact", "customers/data_request", "shop/redact"})
+TOPICS = ORDER_TOPICS | PRIVACY_TOPICS | {"refunds/create", "checkouts/create", "checkouts/update", "carts/create",
+                                         "carts/update", "customers/create", "customers/update"}
+
+
+def events_for(topic: str, payload: Mapping, order_owner) -> list[dict]:
+    """The events a delivery of a known topic (not a privacy one) says. `order_owner(order_id)`
+    answers whose an order is (a refund names only its order)."""
+    if topic in ORDER_TOPICS:
+        return order_events(payload)
+    if topic == "refunds/create":
+        return refund_events(payload, order_owner(str(payload.get("order_id") or "")))
+    if topic in ("checkouts/create", "checkouts/update"):
+        return checkout_events(payload)
+    if topic in ("carts/create", "carts/update"):
+        return cart_events(payload)
+    if topic in ("customers/create", "customers/update"):
+        return customer_events(payload)
+    return []

@@ -1,0 +1,226 @@
+"""A store's webhook delivery, received: which connection it is for, whether the store signed it,
+whether it was taken already, and what it says, fed into the same pipeline as /api/v1/events.
+
+The answers follow what the platforms need: 404 for a store that is not connected, 401 for a bad
+signature (nothing stored, counted on the connection), 400 for a body that is not JSON, and 200 for
+everything else, unknown topics and repeats included, so that a platform never disables the webhook
+(WooCommerce does after five failures) or retries what was taken (Shopify does, for hours).
+Work is done before answering, and stays well within Shopify's five seconds: a delivery is one
+small batch of events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app import json_input
+from app.database import insert_ignoring_conflicts
+from app.extensions import db
+from app.models import Customer, Order, StoreConnection, StoreDelivery
+from app.models.base import utcnow
+from app.services.customers import emails
+from app.services.platform import audit
+from app.services.platform.audit import Actor
+from app.services.shop_events.ingestion import ingest_events
+from app.services.stores import connections, shopify
+from app.services.stores.mapping import GUEST_PREFIX, guest_customer_id, is_guest_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    """The answer to a delivery, and the customers (internal ids) the platform asked to erase,
+    which the caller erases as an admin's erasure does (services.customer_privacy)."""
+
+    status: int
+    body: dict
+    erase: tuple[int, ...] = field(default=())
+    connection_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A delivery in platform-neutral words."""
+
+    topic: str
+    shop: str
+    keys: tuple[str, ...]  # what identifies it for deduplication (before its body is read)
+
+
+def store_actor(connection: StoreConnection) -> Actor:
+    """Who acts when a store's delivery asks for something (an erasure): the store itself."""
+    return Actor("store", connection.id, f"{connections.PLATFORM_NAMES[connection.platform]} {connection.shop}")
+
+
+def _error(status: int, code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def receive(platform: str, raw_body: bytes, headers: Mapping[str, str], content_type: str | None) -> Received:
+    """Take one delivery (the use case of POST /webhooks/<platform>). Commits."""
+    adapter = _ADAPTERS[platform]
+    if adapter.is_ping(raw_body, content_type):
+        return Received(200, {"ok": True})
+    incoming = adapter.incoming(headers)
+    connection = connections.find(platform, incoming.shop) if incoming.shop else None
+    if connection is None:
+        return Received(404, _error(404, "not_found", "No store is connected here for this shop."))
+    if not adapter.verify(raw_body, headers, connections.secrets(connection).webhook):
+        reason = "missing signature" if not adapter.signed(headers) else "signature does not match the secret"
+        return _refuse(connection, incoming.topic, 401, "unauthorized", reason)
+    try:
+        payload = json_input.loads(raw_body, **json_input.limits(current_app.config))
+    except json_input.JSONInputError as exc:
+        return _refuse(connection, incoming.topic, 400, "invalid_json", f"malformed JSON: {exc}")
+    if not isinstance(payload, dict):
+        return _refuse(connection, incoming.topic, 400, "invalid_json", "the body is not a JSON object")
+    if incoming.topic not in adapter.TOPICS:
+        connections.count_delivery(connection.id, "ignored", incoming.topic)
+        db.session.commit()
+        return Received(200, {"ignored": True, "reason": f"topic {incoming.topic or '(none)'} is not used"},
+                        connection_id=connection.id)
+    keys = incoming.keys + tuple(adapter.content_keys(incoming.topic, payload))
+    if _taken(connection.id, keys):
+        connections.count_delivery(connection.id, "duplicate", incoming.topic)
+        db.session.commit()
+        return Received(200, {"duplicate": True}, connection_id=connection.id)
+    return _take(connection, adapter, incoming, keys, payload)
+
+
+def _refuse(connection: StoreConnection, topic: str, status: int, code: str, reason: str) -> Received:
+    connections.count_delivery(connection.id, "refused", topic, reason=reason)
+    db.session.commit()
+    log.info("store webhook refused", extra={"store": connection.id, "topic": topic, "reason": reason})
+    return Received(status, _error(status, code, f"Delivery refused: {reason}."), connection_id=connection.id)
+
+
+def _taken(connection_id: int, keys: tuple[str, ...]) -> bool:
+    if not keys:
+        return False
+    return db.session.scalar(db.select(StoreDelivery.id).where(StoreDelivery.connection_id == connection_id,
+                                                              StoreDelivery.key.in_(keys)).limit(1)) is not None
+
+
+def _take(connection: StoreConnection, adapter, incoming: Incoming, keys: tuple[str, ...], payload: dict) -> Received:
+    """Apply a new delivery, then record its keys; a concurrent copy that recorded them first makes
+    this one a duplicate (its events were repeats: ingestion drops them by id)."""
+    erase: tuple[int, ...] = ()
+    if incoming.topic in adapter.PRIVACY_TOPICS:
+        erase = _privacy_request(connection, incoming.topic, payload)
+        accepted = duplicates = 0
+        rejected = ()
+    else:
+        events = _owned_guests(adapter.events_for(incoming.topic, payload, _order_owner))
+        result = ingest_events(events, source=connection.platform) if events else None
+        accepted, duplicates = (result.accepted, result.duplicates) if result else (0, 0)
+        rejected = result.rejected if result else ()
+    new = _record_keys(connection.id, incoming.topic, keys)
+    outcome = "accepted" if new or not keys else "duplicate"
+    reason = f"{len(rejected)} event(s) refused: {rejected[0].reason}" if rejected else None
+    connections.count_delivery(connection.id, outcome, incoming.topic, reason=reason)
+    db.session.commit()
+    body = {"accepted": accepted, "duplicates": duplicates}
+    if rejected:
+        body["refused"] = [r.reason for r in rejected]
+    return Received(200, body, erase=erase, connection_id=connection.id)
+
+
+def _record_keys(connection_id: int, topic: str, keys: tuple[str, ...]) -> bool:
+    """Insert the delivery's keys; True when this call inserted the first of them."""
+    if not keys:
+        return False
+    table = StoreDelivery.__table__
+    now = utcnow()
+    rows = db.session.execute(insert_ignoring_conflicts(table, ["connection_id", "key"]).returning(table.c.key),
+                              [{"connection_id": connection_id, "key": key[:255], "topic": topic[:64],
+                                "received_at": now} for key in keys])
+    return bool(list(rows))
+
+
+def _order_owner(order_id: str) -> str | None:
+    """The shop's id for the customer an order belongs to (refunds name only the order)."""
+    if not order_id:
+        return None
+    return db.session.scalar(db.select(Customer.external_id).join(Order, Order.customer_id == Customer.id)
+                             .where(Order.external_order_id == order_id[:128]))
+
+
+def _owned_guests(events: list[dict]) -> list[dict]:
+    """A guest's events go to the profile their address belongs to: a shop customer who owns it
+    (a guest order from someone with an account), or a profile made for the address (a request by
+    email), which takes the guest key. Otherwise they make the guest's own profile."""
+    keys = {e["customer_id"] for e in events if is_guest_id(e.get("customer_id"))}
+    owners = {}
+    for key in keys:
+        address = key.removeprefix(GUEST_PREFIX)
+        if address.startswith("sha256:"):
+            continue
+        owner = emails.find_by_address(address)
+        if owner is None:
+            continue
+        if owner.external_id is None:
+            owner.external_id = guest_customer_id(address)
+            try:
+                db.session.commit()
+            except IntegrityError:  # a concurrent delivery made the guest's profile first
+                db.session.rollback()
+                continue
+        if owner.external_id != key:
+            owners[key] = owner.external_id
+    if not owners:
+        return events
+    return [e | {"customer_id": owners[e["customer_id"]]} if e.get("customer_id") in owners else e for e in events]
+
+
+def _privacy_request(connection: StoreConnection, topic: str, payload: dict) -> tuple[int, ...]:
+    """Shopify's privacy topics. customers/redact: the customer (and their guest profile) to erase.
+    customers/data_request: written to the audit log for an admin to export from the customer's
+    page. shop/redact: written to the audit log; the shop's own helpdesk keeps its customers."""
+    customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    external = [str(customer["id"])] if customer.get("id") else []
+    address = customer.get("email")
+    if isinstance(address, str) and address.strip():
+        external.append(guest_customer_id(address))
+    ids = tuple(db.session.scalars(db.select(Customer.id).where(Customer.external_id.in_(external),
+                                                                 Customer.erased_at.is_(None))))
+    audit.record(f"store.{topic.replace('/', '_')}", actor=store_actor(connection), target=connection,
+                 details={"customer_ids": list(ids), "shop": payload.get("shop_domain")})
+    return ids if topic == "customers/redact" else ()
+
+
+class _Shopify:
+    """Shopify's webhooks in the receiver's words."""
+
+    TOPICS = shopify.TOPICS
+    PRIVACY_TOPICS = shopify.PRIVACY_TOPICS
+
+    @staticmethod
+    def is_ping(_raw_body: bytes, _content_type: str | None) -> bool:
+        return False
+
+    @staticmethod
+    def incoming(headers: Mapping[str, str]) -> Incoming:
+        delivery = shopify.delivery(headers)
+        keys = (f"webhook:{delivery.delivery_id}",) if delivery.delivery_id else ()
+        return Incoming(delivery.topic, delivery.shop_domain, keys)
+
+    @staticmethod
+    def signed(headers: Mapping[str, str]) -> bool:
+        return bool((headers.get(shopify.SIGNATURE_HEADER) or "").strip())
+
+    verify = staticmethod(shopify.verify)
+
+    @staticmethod
+    def content_keys(_topic: str, _payload: dict) -> list[str]:
+        return []  # Shopify retries under the same webhook id
+
+    events_for = staticmethod(shopify.events_for)
+
+
+_ADAPTERS = {"shopify": _Shopify}
