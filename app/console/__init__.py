@@ -19,6 +19,7 @@ from app.console.settings import outbox as outbox_settings
 from app.console.settings import outreach as outreach_settings
 from app.console.settings import routing as routing_settings
 from app.console.settings import sla as sla_settings
+from app.console.settings import store as store_settings
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 views.register(bp)
@@ -31,6 +32,7 @@ outreach_settings.register(bp)
 outreach_reports.register(bp)
 outbox_settings.register(bp)
 sla_settings.register(bp)
+store_settings.register(bp)
 kb_views.register(bp)
 kb_reports.register(bp)
 reports.register(bp)

@@ -62,6 +62,8 @@ SETTINGS: tuple[tuple[str, tuple[SettingsTab, ...]], ...] = (
         SettingsTab("Knowledge base", "console.kb_settings", ("console.save_kb_synonyms",)),
     )),
     ("Customers", (
+        SettingsTab("Store", "console.store_settings",
+                    ("console.connect_store", "console.check_store", "console.disconnect_store")),
         SettingsTab("Lifecycle", "console.lifecycle_settings",
                     ("console.save_lifecycle_rules", "console.preview_lifecycle_rules")),
         SettingsTab("Outreach", "console.outreach_rules",
