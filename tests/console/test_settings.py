@@ -155,7 +155,7 @@ def test_every_settings_tab_and_the_pages_it_covers_exist(app):
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     tabs = [tab for _group, group_tabs in SETTINGS for tab in group_tabs]
-    assert len(tabs) == 14
+    assert len(tabs) == 15
     for tab in tabs:
         assert tab.endpoint in endpoints and set(tab.also) <= endpoints, tab
 
