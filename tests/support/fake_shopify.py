@@ -3,7 +3,7 @@ tests and the backfill benchmark.
 
 It keeps orders and customers in the REST (webhook) shape, as tests/stores/payloads holds them, and
 answers in the GraphQL shape (gids, MoneyBags, capitalised enums, UTC times). It reads just enough
-of a query to answer it: the root field (`shop`, `orders`, `customers`, `order`, `refundCreate`,
+of a query to answer it: the root field (`shop`, `orders`, `customers`, `order`, `nodes`, `refundCreate`,
 `orderCancel`, `orderInvoiceSend`) and its arguments, parsed with graphql-core; it is no GraphQL
 engine, and answers with whole objects whatever the selection. Like Shopify it checks the access
 token, pages by cursor, filters `created_at:>=` / `updated_at:>=`, prices each query (a connection

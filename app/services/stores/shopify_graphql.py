@@ -93,8 +93,10 @@ mutation RefundCreate($input: RefundInput!) {{
   }}
 }}"""
 
+# refundMethod replaced the deprecated `refund: Boolean!` in 2025-07; a non-null variable fits the
+# argument whether the schema makes it required or not.
 ORDER_CANCEL = """
-mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!, $refundMethod: OrderCancelRefundMethodInput,
+mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!, $refundMethod: OrderCancelRefundMethodInput!,
                      $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String) {
   orderCancel(orderId: $orderId, reason: $reason, refundMethod: $refundMethod, restock: $restock,
               notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
