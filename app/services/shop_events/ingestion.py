@@ -4,6 +4,7 @@ lifecycle, all in one transaction; then tell watching agents. One event costs O(
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -100,18 +101,23 @@ def _store_new(events: list[dict], source: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def ingest_events(raw_events: list, *, source: str = "api") -> IngestResult:
+def ingest_events(raw_events: list, *, source: str = "api",
+                  within: Callable[[Applied], None] | None = None) -> IngestResult:
     """Store and apply a batch of events (the API's use case; the widget's goes through it too).
 
     Good events are kept even when others in the batch are rejected. The batch is one
     transaction; one that meets a deadlock, a concurrent batch's new row or a still-locked SQLite
     is rolled back and run again whole (up to ATTEMPTS times). Emits `customer_updated` to each
-    touched customer's room after the commit.
+    touched customer's room after the commit. `within(applied)`, if given, runs in the same
+    transaction just before the commit (and again if the batch is run again): a caller's own
+    record of what it ingested (a store's delivery) commits with the events or not at all.
     """
     valid, rejected, repeats = _validate(raw_events)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             applied = _apply(valid, source)
+            if within is not None:
+                within(applied)
             db.session.commit()
             break
         except DBAPIError as exc:

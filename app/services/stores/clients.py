@@ -9,6 +9,8 @@ from app.models.base import utcnow
 from app.services.errors import DomainError
 from app.services.stores import connections
 from app.services.stores.api_client import StoreApiError
+from app.services.stores.shopify_api import ShopifyApi
+from app.services.stores.woocommerce_api import WooCommerceApi
 
 
 def client_for(connection: StoreConnection):
@@ -19,12 +21,10 @@ def client_for(connection: StoreConnection):
         if not secrets.access_token:
             raise DomainError("Add the custom app's Admin API access token to reach the store's API.",
                               field="access_token")
-        from app.services.stores.shopify_api import ShopifyApi
         return ShopifyApi(connection.shop, secrets.access_token, api_url=connection.api_url)
     if not (secrets.consumer_key and secrets.consumer_secret):
         raise DomainError("Add the REST API consumer key and secret to reach the store's API.",
                           field="consumer_key")
-    from app.services.stores.woocommerce_api import WooCommerceApi
     return WooCommerceApi(connection.shop, secrets.consumer_key, secrets.consumer_secret, api_url=connection.api_url)
 
 

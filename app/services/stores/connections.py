@@ -19,7 +19,7 @@ from app.models.store import PLATFORMS
 from app.services.errors import DomainError, NotFoundError
 from app.services.platform import audit
 from app.services.platform.audit import Actor
-from app.services.stores import credentials
+from app.services.stores import credentials, woocommerce
 
 # Shopify takes up to an hour to sign with a rotated secret: the previous one verifies until then.
 ROTATION_GRACE = timedelta(hours=1)
@@ -55,12 +55,12 @@ def normalise_shop(platform: str, shop: str) -> str:
 
 
 def normalise_site_url(url: str) -> str:
-    """A site URL as WooCommerce's X-WC-Webhook-Source gives it, compared without its trailing slash."""
+    """A site URL as WooCommerce's X-WC-Webhook-Source gives it, in one spelling (woocommerce.py);
+    DomainError when it is not an http(s) address."""
     parts = urlsplit((url or "").strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise DomainError("Enter the site's address, for example https://shop.example.com.", field="shop")
-    host = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
-    return f"{parts.scheme.lower()}://{host}{parts.path.rstrip('/')}"
+    return woocommerce.normalise_site_url(url)
 
 
 def _api_url(url: str | None) -> str | None:

@@ -93,20 +93,23 @@ def cart_key(token) -> str | None:
     return f"shopify-cart-{token}"[:128] if token else None
 
 
-def _buyer(resource: Mapping) -> tuple[str | None, list[dict]]:
+def _buyer(resource: Mapping, event_id: str | None = None) -> tuple[str | None, list[dict]]:
     """Who a checkout or order is for: the customer, or a guest keyed by the email given (the
-    shop's word, so it verifies the address), with the events that say so. (None, []) when neither."""
+    shop's word, so it verifies the address), with the identify that says so (under `event_id`
+    when given: an order's own, so that it is not a repeat of the customer's last update and can
+    carry the order's cart). (None, []) when neither."""
     customer = resource.get("customer") or {}
     when = resource.get("updated_at") or resource.get("created_at")
     if customer.get("id"):
-        return str(customer["id"]), [_identify(customer, when)]
+        identify = _identify(customer, when)
+        return str(customer["id"]), [identify | ({"id": event_id} if event_id else {})]
     address = email(resource.get("email") or resource.get("contact_email") or customer.get("email"))
     if not address:
         return None, []
     person = resource.get("billing_address") or resource.get("shipping_address") or customer
     properties = {"email": address} | ({"name": name_of(person)} if name_of(person) else {})
     guest = guest_customer_id(address)
-    return guest, [{"id": f"shopify-guest-{resource.get('id') or resource.get('token')}-{when}",
+    return guest, [{"id": event_id or f"shopify-guest-{resource.get('id') or resource.get('token')}-{when}",
                     "type": "identify", "customer_id": guest, "timestamp": when, "properties": properties}]
 
 
@@ -123,11 +126,12 @@ def order_events(order: Mapping) -> list[dict]:
     """orders/create, orders/updated, orders/paid, orders/fulfilled, orders/cancelled, and an order
     from the backfill: the buyer, the order (once per order id), its cancellation and each refund it
     carries; the cart it came from is linked to the buyer and emptied at the order's time."""
-    buyer, events = _buyer(order)
+    buyer, events = _buyer(order, f"shopify-order-{order.get('id')}-buyer")
     if buyer is None or not order.get("id"):
         return []
     when = order.get("created_at")
-    events += _cart_link(buyer, order.get("cart_token"), when)
+    if cart_key(order.get("cart_token")):  # the buyer's identity also hands them the cart's profile
+        events[0]["anonymous_id"] = cart_key(order.get("cart_token"))
     events.append({
         "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": buyer, "timestamp": when,
         "properties": {"order_id": str(order["id"]), "order_number": order.get("name"),

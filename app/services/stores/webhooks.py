@@ -27,7 +27,7 @@ from app.services.customers import emails
 from app.services.platform import audit
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
-from app.services.stores import connections, shopify
+from app.services.stores import connections, shopify, woocommerce
 from app.services.stores.mapping import GUEST_PREFIX, guest_customer_id, is_guest_id
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,6 @@ class Incoming:
 
     topic: str
     shop: str
-    keys: tuple[str, ...]  # what identifies it for deduplication (before its body is read)
 
 
 def store_actor(connection: StoreConnection) -> Actor:
@@ -85,7 +84,7 @@ def receive(platform: str, raw_body: bytes, headers: Mapping[str, str], content_
         db.session.commit()
         return Received(200, {"ignored": True, "reason": f"topic {incoming.topic or '(none)'} is not used"},
                         connection_id=connection.id)
-    keys = incoming.keys + tuple(adapter.content_keys(incoming.topic, payload))
+    keys = tuple(adapter.keys(headers, payload))
     if _taken(connection.id, keys):
         connections.count_delivery(connection.id, "duplicate", incoming.topic)
         db.session.commit()
@@ -108,26 +107,31 @@ def _taken(connection_id: int, keys: tuple[str, ...]) -> bool:
 
 
 def _take(connection: StoreConnection, adapter, incoming: Incoming, keys: tuple[str, ...], payload: dict) -> Received:
-    """Apply a new delivery, then record its keys; a concurrent copy that recorded them first makes
-    this one a duplicate (its events were repeats: ingestion drops them by id)."""
+    """Apply a new delivery and record its keys and count in the same transaction; a concurrent
+    copy that recorded the keys first makes this one a duplicate (its events were repeats too:
+    ingestion drops them by id)."""
+    def record(_applied=None) -> None:
+        new = _record_keys(connection.id, incoming.topic, keys)
+        connections.count_delivery(connection.id, "accepted" if new or not keys else "duplicate", incoming.topic)
+
     erase: tuple[int, ...] = ()
+    body = {"accepted": 0, "duplicates": 0}
     if incoming.topic in adapter.PRIVACY_TOPICS:
         erase = _privacy_request(connection, incoming.topic, payload)
-        accepted = duplicates = 0
-        rejected = ()
+        events = []
     else:
         events = _owned_guests(adapter.events_for(incoming.topic, payload, _order_owner))
-        result = ingest_events(events, source=connection.platform) if events else None
-        accepted, duplicates = (result.accepted, result.duplicates) if result else (0, 0)
-        rejected = result.rejected if result else ()
-    new = _record_keys(connection.id, incoming.topic, keys)
-    outcome = "accepted" if new or not keys else "duplicate"
-    reason = f"{len(rejected)} event(s) refused: {rejected[0].reason}" if rejected else None
-    connections.count_delivery(connection.id, outcome, incoming.topic, reason=reason)
-    db.session.commit()
-    body = {"accepted": accepted, "duplicates": duplicates}
-    if rejected:
-        body["refused"] = [r.reason for r in rejected]
+    if events:
+        result = ingest_events(events, source=connection.platform, within=record)
+        body = {"accepted": result.accepted, "duplicates": result.duplicates}
+        if result.rejected:  # the rest of the delivery was taken; the reason is kept for Settings › Store
+            body["refused"] = [r.reason for r in result.rejected]
+            connections.note_refusal(connection.id, f"{len(result.rejected)} event(s) refused: "
+                                     f"{result.rejected[0].reason}", incoming.topic, utcnow())
+            db.session.commit()
+    else:
+        record()
+        db.session.commit()
     return Received(200, body, erase=erase, connection_id=connection.id)
 
 
@@ -207,8 +211,7 @@ class _Shopify:
     @staticmethod
     def incoming(headers: Mapping[str, str]) -> Incoming:
         delivery = shopify.delivery(headers)
-        keys = (f"webhook:{delivery.delivery_id}",) if delivery.delivery_id else ()
-        return Incoming(delivery.topic, delivery.shop_domain, keys)
+        return Incoming(delivery.topic, delivery.shop_domain)
 
     @staticmethod
     def signed(headers: Mapping[str, str]) -> bool:
@@ -217,10 +220,47 @@ class _Shopify:
     verify = staticmethod(shopify.verify)
 
     @staticmethod
-    def content_keys(_topic: str, _payload: dict) -> list[str]:
-        return []  # Shopify retries under the same webhook id
+    def keys(headers: Mapping[str, str], _payload: dict) -> list[str]:
+        """Shopify retries a delivery under the same webhook id."""
+        delivery_id = shopify.delivery(headers).delivery_id
+        return [f"webhook:{delivery_id}"] if delivery_id else []
 
     events_for = staticmethod(shopify.events_for)
 
 
-_ADAPTERS = {"shopify": _Shopify}
+class _WooCommerce:
+    """WooCommerce's webhooks in the receiver's words."""
+
+    TOPICS = woocommerce.TOPICS
+    PRIVACY_TOPICS = frozenset()
+
+    is_ping = staticmethod(woocommerce.is_ping)
+
+    @staticmethod
+    def incoming(headers: Mapping[str, str]) -> Incoming:
+        delivery = woocommerce.delivery(headers)
+        return Incoming(delivery.topic, delivery.source)
+
+    @staticmethod
+    def signed(headers: Mapping[str, str]) -> bool:
+        return bool((headers.get(woocommerce.SIGNATURE_HEADER) or "").strip())
+
+    verify = staticmethod(woocommerce.verify)
+
+    @staticmethod
+    def keys(headers: Mapping[str, str], payload: dict) -> list[str]:
+        """WooCommerce never retries, but may send one change twice: keyed by delivery and by change
+        (both with a digest of the body)."""
+        return woocommerce.dedupe_keys(woocommerce.delivery(headers), payload)
+
+    @staticmethod
+    def events_for(topic: str, payload: dict, order_owner) -> list[dict]:
+        if topic in ("order.created", "order.updated"):
+            return woocommerce.order_events(payload)
+        if topic in ("customer.created", "customer.updated"):
+            return woocommerce.customer_events(payload)
+        resource = topic.partition(".")[0]
+        return woocommerce.deleted_events(resource, payload, customer_id=order_owner(str(payload.get("id") or "")))
+
+
+_ADAPTERS = {"shopify": _Shopify, "woocommerce": _WooCommerce}
