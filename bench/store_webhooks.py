@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from workload import ROOT, percentile, temporary_database
+from workload import ROOT, percentile, server_cpu_seconds, temporary_database
 
 from tests.support.live_server import LiveServer, flask_cli, server_env
 
@@ -99,17 +99,20 @@ def main() -> None:
                     local.http = requests.Session()
                 return post(local.http, endpoint, *delivery)
 
-            started = time.perf_counter()
+            cpu_before, started = server_cpu_seconds(server), time.perf_counter()
             with ThreadPoolExecutor(SENDERS) as pool:
                 burst_samples = list(pool.map(send, burst))
             seconds = time.perf_counter() - started
+            server_cpu = server_cpu_seconds(server) - cpu_before
     p95 = percentile(samples, 0.95)
     per_s = round(len(burst) / seconds, 1)
     print(json.dumps({
         "database": "postgresql" if args.database_url else "sqlite", "deliveries": len(samples),
         "p50_ms": percentile(samples, 0.5), "p95_ms": p95, "p99_ms": percentile(samples, 0.99),
         "burst_deliveries": len(burst), "burst_p95_ms": percentile(burst_samples, 0.95),
-        "webhooks_per_s": per_s, "budget_p95_ms": BUDGET_P95_MS, "budget_per_s": BUDGET_PER_S,
+        "webhooks_per_s": per_s, "server_cpu_ms_per_webhook": round(server_cpu * 1000 / len(burst), 2),
+        "server_busy_share": round(server_cpu / seconds, 2),
+        "budget_p95_ms": BUDGET_P95_MS, "budget_per_s": BUDGET_PER_S,
         "pass": p95 <= BUDGET_P95_MS and per_s >= BUDGET_PER_S,
     }))
 

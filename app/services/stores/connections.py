@@ -150,11 +150,24 @@ def find(platform: str, shop: str) -> StoreConnection | None:
                                                               StoreConnection.shop == shop))
 
 
+def webhook_target(platform: str, shop: str):
+    """What a webhook needs of its connection (id, platform, credentials, rotation), read without
+    loading the whole row: this runs for every delivery. None when the shop is not connected."""
+    try:
+        shop = normalise_shop(platform, shop)
+    except DomainError:
+        return None
+    return db.session.execute(
+        db.select(StoreConnection.id, StoreConnection.platform, StoreConnection.shop, StoreConnection.credentials,
+                  StoreConnection.previous_secret_until)
+        .where(StoreConnection.platform == platform, StoreConnection.shop == shop)).first()
+
+
 def all_connections() -> list[StoreConnection]:
     return list(db.session.scalars(db.select(StoreConnection).order_by(StoreConnection.id)))
 
 
-def secrets(connection: StoreConnection, *, now: datetime | None = None) -> Secrets:
+def secrets(connection, *, now: datetime | None = None) -> Secrets:
     """The connection's credentials, decrypted; a rotated webhook secret only within its hour."""
     plain = credentials.unseal(connection.credentials)
     webhook = [plain["webhook_secret"]]
@@ -185,7 +198,8 @@ def count_delivery(connection_id: int, outcome: str, topic: str | None, *, reaso
     values = {column.key: column + 1}
     if outcome != "refused":
         values |= {"last_webhook_at": now, "last_webhook_topic": (topic or "")[:64] or None}
-    db.session.execute(update(StoreConnection).where(StoreConnection.id == connection_id).values(**values))
+    db.session.execute(update(StoreConnection).where(StoreConnection.id == connection_id).values(**values)
+                       .execution_options(synchronize_session=False))
     if reason:
         note_refusal(connection_id, reason, topic, now)
 

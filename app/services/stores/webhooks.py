@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app import json_input
 from app.database import insert_ignoring_conflicts
 from app.extensions import db
-from app.models import Customer, Order, StoreConnection, StoreDelivery
+from app.models import Customer, Order, StoreDelivery
 from app.models.base import utcnow
 from app.services.customers import emails
 from app.services.platform import audit
@@ -52,7 +52,7 @@ class Incoming:
     shop: str
 
 
-def store_actor(connection: StoreConnection) -> Actor:
+def store_actor(connection) -> Actor:
     """Who acts when a store's delivery asks for something (an erasure): the store itself."""
     return Actor("store", connection.id, f"{connections.PLATFORM_NAMES[connection.platform]} {connection.shop}")
 
@@ -67,7 +67,7 @@ def receive(platform: str, raw_body: bytes, headers: Mapping[str, str], content_
     if adapter.is_ping(raw_body, content_type):
         return Received(200, {"ok": True})
     incoming = adapter.incoming(headers)
-    connection = connections.find(platform, incoming.shop) if incoming.shop else None
+    connection = connections.webhook_target(platform, incoming.shop) if incoming.shop else None
     if connection is None:
         return Received(404, _error(404, "not_found", "No store is connected here for this shop."))
     if not adapter.verify(raw_body, headers, connections.secrets(connection).webhook):
@@ -85,14 +85,16 @@ def receive(platform: str, raw_body: bytes, headers: Mapping[str, str], content_
         return Received(200, {"ignored": True, "reason": f"topic {incoming.topic or '(none)'} is not used"},
                         connection_id=connection.id)
     keys = tuple(adapter.keys(headers, payload))
-    if _taken(connection.id, keys):
+    # A repeat is found by its keys when they are recorded, with its events (which are repeats too);
+    # a privacy request is checked first, so that it is not acted on twice.
+    if incoming.topic in adapter.PRIVACY_TOPICS and _taken(connection.id, keys):
         connections.count_delivery(connection.id, "duplicate", incoming.topic)
         db.session.commit()
         return Received(200, {"duplicate": True}, connection_id=connection.id)
     return _take(connection, adapter, incoming, keys, payload)
 
 
-def _refuse(connection: StoreConnection, topic: str, status: int, code: str, reason: str) -> Received:
+def _refuse(connection, topic: str, status: int, code: str, reason: str) -> Received:
     connections.count_delivery(connection.id, "refused", topic, reason=reason)
     db.session.commit()
     log.info("store webhook refused", extra={"store": connection.id, "topic": topic, "reason": reason})
@@ -106,13 +108,15 @@ def _taken(connection_id: int, keys: tuple[str, ...]) -> bool:
                                                               StoreDelivery.key.in_(keys)).limit(1)) is not None
 
 
-def _take(connection: StoreConnection, adapter, incoming: Incoming, keys: tuple[str, ...], payload: dict) -> Received:
+def _take(connection, adapter, incoming: Incoming, keys: tuple[str, ...], payload: dict) -> Received:
     """Apply a new delivery and record its keys and count in the same transaction; a concurrent
     copy that recorded the keys first makes this one a duplicate (its events were repeats too:
     ingestion drops them by id)."""
+    outcome = {}
+
     def record(_applied=None) -> None:
-        new = _record_keys(connection.id, incoming.topic, keys)
-        connections.count_delivery(connection.id, "accepted" if new or not keys else "duplicate", incoming.topic)
+        outcome["kind"] = "accepted" if _record_keys(connection.id, incoming.topic, keys) or not keys else "duplicate"
+        connections.count_delivery(connection.id, outcome["kind"], incoming.topic)
 
     erase: tuple[int, ...] = ()
     body = {"accepted": 0, "duplicates": 0}
@@ -123,6 +127,8 @@ def _take(connection: StoreConnection, adapter, incoming: Incoming, keys: tuple[
         events = _owned_guests(adapter.events_for(incoming.topic, payload, _order_owner))
     if events:
         result = ingest_events(events, source=connection.platform, within=record)
+        if outcome["kind"] == "duplicate":
+            return Received(200, {"duplicate": True}, connection_id=connection.id)
         body = {"accepted": result.accepted, "duplicates": result.duplicates}
         if result.rejected:  # the rest of the delivery was taken; the reason is kept for Settings › Store
             body["refused"] = [r.reason for r in result.rejected]
@@ -132,19 +138,23 @@ def _take(connection: StoreConnection, adapter, incoming: Incoming, keys: tuple[
     else:
         record()
         db.session.commit()
+        if outcome["kind"] == "duplicate":
+            return Received(200, {"duplicate": True}, connection_id=connection.id)
     return Received(200, body, erase=erase, connection_id=connection.id)
 
 
 def _record_keys(connection_id: int, topic: str, keys: tuple[str, ...]) -> bool:
-    """Insert the delivery's keys; True when this call inserted the first of them."""
+    """Insert the delivery's keys; True when every one was new (a delivery any of whose keys was
+    seen, under another delivery id the same change, is a repeat)."""
+    keys = tuple(dict.fromkeys(key[:255] for key in keys))
     if not keys:
         return False
     table = StoreDelivery.__table__
     now = utcnow()
     rows = db.session.execute(insert_ignoring_conflicts(table, ["connection_id", "key"]).returning(table.c.key),
-                              [{"connection_id": connection_id, "key": key[:255], "topic": topic[:64],
+                              [{"connection_id": connection_id, "key": key, "topic": topic[:64],
                                 "received_at": now} for key in keys])
-    return bool(list(rows))
+    return len(list(rows)) == len(keys)
 
 
 def _order_owner(order_id: str) -> str | None:
@@ -182,7 +192,7 @@ def _owned_guests(events: list[dict]) -> list[dict]:
     return [e | {"customer_id": owners[e["customer_id"]]} if e.get("customer_id") in owners else e for e in events]
 
 
-def _privacy_request(connection: StoreConnection, topic: str, payload: dict) -> tuple[int, ...]:
+def _privacy_request(connection, topic: str, payload: dict) -> tuple[int, ...]:
     """Shopify's privacy topics. customers/redact: the customer (and their guest profile) to erase.
     customers/data_request: written to the audit log for an admin to export from the customer's
     page. shop/redact: written to the audit log; the shop's own helpdesk keeps its customers."""
@@ -193,7 +203,8 @@ def _privacy_request(connection: StoreConnection, topic: str, payload: dict) -> 
         external.append(guest_customer_id(address))
     ids = tuple(db.session.scalars(db.select(Customer.id).where(Customer.external_id.in_(external),
                                                                  Customer.erased_at.is_(None))))
-    audit.record(f"store.{topic.replace('/', '_')}", actor=store_actor(connection), target=connection,
+    audit.record(f"store.{topic.replace('/', '_')}", actor=store_actor(connection),
+                 target=connections.get(connection.id),
                  details={"customer_ids": list(ids), "shop": payload.get("shop_domain")})
     return ids if topic == "customers/redact" else ()
 
