@@ -163,6 +163,8 @@ class Config:
         self.HELPDESK_ENCRYPTION_KEYS = [k.strip() for k in (_env("HELPDESK_ENCRYPTION_KEY") or "").split(",")
                                          if k.strip()]
         self.HELPDESK_STORE_BACKFILL_MONTHS = _env_int("HELPDESK_STORE_BACKFILL_MONTHS", 12)
+        # How many times a read from a store's API is tried (with backoff, honouring Retry-After).
+        self.HELPDESK_STORE_API_ATTEMPTS = _env_int("HELPDESK_STORE_API_ATTEMPTS", 5)
         # The address customers' links point at (emails are read outside any request).
         self.HELPDESK_PUBLIC_URL = _env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 

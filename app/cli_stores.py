@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from app.services.errors import DomainError
 from app.services.platform.audit import CLI
-from app.services.stores import connections
+from app.services.stores import backfill, connections
 
 
 @click.command("connect-store")
@@ -35,5 +35,26 @@ def connect_store(platform: str, shop_domain: str | None, site_url: str | None, 
     click.echo(connections.webhook_url(platform))
 
 
+@click.command("import-store")
+@click.option("--months", type=int, help="How far back to import (default: the store's setting, 12).")
+def import_store(months: int | None) -> None:
+    """Import the connected stores' customers and orders of the last N months (resumes an import
+    that stopped). Runs here, in the foreground, and prints where each import ended."""
+    stores = connections.all_connections()
+    if not stores:
+        raise click.ClickException("No store is connected: run connect-store first.")
+    for store in stores:
+        try:
+            backfill.start(store.id, months=months, queue=False)
+        except DomainError as exc:
+            raise click.ClickException(f"{store.shop}: {exc.message}") from None
+        state = backfill.run(store.id)
+        click.echo(f"{store.shop}: {state.get('status')}, {state.get('customers', 0)} customers, "
+                   f"{state.get('orders', 0)} orders" + (f" ({state['error']})" if state.get("error") else ""))
+        if state.get("status") != "done":
+            raise click.exceptions.Exit(1)
+
+
 def register(group: AppGroup) -> None:
     group.add_command(connect_store)
+    group.add_command(import_store)

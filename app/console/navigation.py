@@ -63,7 +63,8 @@ SETTINGS: tuple[tuple[str, tuple[SettingsTab, ...]], ...] = (
     )),
     ("Customers", (
         SettingsTab("Store", "console.store_settings",
-                    ("console.connect_store", "console.check_store", "console.disconnect_store")),
+                    ("console.connect_store", "console.check_store", "console.import_store",
+                     "console.disconnect_store")),
         SettingsTab("Lifecycle", "console.lifecycle_settings",
                     ("console.save_lifecycle_rules", "console.preview_lifecycle_rules")),
         SettingsTab("Outreach", "console.outreach_rules",

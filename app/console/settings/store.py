@@ -4,14 +4,14 @@ refused and ignored, the last refusals' reasons)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.auth.access import admin_required, current_actor
 from app.services.errors import DomainError
-from app.services.stores import clients, connections, shopify
+from app.services.stores import backfill, clients, connections, shopify
 
 # What to subscribe to at the platform, shown beside the webhook URL.
 TOPICS = {
@@ -72,8 +72,28 @@ def connect_store():
         target = target if target is not None else form.shop
         target.errors = [*target.errors, exc.message]
         return _page(form, 400)
-    flash(f"{connections.PLATFORM_NAMES[connection.platform]} store {connection.shop} connected. "
-          "Paste the webhook URL into the store's webhook settings.", "success")
+    message = (f"{connections.PLATFORM_NAMES[connection.platform]} store {connection.shop} connected. "
+               "Paste the webhook URL into the store's webhook settings.")
+    if not (connection.backfill or {}).get("status"):
+        try:  # a first connection with API credentials imports the store's history at once
+            backfill.start(connection.id)
+            message += " Its history is being imported."
+        except DomainError:
+            pass  # webhooks only, until API credentials are added
+    flash(message, "success")
+    return redirect(url_for("console.store_settings"))
+
+
+@admin_required
+def import_store(connection_id: int):
+    """Import (or resume importing) the store's customers and orders of the chosen months."""
+    try:
+        months = int(request.form.get("months") or 0) or None
+        backfill.start(connection_id, months=months)
+    except (ValueError, DomainError) as exc:
+        flash(getattr(exc, "message", "Enter a number of months."), "error")
+    else:
+        flash("Import started: progress shows below.", "success")
     return redirect(url_for("console.store_settings"))
 
 
@@ -96,6 +116,8 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/settings/store", endpoint="store_settings", view_func=store_page, methods=["GET"])
     bp.add_url_rule("/settings/store", endpoint="connect_store", view_func=connect_store, methods=["POST"])
     bp.add_url_rule("/settings/store/<int:connection_id>/check", endpoint="check_store", view_func=check_store,
+                    methods=["POST"])
+    bp.add_url_rule("/settings/store/<int:connection_id>/import", endpoint="import_store", view_func=import_store,
                     methods=["POST"])
     bp.add_url_rule("/settings/store/<int:connection_id>/disconnect", endpoint="disconnect_store",
                     view_func=disconnect_store, methods=["POST"])

@@ -102,7 +102,7 @@ def _store_new(events: list[dict], source: str) -> set[str]:
 
 
 def ingest_events(raw_events: list, *, source: str = "api",
-                  within: Callable[[Applied], None] | None = None) -> IngestResult:
+                  within: Callable[[Applied], None] | None = None, history: bool = False) -> IngestResult:
     """Store and apply a batch of events (the API's use case; the widget's goes through it too).
 
     Good events are kept even when others in the batch are rejected. The batch is one
@@ -111,11 +111,15 @@ def ingest_events(raw_events: list, *, source: str = "api",
     touched customer's room after the commit. `within(applied)`, if given, runs in the same
     transaction just before the commit (and again if the batch is run again): a caller's own
     record of what it ingested (a store's delivery) commits with the events or not at all.
+    `history=True` is for a store's past imported (a backfill): each customer is assessed as of
+    each event's time, so their stage history reads as it happened (a first order made them a
+    buyer then), and no event-triggered outreach runs (the moment has passed). What time has done
+    since is the periodic reassessment's, run at the end of the import.
     """
     valid, rejected, repeats = _validate(raw_events)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            applied = _apply(valid, source)
+            applied = _apply(valid, source, history=history)
             if within is not None:
                 within(applied)
             db.session.commit()
@@ -164,7 +168,7 @@ def _transient(exc: DBAPIError) -> bool:
     return _sqlstate(exc) in RETRY_SQLSTATES
 
 
-def _apply(valid: list[dict], source: str) -> Applied:
+def _apply(valid: list[dict], source: str, *, history: bool = False) -> Applied:
     """Store the new events, apply them and run the event-triggered outreach rules, in the open
     transaction (the caller commits). Returns the new event ids, the customers touched (surviving
     ids), those whose cart changed, and the outreach to deliver."""
@@ -184,11 +188,13 @@ def _apply(valid: list[dict], source: str) -> Applied:
             if apply_event(customer, event, cache):
                 cart_changed.add(customer.id)
             # The transition carries the event's own time, so imported history reads true.
-            lifecycle.reassess(customer, rules, now=now, event_id=event["id"], at=event["timestamp"])
+            lifecycle.reassess(customer, rules, now=min(event["timestamp"], now) if history else now,
+                               event_id=event["id"], at=event["timestamp"])
             recounted |= _reassess_recounted(cache, rules, now, event)
             owners[event["id"]] = customer
     final_ids = set(_link_events(owners, cache)) | {cache.surviving_id(cid) for cid in recounted}
-    outreach = engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache), cache.cart, now)
+    outreach = [] if history else engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache),
+                                                   cache.cart, now)
     return Applied(frozenset(new_ids), frozenset(final_ids),
                    frozenset(cache.surviving_id(cid) for cid in cart_changed), tuple(outreach))
 

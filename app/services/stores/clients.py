@@ -3,6 +3,8 @@ credentials, and "Check connection" (one cheap call that proves the address and 
 
 from __future__ import annotations
 
+from flask import current_app
+
 from app.extensions import db
 from app.models import StoreConnection
 from app.models.base import utcnow
@@ -21,11 +23,13 @@ def client_for(connection: StoreConnection):
         if not secrets.access_token:
             raise DomainError("Add the custom app's Admin API access token to reach the store's API.",
                               field="access_token")
-        return ShopifyApi(connection.shop, secrets.access_token, api_url=connection.api_url)
+        return ShopifyApi(connection.shop, secrets.access_token, api_url=connection.api_url,
+                          max_attempts=current_app.config["HELPDESK_STORE_API_ATTEMPTS"])
     if not (secrets.consumer_key and secrets.consumer_secret):
         raise DomainError("Add the REST API consumer key and secret to reach the store's API.",
                           field="consumer_key")
-    return WooCommerceApi(connection.shop, secrets.consumer_key, secrets.consumer_secret, api_url=connection.api_url)
+    return WooCommerceApi(connection.shop, secrets.consumer_key, secrets.consumer_secret, api_url=connection.api_url,
+                          max_attempts=current_app.config["HELPDESK_STORE_API_ATTEMPTS"])
 
 
 def check(connection_id: int) -> dict:

@@ -122,22 +122,24 @@ def _cart_link(customer_id: str, token, when: str) -> list[dict]:
              "anonymous_id": key, "timestamp": when, "properties": {}}]
 
 
-def order_events(order: Mapping) -> list[dict]:
+def order_events(order: Mapping, *, history: bool = False) -> list[dict]:
     """orders/create, orders/updated, orders/paid, orders/fulfilled, orders/cancelled, and an order
     from the backfill: the buyer, the order (once per order id), its cancellation and each refund it
-    carries; the cart it came from is linked to the buyer and emptied at the order's time."""
-    buyer, events = _buyer(order, f"shopify-order-{order.get('id')}-buyer")
+    carries; the cart it came from is linked to the buyer and emptied at the order's time.
+    `history=True` (the backfill): the cart is long gone, and the buyer's identity is the one their
+    customer record gives (one event however many of their orders are imported)."""
+    buyer, events = _buyer(order, None if history else f"shopify-order-{order.get('id')}-buyer")
     if buyer is None or not order.get("id"):
         return []
     when = order.get("created_at")
-    if cart_key(order.get("cart_token")):  # the buyer's identity also hands them the cart's profile
+    if not history and cart_key(order.get("cart_token")):  # the buyer's identity also hands them the cart
         events[0]["anonymous_id"] = cart_key(order.get("cart_token"))
     events.append({
         "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": buyer, "timestamp": when,
         "properties": {"order_id": str(order["id"]), "order_number": order.get("name"),
                        "currency": (order.get("currency") or "").upper(), "total": money(order.get("total_price"))
                        or "0.00", "items": [_line(item) for item in order.get("line_items") or []]}})
-    if order.get("cart_token"):
+    if order.get("cart_token") and not history:
         events.append({"id": f"shopify-cart-{order['cart_token']}-ordered"[:128], "type": "cart_updated",
                        "customer_id": buyer, "timestamp": when,
                        "properties": {"items": [], "currency": (order.get("currency") or "").upper(),

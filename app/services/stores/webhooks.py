@@ -16,19 +16,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from app import json_input
 from app.database import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Customer, Order, StoreDelivery
 from app.models.base import utcnow
-from app.services.customers import emails
 from app.services.platform import audit
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
-from app.services.stores import connections, shopify, woocommerce
-from app.services.stores.mapping import GUEST_PREFIX, guest_customer_id, is_guest_id
+from app.services.stores import connections, guests, shopify, woocommerce
+from app.services.stores.mapping import guest_customer_id
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +122,7 @@ def _take(connection, adapter, incoming: Incoming, keys: tuple[str, ...], payloa
         erase = _privacy_request(connection, incoming.topic, payload)
         events = []
     else:
-        events = _owned_guests(adapter.events_for(incoming.topic, payload, _order_owner))
+        events = guests.owned(adapter.events_for(incoming.topic, payload, _order_owner))
     if events:
         result = ingest_events(events, source=connection.platform, within=record)
         if outcome["kind"] == "duplicate":
@@ -163,33 +161,6 @@ def _order_owner(order_id: str) -> str | None:
         return None
     return db.session.scalar(db.select(Customer.external_id).join(Order, Order.customer_id == Customer.id)
                              .where(Order.external_order_id == order_id[:128]))
-
-
-def _owned_guests(events: list[dict]) -> list[dict]:
-    """A guest's events go to the profile their address belongs to: a shop customer who owns it
-    (a guest order from someone with an account), or a profile made for the address (a request by
-    email), which takes the guest key. Otherwise they make the guest's own profile."""
-    keys = {e["customer_id"] for e in events if is_guest_id(e.get("customer_id"))}
-    owners = {}
-    for key in keys:
-        address = key.removeprefix(GUEST_PREFIX)
-        if address.startswith("sha256:"):
-            continue
-        owner = emails.find_by_address(address)
-        if owner is None:
-            continue
-        if owner.external_id is None:
-            owner.external_id = guest_customer_id(address)
-            try:
-                db.session.commit()
-            except IntegrityError:  # a concurrent delivery made the guest's profile first
-                db.session.rollback()
-                continue
-        if owner.external_id != key:
-            owners[key] = owner.external_id
-    if not owners:
-        return events
-    return [e | {"customer_id": owners[e["customer_id"]]} if e.get("customer_id") in owners else e for e in events]
 
 
 def _privacy_request(connection, topic: str, payload: dict) -> tuple[int, ...]:
