@@ -40,7 +40,9 @@ def profile(customer_id: int):
 @login_required
 def panel(customer_id: int):
     """The condensed sidebar (an HTML fragment) that chat and tickets embed and refresh."""
-    return render_template("customers/_panel.html", context=queries.customer_context(customer_id))
+    return render_template("customers/_panel.html", context=queries.customer_context(customer_id),
+                           current_conversation_id=request.args.get("conversation", type=int),
+                           current_ticket_id=request.args.get("ticket", type=int))
 
 
 @admin_required

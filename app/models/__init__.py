@@ -26,7 +26,7 @@ from app.models.report import DailyFigure
 from app.models.saved_view import SavedView
 from app.models.setting import AppSetting
 from app.models.sla import BusinessCalendar, SlaPolicy
-from app.models.store import StoreConnection, StoreDelivery
+from app.models.store import StoreConnection, StoreDelivery, StoreOrderAction
 from app.models.survey import Survey
 from app.models.ticket import (
     RoutingRule,
@@ -44,6 +44,7 @@ __all__ = [
     "KbSynonymGroup", "AgentInvite", "AgentSession", "ApiKey", "AuditEvent", "Cart", "CustomerEvent",
     "Order", "OrderItem", "FLAGS", "SEGMENTS", "STAGES", "AnonymousVisitor", "Customer", "StageTransition",
     "AppSetting", "BusinessCalendar", "DailyFigure", "SavedView", "SlaPolicy", "StoreConnection", "StoreDelivery",
+    "StoreOrderAction",
     "CannedResponse", "CustomerLink", "CustomerSession", "OutboxEmail", "OutreachDecision", "OutreachRule",
     "Conversation",
     "Message", "PRESENCES", "RealtimeConnection",

@@ -72,6 +72,9 @@ class Order(db.Model):
     refunded_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"), server_default="0",
                                                      nullable=False)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who sent it first (the events API, a store connector: "shopify", "woocommerce"): a connected
+    # store's orders can be refunded or cancelled from the console through its API.
+    source: Mapped[str | None] = mapped_column(String(16))
     confirmed: Mapped[bool] = mapped_column(default=True, server_default=true(), nullable=False)
 
     items: Mapped[list[OrderItem]] = relationship(
@@ -102,6 +105,8 @@ class OrderItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    # The store's id for the line (a refund by line names it); None from senders that give none.
+    external_line_id: Mapped[str | None] = mapped_column(String(64))
     sku: Mapped[str] = mapped_column(String(128), nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     quantity: Mapped[int] = mapped_column(nullable=False)

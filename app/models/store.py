@@ -67,3 +67,26 @@ class StoreDelivery(db.Model):
         UniqueConstraint("connection_id", "key", name="uq_store_deliveries_connection_key"),
         Index("ix_store_deliveries_received_at", "received_at"),
     )
+
+
+ORDER_ACTIONS = ("refund", "cancel", "resend")
+
+
+class StoreOrderAction(db.Model):
+    """An agent's action on a store's order (refund, cancel, resend the confirmation), once per
+    idempotency key: the confirmation form carries one, so a double click or a retried request
+    finds the first attempt and its result instead of acting twice."""
+
+    __tablename__ = "store_order_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("store_connections.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # pending, done, failed
+    request: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    result: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -22,9 +22,10 @@ from app.services.customers.event_sources import speaks_for_shop
 from app.services.platform.locked_rows import get_locked
 
 
-def _new_order(external_order_id: str, customer: Customer, cache: BatchCache, *, confirmed: bool) -> Order:
+def _new_order(external_order_id: str, customer: Customer, cache: BatchCache, *, confirmed: bool,
+               source: str | None = None) -> Order:
     order = cache.orders[external_order_id] = Order(
-        external_order_id=external_order_id, customer_id=customer.id, confirmed=confirmed
+        external_order_id=external_order_id, customer_id=customer.id, confirmed=confirmed, source=source
     )
     db.session.add(order)
     return order
@@ -35,7 +36,8 @@ def _fill(order: Order, props: dict, placed_at: datetime) -> None:
     order.total = props["total"]
     order.currency = props["currency"]
     order.items = [
-        OrderItem(sku=i["sku"], name=i["name"], quantity=i["quantity"], unit_price=i["unit_price"])
+        OrderItem(sku=i["sku"], name=i["name"], quantity=i["quantity"], unit_price=i["unit_price"],
+                  external_line_id=str(i["line_id"])[:64] if i.get("line_id") else None)
         for i in props["items"]
     ]
 
@@ -52,8 +54,9 @@ def place_order(customer: Customer, props: dict, placed_at: datetime, cache: Bat
     """
     server, order = speaks_for_shop(source), cache.order(props["order_id"])
     if order is None:
-        order = _new_order(props["order_id"], customer, cache, confirmed=server)
+        order = _new_order(props["order_id"], customer, cache, confirmed=server, source=source)
     elif server and not order.confirmed:
+        order.source = source
         _take_over(order, customer, props, placed_at, cache)
         return True
     elif not server and (order.confirmed or order.customer_id != customer.id):
@@ -113,8 +116,9 @@ def _server_order(customer: Customer, props: dict, cache: BatchCache, source: st
         return None
     order = cache.order(props["order_id"])
     if order is None:
-        order = _new_order(props["order_id"], customer, cache, confirmed=True)
+        order = _new_order(props["order_id"], customer, cache, confirmed=True, source=source)
     elif not order.confirmed and order.customer_id != customer.id:
+        order.source = source
         _release_claim(order, customer, cache)
     return order
 

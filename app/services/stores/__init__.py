@@ -2,5 +2,5 @@
 the lifecycle with no code on the shop's side. One adapter per platform turns the platform's own
 payloads into the shop events the rest of the helpdesk already understands.
 
-May import: platform, customers, access, shop_events.
+May import: platform, customers, access, tickets, conversations, shop_events.
 """

@@ -57,16 +57,18 @@ def is_guest_id(customer_id: str | None) -> bool:
     return bool(customer_id) and customer_id.startswith(GUEST_PREFIX)
 
 
-def line(sku, name, quantity, price, *fallbacks: tuple[str, object]) -> dict:
+def line(sku, name, quantity, price, *fallbacks: tuple[str, object], line_id=None) -> dict:
     """A line item in our words. A line without a SKU is named by the first of `fallbacks`
-    (kind, id) that has an id: ("variant", 808950811) gives "variant-808950811"."""
+    (kind, id) that has an id: ("variant", 808950811) gives "variant-808950811". `line_id`, the
+    store's id for the line, is kept for refunds by line."""
     key = sku or next((f"{kind}-{ident}" for kind, ident in fallbacks if ident), "unknown")
     try:
         count = max(0, min(int(quantity or 0), 100_000))
     except (TypeError, ValueError):
         count = 0
-    return {"sku": str(key)[:128], "name": str(name or key)[:255], "quantity": count,
+    item = {"sku": str(key)[:128], "name": str(name or key)[:255], "quantity": count,
             "unit_price": money(price) or "0.00"}
+    return item | ({"line_id": str(line_id)[:64]} if line_id else {})
 
 
 def name_of(person: Mapping) -> str | None:

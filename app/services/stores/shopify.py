@@ -65,7 +65,8 @@ def delivery(headers: Mapping[str, str]) -> Delivery:
 def _line(item: Mapping) -> dict:
     """A line item in our words: a line without a SKU is named by its variant, product or line id."""
     return line(item.get("sku"), item.get("title") or item.get("name"), item.get("quantity"), item.get("price"),
-                ("variant", item.get("variant_id")), ("product", item.get("product_id")), ("line", item.get("id")))
+                ("variant", item.get("variant_id")), ("product", item.get("product_id")), ("line", item.get("id")),
+                line_id=item.get("id"))
 
 
 def _identify(customer: Mapping, when: str) -> dict:

@@ -155,7 +155,8 @@ def _line(item: Mapping) -> dict:
     SKU is named by its variation, product or line id."""
     variation = item.get("variation_id") or None  # 0 when the product has no variations
     return line(item.get("sku"), html.unescape(str(item.get("name") or "")), item.get("quantity"), item.get("price"),
-                ("variation", variation), ("product", item.get("product_id")), ("line", item.get("id")))
+                ("variation", variation), ("product", item.get("product_id")), ("line", item.get("id")),
+                line_id=item.get("id"))
 
 
 def customer_events(customer: Mapping) -> list[dict]:
