@@ -64,7 +64,7 @@ SETTINGS: tuple[tuple[str, tuple[SettingsTab, ...]], ...] = (
     ("Customers", (
         SettingsTab("Store", "console.store_settings",
                     ("console.connect_store", "console.check_store", "console.import_store",
-                     "console.disconnect_store")),
+                     "console.disconnect_store", "console.save_order_policy")),
         SettingsTab("Lifecycle", "console.lifecycle_settings",
                     ("console.save_lifecycle_rules", "console.preview_lifecycle_rules")),
         SettingsTab("Outreach", "console.outreach_rules",

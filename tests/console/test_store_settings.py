@@ -57,3 +57,13 @@ def test_agents_cannot_open_store_settings(client, make_agent, auth):
     agent = make_agent("agent")
     auth.login(agent.email)
     assert client.get("/console/settings/store").status_code == 403
+
+
+def test_an_admin_sets_what_agents_may_do_with_orders(client, admin, post_form):
+    from app.services.stores import order_actions
+    connections.connect("shopify", shop="tea-shop.myshopify.com", webhook_secret="whsec_1", by=CLI)
+    response = post_form("/console/settings/store/order-actions", {"agents_refund": "y", "agent_refund_limit": "25.50"},
+                         page="/console/settings/store")
+    assert response.status_code == 302
+    policy = order_actions.policy()
+    assert policy.agents_refund and str(policy.agent_refund_limit) == "25.50" and not policy.agents_cancel

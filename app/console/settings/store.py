@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DecimalField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.auth.access import admin_required, current_actor
 from app.services.errors import DomainError
-from app.services.stores import backfill, clients, connections, shopify
+from app.services.stores import backfill, clients, connections, order_actions, shopify
 
 # What to subscribe to at the platform, shown beside the webhook URL.
 TOPICS = {
@@ -43,10 +43,32 @@ class StoreForm(FlaskForm):
                                       "(a test store).")
 
 
-def _page(form: StoreForm, status: int = 200):
+class OrderPolicyForm(FlaskForm):
+    agents_refund = BooleanField("Agents may refund orders")
+    agent_refund_limit = DecimalField("Largest refund an agent may make", places=2, validators=[
+        InputRequired("Enter an amount."), NumberRange(0, 1_000_000)],
+        description="In the order's currency, before tax. Admins may refund any amount.")
+    agents_cancel = BooleanField("Agents may cancel orders")
+
+
+def _page(form: StoreForm, status: int = 200, policy_form: OrderPolicyForm | None = None):
     items = [(c, connections.webhook_url(c.platform)) for c in connections.all_connections()]
+    policy = order_actions.policy()
+    policy_form = policy_form or OrderPolicyForm(data=policy.__dict__)
     return render_template("console/settings/store.html", form=form, connections=items, topics=TOPICS,
-                           platform_names=connections.PLATFORM_NAMES), status
+                           platform_names=connections.PLATFORM_NAMES, policy_form=policy_form), status
+
+
+@admin_required
+def save_order_policy():
+    """What agents may do with orders from the console (admins may do anything)."""
+    form = OrderPolicyForm()
+    if not form.validate_on_submit():
+        return _page(StoreForm(formdata=None), 400, form)
+    order_actions.save_policy(form.agents_refund.data, form.agent_refund_limit.data, form.agents_cancel.data,
+                              by=current_actor())
+    flash("Order actions saved.", "success")
+    return redirect(url_for("console.store_settings"))
 
 
 @admin_required
@@ -115,6 +137,8 @@ def register(bp: Blueprint) -> None:
     """Add Settings › Store to the console blueprint."""
     bp.add_url_rule("/settings/store", endpoint="store_settings", view_func=store_page, methods=["GET"])
     bp.add_url_rule("/settings/store", endpoint="connect_store", view_func=connect_store, methods=["POST"])
+    bp.add_url_rule("/settings/store/order-actions", endpoint="save_order_policy", view_func=save_order_policy,
+                    methods=["POST"])
     bp.add_url_rule("/settings/store/<int:connection_id>/check", endpoint="check_store", view_func=check_store,
                     methods=["POST"])
     bp.add_url_rule("/settings/store/<int:connection_id>/import", endpoint="import_store", view_func=import_store,
