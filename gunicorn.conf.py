@@ -21,6 +21,9 @@ accesslog = None  # the app writes its own structured access log
 # gunicorn 27's control socket has one fixed path per user: several instances on one machine
 # (the scale-out layout) would fight over it. Nothing here uses it.
 control_socket_disable = True
+# The longest request line taken (gunicorn's largest): search filters and ?email= fit with room to
+# spare; anything longer is refused with 414 before it reaches the app.
+limit_request_line = 8190
 
 
 def post_worker_init(worker):

@@ -85,7 +85,9 @@ class RfmSchema(Schema):
 
 
 class CustomerProfileSchema(Schema):
-    customer_id = fields.String(required=True)
+    customer_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "The shop's id; `email:<address>` for a store's guest; null for a profile made for an "
+                       "email address alone (a request by email), found with ?email="})
     email = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)

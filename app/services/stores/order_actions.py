@@ -194,7 +194,7 @@ def perform(plan_: Plan, *, idempotency_key: str, agent: Agent, by: Actor,
                      details={"order": plan_.order.external_order_id, "reason": exc.message})
         db.session.commit()
         return action
-    action.status, action.result, action.message = "done", _plain(result), plan_.summary
+    action.status, action.result, action.message = "done", _plain(result), _done(plan_.summary)
     audit.record(f"store.order_{plan_.action}", actor=by, target=plan_.order,
                  details={"order": plan_.order.external_order_id, "summary": plan_.summary})
     _note(note_on, f"{agent.display_name} via the store: {_done(plan_.summary)}", by)
