@@ -10,6 +10,9 @@ from app.models import AnonymousVisitor, Cart, Customer, Order
 
 ORDER_TYPES = ("order_placed", "order_refunded", "order_cancelled")
 CHUNK = 500  # ids per IN (…): far below SQLite's and PostgreSQL's parameter limits
+# session.info key under which an ingesting batch lends its carts (customer id → Cart or None) to
+# flush listeners, so that "this customer has no cart" costs no query.
+KNOWN_CARTS = "helpdesk.known_carts"
 
 
 def _chunks(values: set) -> list[list]:

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Customer, CustomerEvent
 from app.models.base import utcnow
 from app.services.customers import lifecycle
-from app.services.customers.batch_cache import BatchCache
+from app.services.customers.batch_cache import KNOWN_CARTS, BatchCache
 from app.services.customers.event_effects import apply_event
 from app.services.customers.lifecycle_rules import LifecycleRules
 from app.services.customers.profiles import create_new_profiles, resolve
@@ -192,7 +192,13 @@ def _apply(valid: list[dict], source: str, *, history: bool = False) -> Applied:
                                event_id=event["id"], at=event["timestamp"])
             recounted |= _reassess_recounted(cache, rules, now, event)
             owners[event["id"]] = customer
-    final_ids = set(_link_events(owners, cache)) | {cache.surviving_id(cid) for cid in recounted}
+    # The flush's listeners (tickets' audiences) may ask for a customer's cart: the batch knows
+    # which customers have none, which the session's identity map cannot say.
+    db.session.info[KNOWN_CARTS] = cache.carts
+    try:
+        final_ids = set(_link_events(owners, cache)) | {cache.surviving_id(cid) for cid in recounted}
+    finally:
+        db.session.info.pop(KNOWN_CARTS, None)
     outreach = [] if history else engine.on_events(fresh, lambda event: _survivor(owners[event["id"]], cache),
                                                    cache.cart, now)
     return Applied(frozenset(new_ids), frozenset(final_ids),

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 JOB = "app.services.stores.backfill:run"
 PHASES = ("customers", "orders")
+# Items asked for per page: Shopify's most (its client asks for fewer when a page would cost more
+# than a query may), WooCommerce's most.
+PAGE_SIZE = {"shopify": 250, "woocommerce": 100}
 MAX_MONTHS = 120
 
 
@@ -92,7 +95,8 @@ def _page(connection: StoreConnection, api, state: dict) -> dict:
     """Read one page of the current phase, ingest it with the new state; the state after it."""
     phase, since = state["phase"], datetime.fromisoformat(state["since"]).astimezone(UTC)
     fetch = api.customers_page if phase == "customers" else api.orders_page
-    page = fetch(since, state["next"] or (None if connection.platform == "shopify" else 1))
+    page = fetch(since, state["next"] or (None if connection.platform == "shopify" else 1),
+                 PAGE_SIZE[connection.platform])
     mapper = _mapper(connection.platform, phase)
     events = guests.owned([event for item in page.items for event in mapper(item)])
     new_state = dict(state) | {phase: state[phase] + len(page.items), "next": page.next,

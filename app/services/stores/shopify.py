@@ -94,15 +94,18 @@ def cart_key(token) -> str | None:
     return f"shopify-cart-{token}"[:128] if token else None
 
 
-def _buyer(resource: Mapping, event_id: str | None = None) -> tuple[str | None, list[dict]]:
+def _buyer(resource: Mapping, event_id: str | None = None, *, history: bool = False) -> tuple[str | None, list[dict]]:
     """Who a checkout or order is for: the customer, or a guest keyed by the email given (the
     shop's word, so it verifies the address), with the identify that says so (under `event_id`
     when given: an order's own, so that it is not a repeat of the customer's last update and can
-    carry the order's cart). (None, []) when neither."""
+    carry the order's cart). With `history` (the import), the identify is one per buyer, so that
+    their other imported orders repeat it and cost no work. (None, []) when neither."""
     customer = resource.get("customer") or {}
     when = resource.get("updated_at") or resource.get("created_at")
     if customer.get("id"):
         identify = _identify(customer, when)
+        if history:
+            event_id = f"shopify-customer-{customer['id']}-imported"
         return str(customer["id"]), [identify | ({"id": event_id} if event_id else {})]
     address = email(resource.get("email") or resource.get("contact_email") or customer.get("email"))
     if not address:
@@ -110,6 +113,8 @@ def _buyer(resource: Mapping, event_id: str | None = None) -> tuple[str | None, 
     person = resource.get("billing_address") or resource.get("shipping_address") or customer
     properties = {"email": address} | ({"name": name_of(person)} if name_of(person) else {})
     guest = guest_customer_id(address)
+    if history:
+        event_id = f"shopify-guest-{guest}-imported"[:128]
     return guest, [{"id": event_id or f"shopify-guest-{resource.get('id') or resource.get('token')}-{when}",
                     "type": "identify", "customer_id": guest, "timestamp": when, "properties": properties}]
 
@@ -129,7 +134,7 @@ def order_events(order: Mapping, *, history: bool = False) -> list[dict]:
     carries; the cart it came from is linked to the buyer and emptied at the order's time.
     `history=True` (the backfill): the cart is long gone, and the buyer's identity is the one their
     customer record gives (one event however many of their orders are imported)."""
-    buyer, events = _buyer(order, None if history else f"shopify-order-{order.get('id')}-buyer")
+    buyer, events = _buyer(order, f"shopify-order-{order.get('id')}-buyer", history=history)
     if buyer is None or not order.get("id"):
         return []
     when = order.get("created_at")

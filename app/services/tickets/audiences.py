@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Cart, Customer, Ticket
+from app.services.customers.batch_cache import KNOWN_CARTS
 from app.services.platform.locked_rows import changed_in_flush
 
 # One bit per lifecycle view (app/services/tickets/lists.py VIEWS' audience); never renumber: stored.
@@ -61,7 +62,12 @@ def _touched(session: Session) -> dict[Customer, Cart | None]:
 def _cart(session: Session, customer: Customer, cart: Cart | None) -> Cart | None:
     if customer.stage != "conversion" or customer.id is None:  # only that view looks at the cart
         return None
-    return cart if cart is not None else session.get(Cart, customer.id)
+    if cart is not None:
+        return cart
+    known = session.info.get(KNOWN_CARTS) or {}
+    if customer.id in known:  # an ingesting batch looked it up (None: no cart)
+        return known[customer.id]
+    return session.get(Cart, customer.id)
 
 
 def _keep_in_step(session: Session, _flush_context, _instances) -> None:
