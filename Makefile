@@ -8,7 +8,7 @@ PORT ?= 5000
 DEMO_SHOP_PORT ?= 5001
 export FLASK_APP := wsgi
 
-.PHONY: run setup test lint db seed browser-deps clean
+.PHONY: run setup test lint db seed browser-deps php-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,10 +65,16 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Debian's chromium package (sudo apt-get install chromium) to run the browser tests" >&2; exit 1; fi; }
 
+# Debian's php-cli runs the WordPress plugin's tests (integrations/woocommerce/).
+php-deps:
+	@command -v php >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli >/dev/null; \
+	  else echo "Install Debian's php-cli package (sudo apt-get install php-cli) to run the plugin's tests" >&2; exit 1; fi; }
+
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 
-test: setup $(VENV)/.dev-deps app/static/vendor/axe.min.js browser-deps lint
+test: setup $(VENV)/.dev-deps app/static/vendor/axe.min.js browser-deps php-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:
