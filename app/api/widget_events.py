@@ -20,6 +20,7 @@ from app.api.schemas import IngestResultSchema, WidgetSessionRequestSchema, Widg
 from app.extensions import csrf, limiter
 from app.services.access.visitor_tokens import issue_visitor_token
 from app.services.shop_events.browser import BrowserEventsSchema, record_browser_events
+from app.services.stores import cart_tokens
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,9 @@ def post_widget_events():
         envelope = BrowserEventsSchema().load(json_body())
     except ValidationError as exc:
         abort_with_messages(422, messages={"json": exc.messages})
-    return record_browser_events(envelope)
+    result = record_browser_events(envelope)
+    cart_tokens.remember_reported(envelope["anonymous_id"], envelope["events"])  # a Shopify theme's cart
+    return result
 
 
 @bp.route("/session", methods=["POST"])

@@ -189,3 +189,26 @@ def test_the_api_finds_a_guest_by_email_with_the_whole_profile(any_app, deliver,
     assert profile["customer_id"] == "email:jon@example.com" and profile["orders"][0]["order_id"] == "1234"
     bad = any_app.test_client().get("/api/v1/customers?email=nope", headers={"Authorization": f"Bearer {key.secret}"})
     assert bad.status_code in (400, 422) and "email" in bad.get_data(as_text=True)
+
+
+def test_a_cart_token_the_theme_reports_brings_the_carts_webhooks_to_the_visitor(store, deliver, any_app):
+    from datetime import UTC, datetime, timedelta
+
+    from app.models import AnonymousVisitor, Cart
+    any_app.config["HELPDESK_ALLOWED_ORIGINS"] = ["https://tea.example"]
+    now = datetime.now(UTC).isoformat()
+    page_cart = {"cart_token": "c1-theme", "currency": "EUR", "total": "12.00",
+                 "items": [{"sku": "TEA-1", "name": "Sencha", "quantity": 1, "unit_price": "12.00"}]}
+    response = any_app.test_client().post("/api/v1/widget/events", headers={"Origin": "https://tea.example"}, json={
+        "anonymous_id": "anon-theme", "events": [{"id": "p1", "type": "cart_updated", "timestamp": now,
+                                                  "properties": page_cart}]})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    visitor = db.session.scalar(db.select(AnonymousVisitor.customer_id).where(AnonymousVisitor.anonymous_id ==
+                                                                              "anon-theme"))
+    # between page loads the customer adds a second tea: Shopify's webhook, the visitor's cart
+    later = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
+    deliver("carts/update", {"id": "c1-theme", "token": "c1-theme", "updated_at": later, "created_at": now,
+                             "line_items": [{"id": 1, "sku": "TEA-1", "title": "Sencha", "quantity": 2,
+                                             "price": "12.00"}]})
+    db.session.expire_all()
+    assert db.session.get(Cart, visitor).item_count == 2
