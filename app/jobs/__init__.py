@@ -38,6 +38,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("reconcile_kb_index", "app.services.knowledge.index_sync:reconcile", 600),
     # The reports' daily figures of the last month, rebuilt (pages rebuild today's themselves).
     PeriodicJob("rebuild_report_figures", "app.services.reports.daily_figures:rebuild_recent", 3600),
+    # Store webhook deliveries kept for deduplication: a week's worth.
+    PeriodicJob("prune_store_deliveries", "app.services.stores.webhooks:prune_deliveries", 86_400),
 )
 # The outreach rules' timer (time-based triggers) runs beside the scheduler, as a thread of its own.
 # Like the jobs above it is named, not imported: this package runs the services' work and sits

@@ -212,3 +212,14 @@ def test_a_cart_token_the_theme_reports_brings_the_carts_webhooks_to_the_visitor
                                              "price": "12.00"}]})
     db.session.expire_all()
     assert db.session.get(Cart, visitor).item_count == 2
+
+
+def test_deliveries_older_than_a_week_are_forgotten(store, deliver):
+    from datetime import timedelta
+
+    from app.models import StoreDelivery
+    from app.models.base import utcnow
+    from app.services.stores import webhooks
+    deliver("customers/create", ORDER["customer"], webhook_id="old")
+    assert webhooks.prune_deliveries(now=utcnow() + timedelta(days=8)) == {"deleted": 1}
+    assert db.session.scalar(db.select(db.func.count(StoreDelivery.id))) == 0

@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import delete
 
 from app import json_input
 from app.database import insert_ignoring_conflicts
@@ -246,3 +248,15 @@ class _WooCommerce:
 
 
 _ADAPTERS = {"shopify": _Shopify, "woocommerce": _WooCommerce}
+
+
+KEEP_DELIVERIES = timedelta(days=7)
+
+
+def prune_deliveries(now=None) -> dict:
+    """Periodic job: forget deliveries older than a week (the platforms retry for hours, never
+    days; the connection's counters keep the totals). Returns {"deleted": n}."""
+    cutoff = (now or utcnow()) - KEEP_DELIVERIES
+    deleted = db.session.execute(delete(StoreDelivery).where(StoreDelivery.received_at < cutoff)).rowcount
+    db.session.commit()
+    return {"deleted": deleted}
