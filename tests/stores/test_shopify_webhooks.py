@@ -223,3 +223,11 @@ def test_deliveries_older_than_a_week_are_forgotten(store, deliver):
     deliver("customers/create", ORDER["customer"], webhook_id="old")
     assert webhooks.prune_deliveries(now=utcnow() + timedelta(days=8)) == {"deleted": 1}
     assert db.session.scalar(db.select(db.func.count(StoreDelivery.id))) == 0
+
+
+def test_a_flood_of_forged_deliveries_is_cut_off_but_good_ones_never_count(store, deliver, any_app):
+    any_app.config["HELPDESK_LIMIT_STORE_WEBHOOK_FAILURES"] = "3 per minute"
+    for n in range(5):
+        assert deliver("customers/update", ORDER["customer"], webhook_id=f"good-{n}").status_code == 200
+    statuses = [deliver("orders/create", ORDER, secret="forged").status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
