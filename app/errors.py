@@ -29,8 +29,8 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    """API paths, and clients that ask for JSON over HTML, get JSON errors."""
-    if request.path.startswith("/api/"):
+    """API paths, store webhooks, and clients that ask for JSON over HTML, get JSON errors."""
+    if request.path.startswith(("/api/", "/webhooks/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -71,6 +71,25 @@ def line(sku, name, quantity, price, *fallbacks: tuple[str, object], line_id=Non
     return item | ({"line_id": str(line_id)[:64]} if line_id else {})
 
 
+def currency(*candidates) -> str:
+    """The first of the candidates that is a currency code (three letters), uppercased; "XXX", ISO
+    4217's "no currency", when none is, so that an order is never lost for want of one."""
+    for value in candidates:
+        if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha() and value.isascii():
+            return value.strip().upper()
+    return "XXX"
+
+
+def obj(value) -> dict:
+    """A field that should hold an object: itself, or {} when a payload holds anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value) -> list[dict]:
+    """A field that should hold a list of objects: its objects, whatever else a payload holds."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def name_of(person: Mapping) -> str | None:
     """First and last name joined, or None."""
     full = " ".join(str(part).strip() for part in (person.get("first_name"), person.get("last_name"))

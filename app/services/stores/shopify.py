@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.services.stores.mapping import email, guest_customer_id, line, money, name_of
+from app.services.stores.mapping import currency, email, guest_customer_id, line, money, name_of, obj, objs
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -100,7 +100,7 @@ def _buyer(resource: Mapping, event_id: str | None = None, *, history: bool = Fa
     when given: an order's own, so that it is not a repeat of the customer's last update and can
     carry the order's cart). With `history` (the import), the identify is one per buyer, so that
     their other imported orders repeat it and cost no work. (None, []) when neither."""
-    customer = resource.get("customer") or {}
+    customer = obj(resource.get("customer"))
     when = resource.get("updated_at") or resource.get("created_at")
     if customer.get("id"):
         identify = _identify(customer, when)
@@ -110,7 +110,7 @@ def _buyer(resource: Mapping, event_id: str | None = None, *, history: bool = Fa
     address = email(resource.get("email") or resource.get("contact_email") or customer.get("email"))
     if not address:
         return None, []
-    person = resource.get("billing_address") or resource.get("shipping_address") or customer
+    person = obj(resource.get("billing_address")) or obj(resource.get("shipping_address")) or customer
     properties = {"email": address} | ({"name": name_of(person)} if name_of(person) else {})
     guest = guest_customer_id(address)
     if history:
@@ -137,30 +137,31 @@ def order_events(order: Mapping, *, history: bool = False) -> list[dict]:
     buyer, events = _buyer(order, f"shopify-order-{order.get('id')}-buyer", history=history)
     if buyer is None or not order.get("id"):
         return []
-    when = order.get("created_at")
+    when = order.get("created_at") or order.get("processed_at") or order.get("updated_at")
     if not history and cart_key(order.get("cart_token")):  # the buyer's identity also hands them the cart
         events[0]["anonymous_id"] = cart_key(order.get("cart_token"))
     events.append({
         "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": buyer, "timestamp": when,
         "properties": {"order_id": str(order["id"]), "order_number": order.get("name"),
-                       "currency": (order.get("currency") or "").upper(), "total": money(order.get("total_price"))
-                       or "0.00", "items": [_line(item) for item in order.get("line_items") or []]}})
+                       "currency": currency(order.get("currency"), order.get("presentment_currency")),
+                       "total": money(order.get("total_price"))
+                       or "0.00", "items": [_line(item) for item in objs(order.get("line_items"))]}})
     if order.get("cart_token") and not history:
         events.append({"id": f"shopify-cart-{order['cart_token']}-ordered"[:128], "type": "cart_updated",
                        "customer_id": buyer, "timestamp": when,
-                       "properties": {"items": [], "currency": (order.get("currency") or "").upper(),
+                       "properties": {"items": [], "currency": currency(order.get("currency")),
                                       "total": "0.00"}})
     if order.get("cancelled_at"):
         events.append({"id": f"shopify-order-{order['id']}-cancelled", "type": "order_cancelled",
                        "customer_id": buyer, "timestamp": order["cancelled_at"],
                        "properties": {"order_id": str(order["id"]), "reason": order.get("cancel_reason")}})
-    events += [event for refund in order.get("refunds") or [] for event in refund_events(refund, buyer)]
+    events += [event for refund in objs(order.get("refunds")) for event in refund_events(refund, buyer)]
     return events
 
 
 def refund_amount(refund: Mapping) -> str | None:
     """What a refund gave back: its successful refund transactions, added up."""
-    total = sum((Decimal(money(t.get("amount")) or "0") for t in refund.get("transactions") or []
+    total = sum((Decimal(money(t.get("amount")) or "0") for t in objs(refund.get("transactions"))
                  if t.get("kind") == "refund" and t.get("status") in ("success", None)), Decimal("0"))
     return str(total.quantize(Decimal("0.01"))) if total > 0 else None
 
@@ -184,12 +185,12 @@ def cart_events(cart: Mapping) -> list[dict]:
     key, when = cart_key(cart.get("token") or cart.get("id")), cart.get("updated_at") or cart.get("created_at")
     if not key or not when:
         return []
-    items = [_line(item) for item in cart.get("line_items") or []]
+    items = [_line(item) for item in objs(cart.get("line_items"))]
     total = sum((Decimal(i["unit_price"]) * i["quantity"] for i in items), Decimal("0"))
-    currency = next((str(i.get("price_set", {}).get("shop_money", {}).get("currency_code") or "")
-                     for i in cart.get("line_items") or [] if isinstance(i.get("price_set"), dict)), "")
+    priced = next((obj(obj(i.get("price_set")).get("shop_money")).get("currency_code")
+                   for i in objs(cart.get("line_items")) if isinstance(i.get("price_set"), dict)), None)
     return [{"id": f"{key}-{when}"[:128], "type": "cart_updated", "anonymous_id": key, "timestamp": when,
-             "properties": {"items": items, "currency": (currency or cart.get("currency") or "USD").upper(),
+             "properties": {"items": items, "currency": currency(priced, cart.get("currency")),
                             "total": str(total.quantize(Decimal("0.01")))}}]
 
 
@@ -204,9 +205,8 @@ def checkout_events(checkout: Mapping) -> list[dict]:
     if buyer:
         events += _cart_link(buyer, checkout.get("cart_token"), when)
     target = {"customer_id": buyer} if buyer else {"anonymous_id": anonymous}
-    items = [_line(item) for item in checkout.get("line_items") or []]
-    properties = {"items": items, "currency": (checkout.get("currency") or checkout.get("presentment_currency")
-                                               or "USD").upper()}
+    items = [_line(item) for item in objs(checkout.get("line_items"))]
+    properties = {"items": items, "currency": currency(checkout.get("currency"), checkout.get("presentment_currency"))}
     if money(checkout.get("total_price")):
         properties["total"] = money(checkout.get("total_price"))
     events.append({"id": f"shopify-checkout-{checkout.get('token') or checkout.get('id')}", "type": "checkout_started",

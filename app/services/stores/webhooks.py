@@ -124,7 +124,17 @@ def _take(connection, adapter, incoming: Incoming, keys: tuple[str, ...], payloa
         erase = _privacy_request(connection, incoming.topic, payload)
         events = []
     else:
-        events = guests.owned(adapter.events_for(incoming.topic, payload, _order_owner))
+        try:
+            events = guests.owned(adapter.events_for(incoming.topic, payload, _order_owner))
+        except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+            # A payload shaped unlike the platform's documentation: kept out, said in Settings › Store,
+            # answered 200 (the store would only send it again, or disable the webhook).
+            log.warning("store payload not understood", exc_info=True,
+                        extra={"store": connection.id, "topic": incoming.topic})
+            connections.count_delivery(connection.id, "ignored", incoming.topic,
+                                       reason=f"payload not understood ({type(exc).__name__}: {str(exc)[:120]})")
+            db.session.commit()
+            return Received(200, {"ignored": True, "reason": "payload not understood"}, connection_id=connection.id)
     if events:
         result = ingest_events(events, source=connection.platform, within=record)
         if outcome["kind"] == "duplicate":

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from app.services.stores.mapping import email, guest_customer_id, line, money, name_of
+from app.services.stores.mapping import currency, email, guest_customer_id, line, money, name_of, obj, objs
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -165,7 +165,7 @@ def customer_events(customer: Mapping) -> list[dict]:
     when = _utc(stamp)
     if not customer.get("id") or when is None:
         return []
-    billing = customer.get("billing") or {}
+    billing = obj(customer.get("billing"))
     properties = _identity(email(customer.get("email")) or email(billing.get("email")),
                            name_of(customer) or name_of(billing), billing.get("phone"))
     return [{"id": f"woocommerce-customer-{customer['id']}-{stamp}", "type": "identify",
@@ -181,7 +181,7 @@ def _customer_key(order: Mapping) -> str | None:
         customer_id = 0
     if customer_id > 0:
         return str(customer_id)
-    address = email((order.get("billing") or {}).get("email"))
+    address = email(obj(order.get("billing")).get("email"))
     return guest_customer_id(address) if address else None
 
 
@@ -189,7 +189,7 @@ def _billing_identify(order: Mapping, customer_key: str, when: str) -> list[dict
     """Who the billing address says the customer is. Dated when the order was placed, so an old
     order changed today does not outrank a newer profile; its id carries date_modified_gmt, so an
     edited address is a new event that wins over the order's earlier ones."""
-    billing = order.get("billing") or {}
+    billing = obj(order.get("billing"))
     properties = _identity(email(billing.get("email")), name_of(billing), billing.get("phone"))
     if not properties:
         return []
@@ -202,9 +202,9 @@ def _placed(order: Mapping, customer_key: str, when: str) -> dict:
     return {"id": f"woocommerce-order-{order['id']}", "type": "order_placed", "customer_id": customer_key,
             "timestamp": when,
             "properties": {"order_id": str(order["id"]), "order_number": f"#{order.get('number') or order['id']}",
-                           "currency": str(order.get("currency") or "").upper(),
+                           "currency": currency(order.get("currency")),
                            "total": money(order.get("total")) or "0.00",
-                           "items": [_line(item) for item in (order.get("line_items") or [])[:MAX_ITEMS]]}}
+                           "items": [_line(item) for item in objs(order.get("line_items"))[:MAX_ITEMS]]}}
 
 
 def _cancelled(order_id, customer_key: str, when: str) -> dict:
@@ -218,7 +218,7 @@ def _refunds(order: Mapping, customer_key: str, when: str) -> list[dict]:
     records that remainder itself (wc_order_fully_refunded, on the status change), but a payload
     built before it was saved would otherwise leave the refund out."""
     events, refunded = [], Decimal("0")
-    for refund in order.get("refunds") or []:
+    for refund in objs(order.get("refunds")):
         amount = money(refund.get("total"))
         if not refund.get("id") or amount is None:
             continue
