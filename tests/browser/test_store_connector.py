@@ -37,15 +37,20 @@ def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _wait_for_import(page) -> None:
-    """Settings › Store, reloaded until the import says it is done (a state, not a time)."""
+def _card(page, shop: str):
+    """The store's own card in Settings › Store (the tests share a server: other stores are there too)."""
+    return page.locator(f'[data-store="{shop}"]')
+
+
+def _wait_for_import(page, shop: str) -> None:
+    """Settings › Store, reloaded until the store's import says it is done (a state, not a time)."""
     deadline = time.monotonic() + IMPORT_S
     while time.monotonic() < deadline:
         page.reload()
-        if page.locator('[data-store-import="done"]').count():
+        if _card(page, shop).locator('[data-store-import="done"]').count():
             return
-        if page.locator('[data-store-import="failed"]').count():
-            pytest.fail(page.locator("[data-store-import]").inner_text())
+        if _card(page, shop).locator('[data-store-import="failed"]').count():
+            pytest.fail(_card(page, shop).locator("[data-store-import]").inner_text())
         page.wait_for_timeout(250)
     pytest.fail("the store's history was not imported")
 
@@ -107,13 +112,13 @@ def test_done_a_shopify_store_connected_in_settings_feeds_what_the_agent_sees(pa
     with FakeShopify(token=token, orders=history, customers=[hana], domain=shop) as fake:
         sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
         _connect(page, "shopify", shop, secret, fake.url, **{"Admin API access token (Shopify)": token})
-        webhook_url = page.locator("[data-webhook-url]").first.input_value()
+        webhook_url = _card(page, shop).locator("[data-webhook-url]").input_value()
         assert webhook_url.endswith("/webhooks/shopify")
-        page.get_by_role("button", name="Check connection").first.click()
+        _card(page, shop).get_by_role("button", name="Check connection").click()
         expect(page.locator(".flashes")).to_contain_text("Connected to Tea & Things")
 
         # The import gives the history's customer the stage she is in now, reached as it happened.
-        _wait_for_import(page)
+        _wait_for_import(page, shop)
         profile = _profile(live_server, api_key, str(hana_id))
         # two orders worth 806.00 make a loyal customer under the default rules; the first made her a buyer
         assert profile["order_count"] == 2 and profile["stage"] == "loyalty", profile["stage_reason"]
