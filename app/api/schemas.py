@@ -61,6 +61,7 @@ class CartOutSchema(Schema):
 
 class OrderOutSchema(Schema):
     order_id = fields.String()
+    order_number = fields.String(allow_none=True)
     placed_at = fields.DateTime()
     total = _money()
     currency = fields.String(allow_none=True)

@@ -75,6 +75,8 @@ class Order(db.Model):
     # Who sent it first (the events API, a store connector: "shopify", "woocommerce"): a connected
     # store's orders can be refunded or cancelled from the console through its API.
     source: Mapped[str | None] = mapped_column(String(16))
+    # What the shop and its customer call the order ("#1001"), when the sender gives it.
+    number: Mapped[str | None] = mapped_column(String(64))
     confirmed: Mapped[bool] = mapped_column(default=True, server_default=true(), nullable=False)
 
     items: Mapped[list[OrderItem]] = relationship(
@@ -91,6 +93,11 @@ class Order(db.Model):
     def counts(self) -> bool:
         """Placed, not refunded in full and not cancelled: the orders that make a customer a buyer."""
         return self.placed_at is not None and self.refunded_at is None and self.cancelled_at is None
+
+    @property
+    def label(self) -> str:
+        """How agents see the order named: its number when known, else the shop's id for it."""
+        return self.number or self.external_order_id
 
     @property
     def net_total(self) -> Decimal:

@@ -160,7 +160,7 @@ def test_done_a_shopify_store_connected_in_settings_feeds_what_the_agent_sees(pa
         fake.orders.append(copy.deepcopy(order))
         deliver("orders/create", order)
         expect(sidebar.locator("[aria-current=step]")).to_contain_text("Conversion", timeout=LIVE_MS)
-        expect(sidebar).to_contain_text(str(order["id"]), timeout=LIVE_MS)
+        expect(sidebar).to_contain_text(f"#{run}", timeout=LIVE_MS)
         deliver("refunds/create", {"id": customer_id * 100, "order_id": order["id"], "created_at": _iso(now),
                                    "note": "late", "refund_line_items": [],
                                    "transactions": [{"id": 1, "kind": "refund", "status": "success",

@@ -231,3 +231,11 @@ def test_a_flood_of_forged_deliveries_is_cut_off_but_good_ones_never_count(store
         assert deliver("customers/update", ORDER["customer"], webhook_id=f"good-{n}").status_code == 200
     statuses = [deliver("orders/create", ORDER, secret="forged").status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_agents_see_the_order_by_the_number_the_customer_knows(store, deliver):
+    deliver("orders/create", ORDER)
+    order = db.session.scalar(db.select(Order))
+    assert order.number == ORDER["name"] and order.label == ORDER["name"]
+    deliver("orders/create", ORDER | {"id": 77, "name": None})
+    assert db.session.scalar(db.select(Order).where(Order.external_order_id == "77")).label == "77"

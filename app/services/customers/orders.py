@@ -32,6 +32,8 @@ def _new_order(external_order_id: str, customer: Customer, cache: BatchCache, *,
 
 
 def _fill(order: Order, props: dict, placed_at: datetime) -> None:
+    number = props.get("order_number")
+    order.number = str(number)[:64] if isinstance(number, str | int) and str(number).strip() else None
     order.placed_at = placed_at
     order.total = props["total"]
     order.currency = props["currency"]

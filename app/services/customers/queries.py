@@ -234,7 +234,8 @@ def profile_document(context: CustomerContext) -> dict:
             "total": cart.total, "updated_at": cart.updated_at,
         },
         "orders": [
-            {"order_id": o.external_order_id, "placed_at": o.placed_at, "total": o.total, "currency": o.currency,
+            {"order_id": o.external_order_id, "order_number": o.number, "placed_at": o.placed_at, "total": o.total,
+             "currency": o.currency,
              "refunded_at": o.refunded_at, "refunded_amount": o.refunded_amount, "cancelled_at": o.cancelled_at,
              "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price": i.unit_price}
                        for i in o.items]}

@@ -75,6 +75,8 @@ class CheckoutStartedProps(_Props):
 
 class OrderPlacedProps(CartProps):
     order_id = fields.String(required=True, validate=ID)
+    order_number = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "What the shop and its customer call the order (\"#1001\"), shown to agents."})
 
 
 class OrderRefundedProps(_Props):

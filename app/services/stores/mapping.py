@@ -80,6 +80,14 @@ def currency(*candidates) -> str:
     return "XXX"
 
 
+def number(value) -> dict:
+    """{"order_number": …} for an order's number as the shop shows it ("#1001"), or {} when the
+    payload has none a person could read."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        return {}
+    return {"order_number": str(value).strip()[:64]}
+
+
 def obj(value) -> dict:
     """A field that should hold an object: itself, or {} when a payload holds anything else."""
     return value if isinstance(value, dict) else {}

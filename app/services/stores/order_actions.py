@@ -155,7 +155,7 @@ def _allowed(agent: Agent, action: str, amount: Decimal | None) -> None:
 
 
 def _summary(order: Order, action: str, lines: tuple, amount: Decimal | None) -> str:
-    label = f"order {order.external_order_id}"
+    label = f"order {order.label}"
     if action == "refund":
         if not lines:
             return f"Refund the whole of {label}: {amount:.2f} {order.currency or ''}, to the original payment " \

@@ -20,7 +20,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.services.stores.mapping import currency, email, guest_customer_id, line, money, name_of, obj, objs
+from app.services.stores.mapping import (
+    currency,
+    email,
+    guest_customer_id,
+    line,
+    money,
+    name_of,
+    number,
+    obj,
+    objs,
+)
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -142,7 +152,7 @@ def order_events(order: Mapping, *, history: bool = False) -> list[dict]:
         events[0]["anonymous_id"] = cart_key(order.get("cart_token"))
     events.append({
         "id": f"shopify-order-{order['id']}", "type": "order_placed", "customer_id": buyer, "timestamp": when,
-        "properties": {"order_id": str(order["id"]), "order_number": order.get("name"),
+        "properties": {"order_id": str(order["id"]), **number(order.get("name")),
                        "currency": currency(order.get("currency"), order.get("presentment_currency")),
                        "total": money(order.get("total_price"))
                        or "0.00", "items": [_line(item) for item in objs(order.get("line_items"))]}})

@@ -26,7 +26,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from app.services.stores.mapping import currency, email, guest_customer_id, line, money, name_of, obj, objs
+from app.services.stores.mapping import (
+    currency,
+    email,
+    guest_customer_id,
+    line,
+    money,
+    name_of,
+    number,
+    obj,
+    objs,
+)
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -201,7 +211,7 @@ def _billing_identify(order: Mapping, customer_key: str, when: str) -> list[dict
 def _placed(order: Mapping, customer_key: str, when: str) -> dict:
     return {"id": f"woocommerce-order-{order['id']}", "type": "order_placed", "customer_id": customer_key,
             "timestamp": when,
-            "properties": {"order_id": str(order["id"]), "order_number": f"#{order.get('number') or order['id']}",
+            "properties": {"order_id": str(order["id"]), **number(f"#{order.get('number') or order['id']}"),
                            "currency": currency(order.get("currency")),
                            "total": money(order.get("total")) or "0.00",
                            "items": [_line(item) for item in objs(order.get("line_items"))[:MAX_ITEMS]]}}
