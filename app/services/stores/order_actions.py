@@ -94,11 +94,6 @@ def connection_for(order: Order) -> StoreConnection | None:
     return None
 
 
-def actionable(order: Order) -> bool:
-    """True when the console may offer actions on this order."""
-    return order.placed_at is not None and order.confirmed and connection_for(order) is not None
-
-
 def plan(order_id: int, action: str, quantities: dict[int, int] | None, *, agent: Agent) -> Plan:
     """Check an action and say exactly what it will do. `quantities` (refund by line) maps order
     line ids to how many to refund; None or empty refunds the whole order."""
