@@ -251,6 +251,9 @@ def _shopper(browser, demo, customer: str | None = None):  # noqa: F811
         page.goto("/sign-in")
         page.get_by_role("button", name=f"Sign in as {customer}").click()
         expect(page.locator("[data-signed-in]")).to_be_visible()
+        # The widget has taken the page's identify (the shop's script may run after ours): a chat
+        # opened from here on is the customer's from its first frame.
+        page.wait_for_function("() => !!window.sessionStorage.getItem('helpdesk_identity')")
     else:
         page.goto("/")
     return page
