@@ -25,6 +25,30 @@
     });
   }
 
+  // Settings › Store: an import under way is followed without a reload (the page asked again
+  // every few seconds, its store's progress line taken from it) until it is done or stopped.
+  function storeImports() {
+    const selector = '[data-store-import="queued"], [data-store-import="running"]';
+    if (!document.querySelector(selector)) return;
+    window.setTimeout(function () {
+      fetch(window.location.href, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        if (!html) return;
+        const fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll(selector).forEach(function (line) {
+          const card = line.closest("[data-store]");
+          const match = card && fresh.querySelector('[data-store="' + CSS.escape(card.getAttribute("data-store")) +
+                                                     '"] [data-store-import]');
+          if (!match) return;
+          line.innerHTML = match.innerHTML;
+          line.setAttribute("data-store-import", match.getAttribute("data-store-import"));
+        });
+        storeImports();
+      }).catch(function () { /* the next page load shows it */ });
+    }, 3000);
+  }
+
   function connect() {
     if (typeof window.io !== "function") { show("is-offline", "Live updates unavailable"); return; }
     const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -228,6 +252,7 @@
   }
 
   copyButtons();
+  storeImports();
   revealers();
   connect();
 })();
