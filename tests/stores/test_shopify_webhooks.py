@@ -239,3 +239,16 @@ def test_agents_see_the_order_by_the_number_the_customer_knows(store, deliver):
     assert order.number == ORDER["name"] and order.label == ORDER["name"]
     deliver("orders/create", ORDER | {"id": 77, "name": None})
     assert db.session.scalar(db.select(Order).where(Order.external_order_id == "77")).label == "77"
+
+
+def test_a_guest_who_opens_an_account_keeps_their_orders_on_one_profile(store, deliver):
+    deliver("orders/create", ORDER | {"customer": None, "id": 1234})
+    guest = customer("email:jon@example.com")
+    deliver("customers/create", ORDER["customer"])
+    db.session.expire_all()
+    account = customer()
+    assert account.id == guest.id and account.order_count == 1 and customer("email:jon@example.com") is None
+    # later guest orders with the address go to the account too
+    deliver("orders/create", ORDER | {"customer": None, "id": 1235})
+    db.session.expire_all()
+    assert customer().order_count == 2

@@ -126,6 +126,7 @@ def _take(connection, adapter, incoming: Incoming, keys: tuple[str, ...], payloa
     else:
         try:
             events = guests.owned(adapter.events_for(incoming.topic, payload, _order_owner))
+            guests.adopt_accounts(events)
         except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
             # A payload shaped unlike the platform's documentation: kept out, said in Settings › Store,
             # answered 200 (the store would only send it again, or disable the webhook).
