@@ -45,7 +45,7 @@ def start(connection_id: int, *, months: int | None = None, queue: bool = True) 
     (the command line runs it in the foreground instead). Commits. A finished import is started
     afresh; so is one for a different number of `months`."""
     connection = connections.get(connection_id)
-    clients.client_for(connection)  # DomainError now, in the admin's words, when credentials are missing
+    clients.require_api_access(connection)  # DomainError now, in the admin's words
     state = dict(connection.backfill or {})
     afresh = state.get("status") not in ("running", "queued", "failed")
     if months is not None:

@@ -87,7 +87,7 @@ def connection_for(order: Order) -> StoreConnection | None:
     for connection in db.session.scalars(db.select(StoreConnection).where(StoreConnection.platform == order.source)
                                          .order_by(StoreConnection.id)):
         try:
-            clients.client_for(connection).close()
+            clients.require_api_access(connection)
         except DomainError:
             continue
         return connection
