@@ -33,8 +33,9 @@ from app.services.errors import DomainError, NotFoundError, PermissionDeniedErro
 from app.services.platform import audit, settings_store
 from app.services.platform.audit import Actor
 from app.services.shop_events.ingestion import ingest_events
-from app.services.stores import clients, shopify
+from app.services.stores import clients, shopify, woocommerce
 from app.services.stores.api_client import StoreApiError
+from app.services.stores.mapping import money
 
 SETTINGS_KEY = "store_order_actions"
 DEFAULT_POLICY = {"agents_refund": True, "agent_refund_limit": "100.00", "agents_cancel": False}
@@ -236,18 +237,17 @@ def _ingest(plan_: Plan, result) -> None:
         return
     now = utcnow().isoformat()
     events = []
-    if plan_.action == "refund":
-        if platform == "shopify" and isinstance(result, dict) and result.get("id"):
+    if plan_.action == "refund" and isinstance(result, dict) and result.get("id"):
+        if platform == "shopify":
             events = shopify.refund_events(result | {"order_id": result.get("order_id") or order.external_order_id},
                                            owner)
-        elif isinstance(result, dict) and result.get("id"):
-            events = [{"id": f"woocommerce-refund-{result['id']}", "type": "order_refunded", "customer_id": owner,
-                       "timestamp": now, "properties": {"order_id": order.external_order_id,
-                                                        "amount": str(abs(Decimal(str(result.get("amount") or
-                                                                                      plan_.amount))))}}]
+        else:
+            amount = money(result.get("amount")) or money(plan_.amount)
+            events = [woocommerce.refund_event(order.external_order_id, result["id"], amount, owner, now,
+                                               result.get("reason"))]
     elif plan_.action == "cancel":
-        events = [{"id": f"{platform}-order-{order.external_order_id}-cancelled", "type": "order_cancelled",
-                   "customer_id": owner, "timestamp": now, "properties": {"order_id": order.external_order_id}}]
+        adapter = shopify if platform == "shopify" else woocommerce
+        events = [adapter.cancelled_event(order.external_order_id, owner, now)]
     if events:
         ingest_events(events, source=platform)
 

@@ -154,11 +154,16 @@ def order_events(order: Mapping, *, history: bool = False) -> list[dict]:
                        "properties": {"items": [], "currency": currency(order.get("currency")),
                                       "total": "0.00"}})
     if order.get("cancelled_at"):
-        events.append({"id": f"shopify-order-{order['id']}-cancelled", "type": "order_cancelled",
-                       "customer_id": buyer, "timestamp": order["cancelled_at"],
-                       "properties": {"order_id": str(order["id"]), "reason": order.get("cancel_reason")}})
+        events.append(cancelled_event(order["id"], buyer, order["cancelled_at"], order.get("cancel_reason")))
     events += [event for refund in objs(order.get("refunds")) for event in refund_events(refund, buyer)]
     return events
+
+
+def cancelled_event(order_id, customer_id: str, when: str, reason=None) -> dict:
+    """The order's cancellation, under the one id it has however it is learnt (orders/cancelled,
+    orders/updated, an agent's cancellation from the console): it counts once."""
+    return {"id": f"shopify-order-{order_id}-cancelled", "type": "order_cancelled", "customer_id": customer_id,
+            "timestamp": when, "properties": {"order_id": str(order_id)} | ({"reason": reason} if reason else {})}
 
 
 def refund_amount(refund: Mapping) -> str | None:

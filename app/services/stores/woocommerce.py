@@ -210,9 +210,21 @@ def _placed(order: Mapping, customer_key: str, when: str) -> dict:
                            "items": [_line(item) for item in objs(order.get("line_items"))[:MAX_ITEMS]]}}
 
 
-def _cancelled(order_id, customer_key: str, when: str) -> dict:
+def cancelled_event(order_id, customer_key: str, when: str) -> dict:
+    """The order's cancellation, under the one id it has however it is learnt (a status, a
+    deletion, an agent's cancellation from the console): it counts once."""
     return {"id": f"woocommerce-order-{order_id}-cancelled", "type": "order_cancelled",
             "customer_id": customer_key, "timestamp": when, "properties": {"order_id": str(order_id)}}
+
+
+def refund_event(order_id, refund_id, amount: str, customer_key: str, when: str, reason=None) -> dict:
+    """One refund of `amount` (a two-place string), under the id WooCommerce's refund has, so that
+    the order's `refunds[]` and an agent's refund from the console count once."""
+    properties = {"order_id": str(order_id), "amount": amount, "refund_id": str(refund_id)}
+    if str(reason or "").strip():
+        properties["reason"] = str(reason).strip()[:255]
+    return {"id": f"woocommerce-refund-{refund_id}", "type": "order_refunded", "customer_id": customer_key,
+            "timestamp": when, "properties": properties}
 
 
 def _refunds(order: Mapping, customer_key: str, when: str) -> list[dict]:
@@ -226,11 +238,7 @@ def _refunds(order: Mapping, customer_key: str, when: str) -> list[dict]:
         if not refund.get("id") or amount is None:
             continue
         refunded += Decimal(amount)
-        properties = {"order_id": str(order["id"]), "amount": amount, "refund_id": str(refund["id"])}
-        if str(refund.get("reason") or "").strip():
-            properties["reason"] = str(refund["reason"]).strip()[:255]
-        events.append({"id": f"woocommerce-refund-{refund['id']}", "type": "order_refunded",
-                       "customer_id": customer_key, "timestamp": when, "properties": properties})
+        events.append(refund_event(order["id"], refund["id"], amount, customer_key, when, refund.get("reason")))
     remainder = Decimal(money(order.get("total")) or "0") - refunded
     if order.get("status") == "refunded" and remainder > 0:
         events.append({"id": f"woocommerce-order-{order['id']}-refunded", "type": "order_refunded",
@@ -254,7 +262,7 @@ def order_events(order: Mapping) -> list[dict]:
     status = str(order.get("status") or "").lower()
     events = _billing_identify(order, customer_key, placed_at)
     if status in CANCELLED:
-        events.append(_cancelled(order["id"], customer_key, changed_at))
+        events.append(cancelled_event(order["id"], customer_key, changed_at))
     elif status in PLACED or status == "refunded" or (status not in UNPAID and order.get("date_paid_gmt")):
         events.append(_placed(order, customer_key, placed_at))
     return events + _refunds(order, customer_key, changed_at)
@@ -276,4 +284,4 @@ def deleted_events(resource: str, payload: Mapping, *, customer_id: str | None =
     if resource != "order" or not payload.get("id") or not customer_id:
         return []
     when = (received_at or datetime.now(UTC)).astimezone(UTC).isoformat()
-    return [_cancelled(payload["id"], customer_id, when)]
+    return [cancelled_event(payload["id"], customer_id, when)]
