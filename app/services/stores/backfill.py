@@ -99,7 +99,8 @@ def _page(connection: StoreConnection, api, state: dict) -> dict:
                  PAGE_SIZE[connection.platform])
     mapper = _mapper(connection.platform, phase)
     events = guests.owned([event for item in page.items for event in mapper(item)])
-    guests.adopt_accounts(events)
+    if phase == "customers":  # accounts come in this phase; the orders' pages need no lookup
+        guests.adopt_accounts(events)
     new_state = dict(state) | {phase: state[phase] + len(page.items), "next": page.next,
                                "updated_at": utcnow().isoformat()}
     if page.next is None:

@@ -126,7 +126,8 @@ def _take(connection, adapter, incoming: Incoming, keys: tuple[str, ...], payloa
     else:
         try:
             events = guests.owned(adapter.events_for(incoming.topic, payload, _order_owner))
-            guests.adopt_accounts(events)
+            if incoming.topic in adapter.ACCOUNT_TOPICS:  # an account is made here, not on the orders' path
+                guests.adopt_accounts(events)
         except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
             # A payload shaped unlike the platform's documentation: kept out, said in Settings › Store,
             # answered 200 (the store would only send it again, or disable the webhook).
@@ -198,6 +199,7 @@ class _Shopify:
 
     TOPICS = shopify.TOPICS
     PRIVACY_TOPICS = shopify.PRIVACY_TOPICS
+    ACCOUNT_TOPICS = frozenset({"customers/create", "customers/update"})
 
     @staticmethod
     def is_ping(_raw_body: bytes, _content_type: str | None) -> bool:
@@ -228,6 +230,7 @@ class _WooCommerce:
 
     TOPICS = woocommerce.TOPICS
     PRIVACY_TOPICS = frozenset()
+    ACCOUNT_TOPICS = frozenset({"customer.created", "customer.updated"})
 
     is_ping = staticmethod(woocommerce.is_ping)
 
